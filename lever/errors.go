@@ -1,0 +1,82 @@
+package lever
+
+import (
+	"errors"
+	"fmt"
+)
+
+// Errors a user must act on. Match them with errors.Is / errors.As.
+var (
+	// ErrUnauthorized: Lever answered 401; the key is wrong, revoked, or
+	// belongs to the other environment.
+	ErrUnauthorized = errors.New("Lever rejected the API key (401): check that it was copied whole and belongs to this environment (production or sandbox)")
+	// ErrForbidden matches every *PermissionError.
+	ErrForbidden = errors.New("the API key lacks a permission (403)")
+	// ErrRateLimited: 429s persisted after every retry.
+	ErrRateLimited = errors.New("Lever kept answering 429 Too Many Requests after retries")
+	// ErrUnavailable: 5xx or network failures persisted after every retry.
+	ErrUnavailable = errors.New("Lever or the network is unavailable")
+	// ErrInvalidOffset: the page token expired or was not Lever's; the caller
+	// restarts that window from its first page.
+	ErrInvalidOffset = errors.New("Lever rejected the page token (Invalid offset token)")
+	// ErrPaginationLoop: hasNext was true but next was empty or repeated.
+	ErrPaginationLoop = errors.New("Lever's pagination did not advance")
+)
+
+// APIError is a non-2xx answer, with Lever's {"code","message"} body when
+// there was one. It never holds the key or the Authorization header.
+type APIError struct {
+	Status  int
+	Code    string
+	Message string
+	Method  string
+	Path    string // path only: no query, no host
+}
+
+func (e *APIError) Error() string {
+	msg := e.Message
+	if msg == "" {
+		msg = e.Code
+	}
+	return fmt.Sprintf("Lever answered %d on %s %s: %s", e.Status, e.Method, e.Path, msg)
+}
+
+// Unwrap maps the status to the sentinel a caller acts on.
+func (e *APIError) Unwrap() error {
+	switch {
+	case e.Status == 401:
+		return ErrUnauthorized
+	case e.Status == 429:
+		return ErrRateLimited
+	case e.Status >= 500:
+		return ErrUnavailable
+	}
+	return nil
+}
+
+// PermissionError is a 403: the key works but lacks the named permission.
+type PermissionError struct {
+	// Permission is the checkbox as Lever's key screen names it, e.g.
+	// "find all opportunities"; "" when the endpoint is unknown.
+	Permission string
+	// Write is true for a write permission.
+	Write  bool
+	Method string
+	Path   string
+	// Message is Lever's own message.
+	Message string
+}
+
+func (e *PermissionError) Error() string {
+	p := e.Permission
+	if p == "" {
+		p = "the permission for this endpoint"
+	}
+	kind := "Read"
+	if e.Write {
+		kind = "Write"
+	}
+	return fmt.Sprintf("the API key lacks the %s permission %q (403 on %s %s): permissions cannot be edited after a key is created, so generate a new key in Lever with it", kind, p, e.Method, e.Path)
+}
+
+func (e *PermissionError) Is(target error) bool { return target == ErrForbidden }

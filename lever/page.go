@@ -1,0 +1,39 @@
+package lever
+
+import (
+	"context"
+	"encoding/json"
+	"net/url"
+	"time"
+)
+
+// Page is one page of a list endpoint: {"data": [...], "hasNext", "next"}.
+type Page struct {
+	Data    []json.RawMessage
+	HasNext bool
+	// Next is the opaque token for the following page; empty when HasNext is
+	// false.
+	Next string
+	// ServerTime is Lever's Date header for this response (zero if absent).
+	ServerTime time.Time
+}
+
+// Lister reads one page of a list endpoint. *Client implements it; the sync
+// engine depends on this interface only, so it can be tested alone.
+type Lister interface {
+	// ListPage GETs path (relative to the API root, e.g. "/opportunities")
+	// with query plus limit and offset; offset "" asks for the first page.
+	// It rate-limits and retries, and returns typed errors.
+	ListPage(ctx context.Context, path string, query url.Values, offset string) (Page, error)
+	// Requests counts the HTTP requests made so far (retries included).
+	Requests() int64
+}
+
+// RetryInfo tells an observer that a request is about to be retried.
+type RetryInfo struct {
+	Path    string
+	Status  int // 0 for a network error or an unreadable body
+	Attempt int // the attempt that failed, from 1
+	Wait    time.Duration
+	Err     error
+}

@@ -1,0 +1,68 @@
+package store
+
+import (
+	"errors"
+	"fmt"
+	"syscall"
+
+	berrors "go.etcd.io/bbolt/errors"
+)
+
+// Errors a user must act on. Match them with errors.Is; every error the
+// store returns for these cases wraps one of them.
+var (
+	// ErrInUse: another process holds the store (usually a running sync).
+	// The error is an *InUseError with the holder's pid when known.
+	ErrInUse = errors.New("the store is in use by another leversync process")
+	// ErrCorrupt: the file is damaged or is not a leversync store. It was
+	// left untouched.
+	ErrCorrupt = errors.New("the store file is damaged or is not a leversync store")
+	// ErrOtherEnvironment: the store holds another Lever environment's data.
+	ErrOtherEnvironment = errors.New("the store holds data from another Lever environment")
+	// ErrDiskFull: a write did not fit (disk full or the size limit); the
+	// transaction was rolled back and nothing of it was written.
+	ErrDiskFull = errors.New("the disk is full: nothing of the last write was kept; free some space and run the sync again, it resumes where it stopped")
+	// ErrSchema: the store was written by a newer leversync, or needs an
+	// upgrade that a read-only open cannot do.
+	ErrSchema = errors.New("the store's format is not one this leversync can use")
+	// ErrNoStore: a read-only open found no store at the path.
+	ErrNoStore = errors.New("no store yet: run leversync (the setup wizard) or leversync sync first")
+)
+
+// InUseError says which file is held and, when known, by which process.
+type InUseError struct {
+	Path string
+	// PID is the holder's process id, 0 when unknown.
+	PID int
+}
+
+func (e *InUseError) Error() string {
+	who := "another leversync process"
+	if e.PID > 0 {
+		who = fmt.Sprintf("another leversync process (pid %d)", e.PID)
+	}
+	return fmt.Sprintf("the store %s is in use by %s, probably a sync: wait for it to finish or stop it, or pass another --db", e.Path, who)
+}
+
+// Is makes errors.Is(err, ErrInUse) match.
+func (e *InUseError) Is(target error) bool { return target == ErrInUse }
+
+// corruptError wraps ErrCorrupt with the path and what was found.
+func corruptError(path, why string, cause error) error {
+	const fix = "it was left untouched; move it away, pass another --db, or run leversync reset to start over"
+	if cause != nil {
+		return fmt.Errorf("%w: %s (%s: %w); %s", ErrCorrupt, path, why, cause, fix)
+	}
+	return fmt.Errorf("%w: %s (%s); %s", ErrCorrupt, path, why, fix)
+}
+
+// writeError maps bbolt's size limit and ENOSPC to ErrDiskFull.
+func writeError(err error) error {
+	if err == nil {
+		return nil
+	}
+	if errors.Is(err, berrors.ErrMaxSizeReached) || errors.Is(err, syscall.ENOSPC) || errors.Is(err, syscall.EDQUOT) {
+		return fmt.Errorf("%w (%w)", ErrDiskFull, err)
+	}
+	return err
+}

@@ -1,0 +1,185 @@
+package store
+
+import (
+	"bytes"
+	"encoding/binary"
+	"encoding/json"
+	"fmt"
+	"slices"
+
+	bolt "go.etcd.io/bbolt"
+
+	"github.com/leversync/leversync/lever"
+)
+
+// Export calls fn for every stored record of r in key order (id, or text for
+// sources and tags), with its raw JSON as Lever sent it. With includeDeleted,
+// tombstones are merged in, in the same key order, as
+// {"id":..,"deletedAt":..,"deleted":true}.
+//
+// fn runs inside one read transaction: raw is valid only until fn returns
+// (copy it to keep it), and fn must not write to the store. An error from
+// fn stops the export and is returned as is.
+func (s *Store) Export(r lever.Resource, includeDeleted bool, fn func(id string, raw []byte) error) error {
+	if !slices.Contains(lever.AllResources, r) {
+		return fmt.Errorf("export: unknown resource %q", r)
+	}
+	return s.view(func(tx *bolt.Tx) error {
+		live := cursorOf(tx, []byte(r))
+		var dead *bolt.Cursor
+		if includeDeleted {
+			dead = cursorOf(tx, tombstoneBucket(r))
+		}
+		lk, lv := first(live)
+		dk, dv := first(dead)
+		for lk != nil || dk != nil {
+			if dk == nil || (lk != nil && bytes.Compare(lk, dk) <= 0) {
+				if err := fn(exportID(r, lk), lv); err != nil {
+					return err
+				}
+				lk, lv = live.Next()
+				continue
+			}
+			raw, err := tombstoneJSON(dv)
+			if err != nil {
+				return err
+			}
+			if err := fn(string(dk), raw); err != nil {
+				return err
+			}
+			dk, dv = dead.Next()
+		}
+		return nil
+	})
+}
+
+func cursorOf(tx *bolt.Tx, name []byte) *bolt.Cursor {
+	if b := tx.Bucket(name); b != nil {
+		return b.Cursor()
+	}
+	return nil
+}
+
+func first(c *bolt.Cursor) (k, v []byte) {
+	if c == nil {
+		return nil, nil
+	}
+	return c.First()
+}
+
+// exportID strips the parent of a detail record's key.
+func exportID(r lever.Resource, k []byte) string {
+	if isDetail(r) {
+		if i := bytes.IndexByte(k, sep); i >= 0 {
+			return string(k[i+1:])
+		}
+	}
+	return string(k)
+}
+
+func tombstoneJSON(v []byte) ([]byte, error) {
+	var d lever.Deletion
+	if err := json.Unmarshal(v, &d); err != nil {
+		return nil, fmt.Errorf("export: read a tombstone: %w", err)
+	}
+	return json.Marshal(struct {
+		ID        string `json:"id"`
+		DeletedAt int64  `json:"deletedAt"`
+		Deleted   bool   `json:"deleted"`
+	}{d.ID, d.DeletedAt, true})
+}
+
+// Check runs bbolt's consistency check over the whole file, then checks
+// that the record counts and the posting index agree with the records. It
+// returns the first problem found, wrapping ErrCorrupt.
+func (s *Store) Check() error {
+	return s.view(func(tx *bolt.Tx) error {
+		var first error
+		for err := range tx.Check() { // drain: the checker stops only when read to the end
+			if first == nil {
+				first = err
+			}
+		}
+		if first != nil {
+			return corruptError(s.path, "bbolt's consistency check failed", first)
+		}
+		if err := checkCounts(tx); err != nil {
+			return corruptError(s.path, "inconsistent records", err)
+		}
+		if err := checkIndex(tx); err != nil {
+			return corruptError(s.path, "inconsistent posting index", err)
+		}
+		return nil
+	})
+}
+
+func checkCounts(tx *bolt.Tx) error {
+	counts := tx.Bucket(bucketCounts)
+	if counts == nil {
+		return nil
+	}
+	for _, r := range lever.AllResources {
+		for _, name := range [][]byte{[]byte(r), tombstoneBucket(r)} {
+			b := tx.Bucket(name)
+			if b == nil {
+				continue
+			}
+			var want, have int
+			if v := counts.Get(name); len(v) == 8 {
+				want = int(binary.BigEndian.Uint64(v))
+			}
+			_ = b.ForEach(func(_, _ []byte) error { have++; return nil })
+			if want != have {
+				return fmt.Errorf("bucket %s holds %d records but its count says %d", name, have, want)
+			}
+		}
+	}
+	return nil
+}
+
+// checkIndex verifies that every opportunity has a key record, and that the
+// index holds exactly the postings of those key records.
+func checkIndex(tx *bolt.Tx) error {
+	opps, keys, idx := tx.Bucket([]byte(lever.Opportunities)), tx.Bucket(bucketOpportunityKeys), tx.Bucket(bucketPostingIndex)
+	if opps == nil || keys == nil || idx == nil {
+		return nil
+	}
+	err := keys.ForEach(func(k, v []byte) error {
+		if opps.Get(k) == nil {
+			return fmt.Errorf("opportunity %s is indexed but not stored", k)
+		}
+		_, postings := decodeOpportunityKey(v)
+		for _, p := range postings {
+			if p == "" {
+				continue
+			}
+			if idx.Get(indexKey(p, string(k))) == nil {
+				return fmt.Errorf("opportunity %s is missing from the index of posting %s", k, p)
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	err = idx.ForEach(func(k, _ []byte) error {
+		i := bytes.IndexByte(k, sep)
+		if i < 0 {
+			return fmt.Errorf("bad index key %q", k)
+		}
+		_, postings := decodeOpportunityKey(keys.Get(k[i+1:]))
+		if !slices.Contains(postings, string(k[:i])) {
+			return fmt.Errorf("stale index entry: opportunity %s under posting %s", k[i+1:], k[:i])
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	return opps.ForEach(func(k, _ []byte) error {
+		if keys.Get(k) == nil {
+			return fmt.Errorf("opportunity %s has no index record", k)
+		}
+		return nil
+	})
+}

@@ -1,0 +1,269 @@
+package store
+
+import (
+	"bytes"
+	"encoding/binary"
+	"encoding/json"
+	"sort"
+	"strings"
+
+	bolt "go.etcd.io/bbolt"
+
+	"github.com/leversync/leversync/lever"
+)
+
+// Counts returns the number of live records per resource.
+func (s *Store) Counts() (map[lever.Resource]int, error) {
+	return s.counts(func(r lever.Resource) []byte { return []byte(r) })
+}
+
+// DeletedCounts returns the number of tombstones per resource.
+func (s *Store) DeletedCounts() (map[lever.Resource]int, error) {
+	return s.counts(tombstoneBucket)
+}
+
+func (s *Store) counts(key func(lever.Resource) []byte) (map[lever.Resource]int, error) {
+	out := make(map[lever.Resource]int, len(lever.AllResources))
+	err := s.view(func(tx *bolt.Tx) error {
+		b := tx.Bucket(bucketCounts)
+		for _, r := range lever.AllResources {
+			out[r] = 0
+			if b == nil {
+				continue
+			}
+			if v := b.Get(key(r)); len(v) == 8 {
+				out[r] = int(binary.BigEndian.Uint64(v))
+			}
+		}
+		return nil
+	})
+	return out, err
+}
+
+// PostingSummary is one job as the Jobs page lists it.
+type PostingSummary struct {
+	ID, Text, State, Team, Department, Location, Commitment string
+	Confidential                                            bool
+	// Candidates counts the stored opportunities that applied to it.
+	Candidates           int
+	CreatedAt, UpdatedAt int64
+}
+
+// postingView is the part of a Lever posting the summary reads.
+type postingView struct {
+	ID              string `json:"id"`
+	Text            string `json:"text"`
+	State           string `json:"state"`
+	Confidentiality string `json:"confidentiality"`
+	Categories      struct {
+		Team       string `json:"team"`
+		Department string `json:"department"`
+		Location   string `json:"location"`
+		Commitment string `json:"commitment"`
+	} `json:"categories"`
+	CreatedAt json.Number `json:"createdAt"`
+	UpdatedAt json.Number `json:"updatedAt"`
+}
+
+// Postings lists every stored posting with its candidate count, sorted by
+// title (then id). A posting whose JSON cannot be read is listed by id.
+func (s *Store) Postings() ([]PostingSummary, error) {
+	var out []PostingSummary
+	err := s.view(func(tx *bolt.Tx) error {
+		b := tx.Bucket([]byte(lever.Postings))
+		if b == nil {
+			return nil
+		}
+		counts := candidatesPerPosting(tx)
+		return b.ForEach(func(k, v []byte) error {
+			var p postingView
+			_ = json.Unmarshal(v, &p)
+			id := string(k)
+			out = append(out, PostingSummary{
+				ID: id, Text: p.Text, State: p.State,
+				Team: p.Categories.Team, Department: p.Categories.Department,
+				Location: p.Categories.Location, Commitment: p.Categories.Commitment,
+				Confidential: p.Confidentiality == "confidential",
+				Candidates:   counts[id],
+				CreatedAt:    number(p.CreatedAt), UpdatedAt: number(p.UpdatedAt),
+			})
+			return nil
+		})
+	})
+	sort.SliceStable(out, func(i, j int) bool {
+		if out[i].Text != out[j].Text {
+			return out[i].Text < out[j].Text
+		}
+		return out[i].ID < out[j].ID
+	})
+	return out, err
+}
+
+// candidatesPerPosting counts index entries per posting in one pass.
+func candidatesPerPosting(tx *bolt.Tx) map[string]int {
+	counts := map[string]int{}
+	idx := tx.Bucket(bucketPostingIndex)
+	if idx == nil {
+		return counts
+	}
+	_ = idx.ForEach(func(k, _ []byte) error {
+		if i := bytes.IndexByte(k, sep); i > 0 {
+			counts[string(k[:i])]++
+		}
+		return nil
+	})
+	return counts
+}
+
+func number(n json.Number) int64 {
+	if v, err := n.Int64(); err == nil {
+		return v
+	}
+	if f, err := n.Float64(); err == nil {
+		return int64(f)
+	}
+	return 0
+}
+
+// CandidateSummary is one opportunity as a job's candidate list shows it.
+type CandidateSummary struct {
+	ID, Name, Email, StageID, StageText, Origin string
+	Archived                                    bool
+	ArchiveReason                               string // the reason's text, or its id when unknown
+	CreatedAt, UpdatedAt                        int64
+}
+
+// opportunityView is the part of a Lever opportunity the summary reads.
+// stage may be an id or an expanded {id, text}; archived may be
+// {archivedAt, reason}, null, or absent with top-level archivedAt and
+// archiveReason as in Lever's docs.
+type opportunityView struct {
+	ID            string          `json:"id"`
+	Name          string          `json:"name"`
+	Emails        []string        `json:"emails"`
+	Stage         json.RawMessage `json:"stage"`
+	Origin        string          `json:"origin"`
+	Archived      *archivedView   `json:"archived"`
+	ArchivedAt    json.Number     `json:"archivedAt"`
+	ArchiveReason json.RawMessage `json:"archiveReason"`
+	CreatedAt     json.Number     `json:"createdAt"`
+	UpdatedAt     json.Number     `json:"updatedAt"`
+}
+
+type archivedView struct {
+	ArchivedAt json.Number     `json:"archivedAt"`
+	Reason     json.RawMessage `json:"reason"`
+}
+
+// OpportunitiesOfPosting lists the stored opportunities that applied to
+// postingID, with stage and archive reason texts resolved, sorted by name
+// (case-insensitive, then id).
+func (s *Store) OpportunitiesOfPosting(postingID string) ([]CandidateSummary, error) {
+	var out []CandidateSummary
+	err := s.view(func(tx *bolt.Tx) error {
+		idx := tx.Bucket(bucketPostingIndex)
+		opps := tx.Bucket([]byte(lever.Opportunities))
+		if idx == nil || opps == nil || postingID == "" {
+			return nil
+		}
+		stages := textOf(tx, lever.Stages)
+		reasons := textOf(tx, lever.ArchiveReasons)
+		prefix := append([]byte(postingID), sep)
+		c := idx.Cursor()
+		for k, _ := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, _ = c.Next() {
+			id := string(k[len(prefix):])
+			raw := opps.Get([]byte(id))
+			if raw == nil {
+				continue
+			}
+			out = append(out, summarizeOpportunity(id, raw, stages, reasons))
+		}
+		return nil
+	})
+	sort.SliceStable(out, func(i, j int) bool {
+		a, b := strings.ToLower(out[i].Name), strings.ToLower(out[j].Name)
+		if a != b {
+			return a < b
+		}
+		return out[i].ID < out[j].ID
+	})
+	return out, err
+}
+
+func summarizeOpportunity(id string, raw []byte, stages, reasons func(string) string) CandidateSummary {
+	var o opportunityView
+	_ = json.Unmarshal(raw, &o)
+	cs := CandidateSummary{ID: id, Name: o.Name, Origin: o.Origin,
+		CreatedAt: number(o.CreatedAt), UpdatedAt: number(o.UpdatedAt)}
+	if len(o.Emails) > 0 {
+		cs.Email = o.Emails[0]
+	}
+	var stageText string
+	cs.StageID, stageText = ref(o.Stage)
+	if stageText == "" {
+		stageText = stages(cs.StageID)
+	}
+	cs.StageText = stageText
+	reason := o.ArchiveReason
+	switch {
+	case o.Archived != nil:
+		cs.Archived = true
+		reason = o.Archived.Reason
+	case o.ArchivedAt != "" || isSet(o.ArchiveReason):
+		cs.Archived = true
+	}
+	if cs.Archived {
+		rid, rtext := ref(reason)
+		if rtext == "" {
+			rtext = reasons(rid)
+		}
+		if rtext == "" {
+			rtext = rid
+		}
+		cs.ArchiveReason = rtext
+	}
+	return cs
+}
+
+func isSet(raw json.RawMessage) bool {
+	return len(raw) > 0 && !bytes.Equal(raw, []byte("null"))
+}
+
+// ref reads a reference that is an id string or an expanded {id, text}.
+func ref(raw json.RawMessage) (id, text string) {
+	if !isSet(raw) {
+		return "", ""
+	}
+	if json.Unmarshal(raw, &id) == nil {
+		return id, ""
+	}
+	var obj struct {
+		ID   string `json:"id"`
+		Text string `json:"text"`
+	}
+	_ = json.Unmarshal(raw, &obj)
+	return obj.ID, obj.Text
+}
+
+// textOf returns a lookup of the text of r's records by id, decoding each
+// record at most once.
+func textOf(tx *bolt.Tx, r lever.Resource) func(id string) string {
+	b := tx.Bucket([]byte(r))
+	seen := map[string]string{}
+	return func(id string) string {
+		if id == "" || b == nil {
+			return ""
+		}
+		if t, ok := seen[id]; ok {
+			return t
+		}
+		var v struct {
+			Text string `json:"text"`
+		}
+		if raw := b.Get([]byte(id)); raw != nil {
+			_ = json.Unmarshal(raw, &v)
+		}
+		seen[id] = v.Text
+		return v.Text
+	}
+}

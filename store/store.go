@@ -1,0 +1,265 @@
+// Package store keeps what leversync holds on disk: the bbolt file of synced
+// Lever records (buckets per resource, a schema version with migrations,
+// atomic "page plus checkpoint" commits, the read queries of the UI and the
+// command line, export and an integrity check; it implements lever.Sink),
+// and, apart from that file, the saved API key and the wizard's settings in
+// the user's config folder. It imports no UI.
+package store
+
+import (
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"runtime/debug"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	bolt "go.etcd.io/bbolt"
+	berrors "go.etcd.io/bbolt/errors"
+)
+
+// DefaultTimeout is how long Open waits for another process's lock.
+const DefaultTimeout = 2 * time.Second
+
+// Options tune Open.
+type Options struct {
+	// Timeout is how long to wait for the file lock; 0 means DefaultTimeout.
+	Timeout time.Duration
+	// ReadOnly opens the file shared, for status and export; nothing is
+	// written, not even a migration.
+	ReadOnly bool
+	// MaxSize caps the file in bytes (bbolt's MaxSize); 0 is unlimited.
+	// Tests use it to simulate a full disk.
+	MaxSize int
+}
+
+// Store is an open leversync data file. Its methods are safe for concurrent
+// use; writes are serialized by bbolt.
+type Store struct {
+	db       *bolt.DB
+	path     string
+	readOnly bool
+	pidPath  string // the sidecar written while open read-write; "" if none
+
+	closeOnce sync.Once
+	closeErr  error
+}
+
+// DefaultPath is $XDG_DATA_HOME/leversync/leversync.db, or
+// ~/.local/share/leversync/leversync.db.
+func DefaultPath() (string, error) {
+	dir := os.Getenv("XDG_DATA_HOME")
+	if dir == "" || !filepath.IsAbs(dir) {
+		home, err := os.UserHomeDir()
+		if err != nil {
+			return "", fmt.Errorf("find the data folder: %w; pass --db PATH", err)
+		}
+		dir = filepath.Join(home, ".local", "share")
+	}
+	return filepath.Join(dir, "leversync", "leversync.db"), nil
+}
+
+// Open opens the store at path, creating it (mode 0600, in folders created
+// 0700) unless o.ReadOnly. It never waits longer than o.Timeout for another
+// process: that gives an *InUseError. A file that is damaged or not a
+// leversync store gives ErrCorrupt and is left byte-for-byte untouched: an
+// existing file is first opened read-only and validated.
+func Open(path string, o Options) (*Store, error) {
+	if o.Timeout <= 0 {
+		o.Timeout = DefaultTimeout
+	}
+	info, err := os.Stat(path)
+	exists := err == nil && info.Size() > 0
+	switch {
+	case errors.Is(err, fs.ErrNotExist) || (err == nil && info.Size() == 0):
+		if o.ReadOnly {
+			return nil, fmt.Errorf("%w (looked for %s)", ErrNoStore, path)
+		}
+		if err := makeFolder(filepath.Dir(path)); err != nil {
+			return nil, err
+		}
+	case err != nil:
+		return nil, fmt.Errorf("open the store %s: %w", path, err)
+	case info.IsDir():
+		return nil, fmt.Errorf("open the store: %s is a folder; pass a file path to --db", path)
+	}
+
+	if exists {
+		db, err := openBolt(path, bolt.Options{ReadOnly: true, Timeout: o.Timeout}, o.Timeout)
+		if err != nil {
+			return nil, err
+		}
+		if err := validate(db, path, o.ReadOnly); err != nil {
+			db.Close()
+			return nil, err
+		}
+		if o.ReadOnly {
+			return &Store{db: db, path: path, readOnly: true}, nil
+		}
+		if err := db.Close(); err != nil {
+			return nil, fmt.Errorf("open the store %s: %w", path, err)
+		}
+	}
+
+	db, err := openBolt(path, bolt.Options{Timeout: o.Timeout, MaxSize: o.MaxSize}, o.Timeout)
+	if err != nil {
+		return nil, err
+	}
+	s := &Store{db: db, path: path}
+	if err := s.writePID(); err != nil {
+		s.Close()
+		return nil, err
+	}
+	if err := assertPrivate(path); err != nil {
+		s.Close()
+		return nil, err
+	}
+	if err := s.migrate(); err != nil {
+		s.Close()
+		return nil, err
+	}
+	return s, nil
+}
+
+// Path is the file the store was opened from.
+func (s *Store) Path() string { return s.path }
+
+// Close releases the file and its lock, and removes the pid sidecar. It is
+// safe to call more than once.
+func (s *Store) Close() error {
+	s.closeOnce.Do(func() {
+		s.closeErr = s.db.Close()
+		if s.pidPath != "" {
+			if err := os.Remove(s.pidPath); err != nil && !errors.Is(err, fs.ErrNotExist) && s.closeErr == nil {
+				s.closeErr = err
+			}
+		}
+	})
+	return s.closeErr
+}
+
+// makeFolder creates the store's folder, and any missing parent, with mode
+// 0700: the file holds candidates' personal data.
+func makeFolder(dir string) error {
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return fmt.Errorf("create the store folder %s: %w; pass --db PATH to put the store elsewhere", dir, err)
+	}
+	return nil
+}
+
+// assertPrivate sets mode 0600 on a store file this user owns.
+func assertPrivate(path string) error {
+	info, err := os.Stat(path)
+	if err != nil {
+		return fmt.Errorf("open the store %s: %w", path, err)
+	}
+	if info.Mode().Perm() == 0o600 || !ownedByMe(info) {
+		return nil
+	}
+	if err := os.Chmod(path, 0o600); err != nil {
+		return fmt.Errorf("make the store %s private (mode 0600): %w", path, err)
+	}
+	return nil
+}
+
+// openBolt opens path with bbolt, turning a lock timeout into *InUseError
+// and any failure or panic of bbolt into ErrCorrupt.
+func openBolt(path string, bo bolt.Options, timeout time.Duration) (db *bolt.DB, err error) {
+	var file *os.File
+	bo.OpenFile = func(name string, flag int, perm os.FileMode) (*os.File, error) {
+		f, err := os.OpenFile(name, flag, perm)
+		file = f
+		return f, err
+	}
+	bo.Timeout = timeout
+	err = protect(func() error {
+		var err error
+		db, err = bolt.Open(path, 0o600, &bo)
+		return err
+	})
+	switch {
+	case err == nil:
+		return db, nil
+	case errors.Is(err, errPanic):
+		if file != nil {
+			file.Close() // releases the lock bbolt took before panicking
+		}
+		return nil, corruptError(path, "bbolt could not read it", err)
+	case errors.Is(err, berrors.ErrTimeout):
+		return nil, &InUseError{Path: path, PID: holderPID(path)}
+	case errors.Is(err, berrors.ErrInvalid), errors.Is(err, berrors.ErrChecksum),
+		errors.Is(err, berrors.ErrVersionMismatch), errors.Is(err, berrors.ErrInvalidMapping):
+		return nil, corruptError(path, "not a valid bbolt file", err)
+	case errors.Is(err, fs.ErrPermission):
+		return nil, fmt.Errorf("open the store %s: %w; check the file's owner and mode, or pass another --db", path, err)
+	}
+	if !bo.ReadOnly {
+		return nil, fmt.Errorf("open the store %s: %w", path, writeError(err))
+	}
+	return nil, corruptError(path, "bbolt could not open it", err)
+}
+
+var errPanic = errors.New("bbolt panicked")
+
+// protect runs fn, turning a panic (and a memory fault on the mapped file)
+// into an error wrapping errPanic.
+func protect(fn func() error) (err error) {
+	defer debug.SetPanicOnFault(debug.SetPanicOnFault(true))
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("%w: %v", errPanic, r)
+		}
+	}()
+	return fn()
+}
+
+// update runs fn in one read-write transaction. A bbolt panic becomes
+// ErrCorrupt, a full disk ErrDiskFull; either way nothing of fn is kept.
+func (s *Store) update(fn func(tx *bolt.Tx) error) error {
+	if s.readOnly {
+		return errors.New("the store was opened read-only; this is a bug in leversync")
+	}
+	err := protect(func() error { return s.db.Update(fn) })
+	if errors.Is(err, errPanic) {
+		return corruptError(s.path, "a write failed", err)
+	}
+	return writeError(err)
+}
+
+// view runs fn in one read-only transaction; a bbolt panic becomes
+// ErrCorrupt.
+func (s *Store) view(fn func(tx *bolt.Tx) error) error {
+	err := protect(func() error { return s.db.View(fn) })
+	if errors.Is(err, errPanic) {
+		return corruptError(s.path, "a read failed", err)
+	}
+	return err
+}
+
+// writePID writes <db>.pid so that a second process can name the holder.
+func (s *Store) writePID() error {
+	p := s.path + ".pid"
+	if err := os.WriteFile(p, []byte(strconv.Itoa(os.Getpid())+"\n"), 0o600); err != nil {
+		return fmt.Errorf("write %s: %w", p, err)
+	}
+	s.pidPath = p
+	return nil
+}
+
+// holderPID reads the sidecar of the process holding path; 0 when unknown
+// or when that process is gone.
+func holderPID(path string) int {
+	b, err := os.ReadFile(path + ".pid")
+	if err != nil {
+		return 0
+	}
+	pid, err := strconv.Atoi(strings.TrimSpace(string(b)))
+	if err != nil || pid <= 0 || !processAlive(pid) {
+		return 0
+	}
+	return pid
+}

@@ -1,0 +1,31 @@
+package steps
+
+import (
+	"fmt"
+	"strings"
+)
+
+// HandoffText is a short, key-free note a user who is not a Lever Super
+// Admin can send to one: what to click to make the key the choices in s
+// ask for, and how to hand it back safely.
+func HandoffText(s State) string {
+	var b strings.Builder
+	b.WriteString("Hi! I am setting up leversync, which keeps a read-only local copy of our Lever jobs and candidates.\n")
+	b.WriteString("It needs a Lever API key, and only a Super Admin can create one. Could you please:\n\n")
+	for i, it := range CreateKeyChecklist(s) {
+		fmt.Fprintf(&b, "%2d. %s\n", i+1, it.Text)
+	}
+	if s.Access == Custom {
+		b.WriteString("\nPermissions to tick:\n")
+		for _, p := range RequiredPermissions(s) {
+			col := "Read"
+			if p.Write {
+				col = "Write"
+			}
+			fmt.Fprintf(&b, "  - %s (%s)\n", p.Name, col)
+		}
+	}
+	b.WriteString("\nThen send me the key through our password manager or another secret-sharing tool, not by email or chat.\n")
+	b.WriteString("(Alternatively, give me the Super Admin role and I will do it myself.)\n")
+	return b.String()
+}

@@ -1,0 +1,307 @@
+package fakelever
+
+import (
+	"context"
+	"crypto/rand"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"golang.org/x/time/rate"
+)
+
+// Config sets the size and behaviour of a fake Lever. The zero value is a
+// usable server with 2,000 opportunities and Lever's own rate limit.
+type Config struct {
+	// Seed makes the data deterministic: same seed, same data.
+	Seed int64
+	// Opportunities defaults to 2000.
+	Opportunities int
+	// Postings defaults to about Opportunities/40, at least 12, at most 2000.
+	Postings int
+	// Users defaults to 25 (some deactivated).
+	Users int
+	// Requisitions defaults to about Postings/2.
+	Requisitions int
+	// Latency is added to every response.
+	Latency time.Duration
+	// Faults is the fraction of requests that fail: a 503, a dropped
+	// connection or a truncated body, in roughly equal parts.
+	Faults float64
+	// Rate is the per-key token bucket in requests/s: 0 means Lever's 10,
+	// negative means unlimited.
+	Rate float64
+	// Burst defaults to 20.
+	Burst int
+	// TokenMaxAge defaults to 10 minutes; older page tokens are rejected
+	// with "Invalid offset token".
+	TokenMaxAge time.Duration
+	// Now defaults to time.Now; the Date header, token age and mutation
+	// times use it.
+	Now func() time.Time
+}
+
+func (c Config) withDefaults() Config {
+	if c.Opportunities <= 0 {
+		c.Opportunities = 2000
+	}
+	if c.Postings <= 0 {
+		c.Postings = min(max(c.Opportunities/40, 12), 2000)
+	}
+	if c.Users <= 0 {
+		c.Users = 25
+	}
+	if c.Requisitions <= 0 {
+		c.Requisitions = max(c.Postings/2, 1)
+	}
+	if c.Rate == 0 {
+		c.Rate = 10
+	}
+	if c.Burst <= 0 {
+		c.Burst = 20
+	}
+	if c.TokenMaxAge <= 0 {
+		c.TokenMaxAge = 10 * time.Minute
+	}
+	if c.Now == nil {
+		c.Now = time.Now
+	}
+	return c
+}
+
+// Server is a Lever look-alike. It is an http.Handler; Start also listens.
+type Server struct {
+	cfg    Config
+	data   *dataset
+	keys   map[string]*keyGrant
+	secret []byte
+
+	mu       sync.RWMutex // guards the mutation overlays
+	oppMut   map[int]mutation
+	oppDel   map[int]int64
+	postMut  map[int]mutation
+	postDel  map[int]int64
+	mutCount int
+
+	limMu    sync.Mutex
+	limiters map[string]*keyLimiter
+
+	statsMu sync.Mutex
+	stats   Stats
+
+	reqSeq   atomic.Uint64
+	seq429   atomic.Uint64
+	closing  chan struct{}
+	closeOne sync.Once
+
+	httpSrv *http.Server
+	ln      net.Listener
+	served  chan struct{}
+	conns   sync.WaitGroup
+}
+
+// mutation is a record's overlay: updated at updatedAt, version times.
+type mutation struct {
+	updatedAt int64
+	version   int
+}
+
+// Stats counts what the server saw.
+type Stats struct {
+	Requests int64
+	// ByPath is keyed "GET /opportunities/:id": method and path pattern.
+	ByPath    map[string]int64
+	Served429 int64
+	Faults    int64
+	// MaxInOneSecond is the most requests accepted (not 429) for one key in
+	// any one-second window.
+	MaxInOneSecond int
+}
+
+// New builds a server; it listens only when started with Start.
+func New(cfg Config) *Server {
+	cfg = cfg.withDefaults()
+	s := &Server{
+		cfg:      cfg,
+		data:     newDataset(cfg.Seed, cfg.Opportunities, cfg.Postings, cfg.Users, cfg.Requisitions),
+		keys:     keyTable(),
+		secret:   make([]byte, 32),
+		oppMut:   map[int]mutation{},
+		oppDel:   map[int]int64{},
+		postMut:  map[int]mutation{},
+		postDel:  map[int]int64{},
+		limiters: map[string]*keyLimiter{},
+		closing:  make(chan struct{}),
+	}
+	s.stats.ByPath = map[string]int64{}
+	if _, err := rand.Read(s.secret); err != nil {
+		panic(fmt.Sprintf("fakelever: random secret: %v", err))
+	}
+	return s
+}
+
+// Start builds a server and serves it on addr ("" = "127.0.0.1:0") in the
+// background until Close.
+func Start(cfg Config, addr string) (*Server, error) {
+	if addr == "" {
+		addr = "127.0.0.1:0"
+	}
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return nil, fmt.Errorf("fake Lever: listen on %s: %w (pick another --addr)", addr, err)
+	}
+	s := New(cfg)
+	s.ln = ln
+	s.served = make(chan struct{})
+	s.httpSrv = &http.Server{
+		Handler:           s,
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       30 * time.Second,
+		WriteTimeout:      60*time.Second + s.cfg.Latency,
+		IdleTimeout:       60 * time.Second,
+		ConnState: func(_ net.Conn, st http.ConnState) {
+			// Track connection lifetimes so Close can wait for them.
+			switch st {
+			case http.StateNew:
+				s.conns.Add(1)
+			case http.StateHijacked, http.StateClosed:
+				s.conns.Done()
+			}
+		},
+	}
+	go func() {
+		defer close(s.served)
+		_ = s.httpSrv.Serve(ln)
+	}()
+	return s, nil
+}
+
+// URL is the production API root, "http://127.0.0.1:PORT/v1" ("" unless
+// started).
+func (s *Server) URL() string {
+	if s.ln == nil {
+		return ""
+	}
+	return "http://" + s.ln.Addr().String() + "/v1"
+}
+
+// SandboxURL is the sandbox API root on the same port.
+func (s *Server) SandboxURL() string {
+	if s.ln == nil {
+		return ""
+	}
+	return "http://" + s.ln.Addr().String() + "/sandbox/v1"
+}
+
+// Close stops the server promptly: waiting handlers are released and every
+// connection is closed.
+func (s *Server) Close() error {
+	s.closeOne.Do(func() { close(s.closing) })
+	if s.httpSrv == nil {
+		return nil
+	}
+	err := s.httpSrv.Close()
+	<-s.served
+	s.conns.Wait()
+	if errors.Is(err, http.ErrServerClosed) {
+		err = nil
+	}
+	return err
+}
+
+// keyLimiter is one key's token bucket plus the accepted-request times of
+// the last second, for MaxInOneSecond.
+type keyLimiter struct {
+	mu     sync.Mutex
+	lim    *rate.Limiter
+	recent []time.Time
+}
+
+func (s *Server) limiter(key string) *keyLimiter {
+	s.limMu.Lock()
+	defer s.limMu.Unlock()
+	l, ok := s.limiters[key]
+	if !ok {
+		r := rate.Limit(s.cfg.Rate)
+		if s.cfg.Rate < 0 {
+			r = rate.Inf
+		}
+		l = &keyLimiter{lim: rate.NewLimiter(r, s.cfg.Burst)}
+		s.limiters[key] = l
+	}
+	return l
+}
+
+// allow takes a token for key and returns the accepted count in the sliding
+// second ending now, or false when over the limit.
+func (s *Server) allow(key string) (int, bool) {
+	l := s.limiter(key)
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	now := time.Now()
+	if !l.lim.AllowN(now, 1) {
+		return 0, false
+	}
+	cut := 0
+	for cut < len(l.recent) && !l.recent[cut].After(now.Add(-time.Second)) {
+		cut++
+	}
+	l.recent = append(l.recent[cut:], now)
+	return len(l.recent), true
+}
+
+// Stats returns a snapshot of the counters.
+func (s *Server) Stats() Stats {
+	s.statsMu.Lock()
+	defer s.statsMu.Unlock()
+	out := s.stats
+	out.ByPath = make(map[string]int64, len(s.stats.ByPath))
+	for k, v := range s.stats.ByPath {
+		out.ByPath[k] = v
+	}
+	return out
+}
+
+// ResetStats zeroes the counters.
+func (s *Server) ResetStats() {
+	s.statsMu.Lock()
+	defer s.statsMu.Unlock()
+	s.stats = Stats{ByPath: map[string]int64{}}
+}
+
+func (s *Server) count(f func(*Stats)) {
+	s.statsMu.Lock()
+	f(&s.stats)
+	s.statsMu.Unlock()
+}
+
+// pathPattern turns "/opportunities/abc/notes" into "/opportunities/:id/notes".
+func pathPattern(p string) string {
+	segs := strings.Split(strings.Trim(p, "/"), "/")
+	if len(segs) >= 2 && segs[1] != "deleted" {
+		segs[1] = ":id"
+	}
+	return "/" + strings.Join(segs, "/")
+}
+
+// sleep waits d, or less when the request or the server ends.
+func (s *Server) sleep(ctx context.Context, d time.Duration) bool {
+	if d <= 0 {
+		return true
+	}
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return true
+	case <-ctx.Done():
+		return false
+	case <-s.closing:
+		return false
+	}
+}

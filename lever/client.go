@@ -1,0 +1,460 @@
+package lever
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/url"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"golang.org/x/time/rate"
+
+	"github.com/leversync/leversync/lever/permission"
+)
+
+// Client defaults, as Lever documents its limits (10 req/s, bursts of 20).
+const (
+	DefaultRate           = 10
+	DefaultBurst          = 20
+	DefaultRequestTimeout = 30 * time.Second
+	DefaultMaxRetries     = 8
+	DefaultMaxRetryAfter  = 60 * time.Second
+	DefaultBaseBackoff    = 500 * time.Millisecond
+	DefaultPageLimit      = 100
+	DefaultUserAgent      = "leversync"
+)
+
+// maxBody bounds one response: a page of 100 expanded opportunities is well
+// under a megabyte.
+const maxBody = 64 << 20
+
+// Options configure a Client. Zero values mean the defaults above.
+type Options struct {
+	// BaseURL is the API root including /v1, e.g. Production.BaseURL().
+	BaseURL string
+	Key     APIKey
+	// Rate is the steady request rate per second; negative means no limit.
+	Rate float64
+	// Burst is the token bucket's size.
+	Burst      int
+	HTTPClient *http.Client
+	// RequestTimeout bounds one attempt, body included.
+	RequestTimeout time.Duration
+	// MaxRetries is how many times a request is retried; negative means never.
+	MaxRetries int
+	// MaxRetryAfter caps both Retry-After and the exponential backoff.
+	MaxRetryAfter time.Duration
+	// BaseBackoff is the backoff ceiling of the first retry; it doubles each
+	// retry up to MaxRetryAfter, and the wait is drawn uniformly below it.
+	BaseBackoff time.Duration
+	// OnRetry, when set, is called before each wait; it may be called from
+	// several goroutines at once.
+	OnRetry   func(RetryInfo)
+	UserAgent string
+}
+
+// Client speaks Lever's Data API with one key. It is safe for concurrent use;
+// every request, retries included, draws from the same token bucket.
+type Client struct {
+	base       string
+	key        APIKey
+	limiter    *rate.Limiter
+	http       *http.Client
+	timeout    time.Duration
+	maxRetries int
+	maxWait    time.Duration
+	backoff    time.Duration
+	onRetry    func(RetryInfo)
+	userAgent  string
+	requests   atomic.Int64
+
+	probeMu  sync.Mutex
+	probeIDs map[string]string // list path -> an id found there, for probes
+}
+
+// NewClient checks the options and builds a client. It makes no request.
+func NewClient(o Options) (*Client, error) {
+	base, err := NormalizeBaseURL(o.BaseURL)
+	if err != nil {
+		return nil, err
+	}
+	if o.Key.IsZero() {
+		return nil, errors.New("no API key: paste the key Lever showed when it was generated")
+	}
+	c := &Client{
+		base:       base,
+		key:        o.Key,
+		timeout:    orDefault(o.RequestTimeout, DefaultRequestTimeout),
+		maxRetries: o.MaxRetries,
+		maxWait:    orDefault(o.MaxRetryAfter, DefaultMaxRetryAfter),
+		backoff:    orDefault(o.BaseBackoff, DefaultBaseBackoff),
+		onRetry:    o.OnRetry,
+		userAgent:  o.UserAgent,
+		probeIDs:   map[string]string{},
+	}
+	switch {
+	case c.maxRetries == 0:
+		c.maxRetries = DefaultMaxRetries
+	case c.maxRetries < 0:
+		c.maxRetries = 0
+	}
+	if c.userAgent == "" {
+		c.userAgent = DefaultUserAgent
+	}
+	limit, burst := rate.Limit(o.Rate), o.Burst
+	switch {
+	case o.Rate < 0:
+		limit = rate.Inf
+	case o.Rate == 0:
+		limit = DefaultRate
+	}
+	if burst <= 0 {
+		burst = DefaultBurst
+	}
+	c.limiter = rate.NewLimiter(limit, burst)
+
+	hc := http.Client{}
+	if o.HTTPClient != nil {
+		hc = *o.HTTPClient
+	}
+	if hc.CheckRedirect == nil {
+		// Lever does not redirect API calls; following one could carry the
+		// key to another place, so a 3xx is returned as an error instead.
+		hc.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
+	}
+	c.http = &hc
+	return c, nil
+}
+
+func orDefault(d, def time.Duration) time.Duration {
+	if d <= 0 {
+		return def
+	}
+	return d
+}
+
+// NormalizeBaseURL checks an API root such as https://api.lever.co/v1 and
+// returns it without a trailing slash. Plain http is accepted only for a
+// loopback host, so a key never crosses a network in clear. Errors never
+// repeat the input, which may hold a pasted secret.
+func NormalizeBaseURL(raw string) (string, error) {
+	const example = "it should look like https://api.lever.co/v1"
+	raw = strings.TrimSpace(raw)
+	if raw == "" {
+		return "", errors.New("no API root given: " + example)
+	}
+	u, err := url.Parse(raw)
+	if err != nil || u.Host == "" || u.Opaque != "" {
+		return "", errors.New("the API root is not a valid URL: " + example)
+	}
+	if u.User != nil {
+		return "", errors.New("the API root must not contain a user name or password: the key is sent in the Authorization header")
+	}
+	if u.RawQuery != "" || u.ForceQuery || u.Fragment != "" {
+		return "", errors.New("the API root must not contain a query or a fragment: " + example)
+	}
+	scheme := strings.ToLower(u.Scheme)
+	switch scheme {
+	case "https":
+	case "http":
+		if !isLoopback(u.Hostname()) {
+			return "", fmt.Errorf("refusing plain http:// to %s: the key would cross the network unencrypted; use https:// (http is allowed only for 127.0.0.1, ::1 or localhost)", u.Hostname())
+		}
+	default:
+		return "", errors.New("the API root must start with https://: " + example)
+	}
+	path := strings.TrimRight(u.EscapedPath(), "/")
+	if path == "" {
+		return "", errors.New("the API root has no path: add the version, e.g. " + u.Host + "/v1")
+	}
+	return scheme + "://" + u.Host + path, nil
+}
+
+func isLoopback(host string) bool {
+	if strings.EqualFold(host, "localhost") {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
+}
+
+// BaseURL is the normalized API root the client talks to.
+func (c *Client) BaseURL() string { return c.base }
+
+// Format prints the client as its API root only: fmt would otherwise print
+// unexported fields, the key among them.
+func (c *Client) Format(f fmt.State, verb rune) {
+	if c == nil {
+		fmt.Fprint(f, "lever.Client(nil)")
+		return
+	}
+	fmt.Fprintf(f, "lever.Client(%s)", c.base)
+}
+
+// Requests counts the HTTP requests made so far, retries included.
+func (c *Client) Requests() int64 { return c.requests.Load() }
+
+// ListPage GETs one page of a list endpoint. query is not modified; limit
+// defaults to 100 and offset "" asks for the first page.
+func (c *Client) ListPage(ctx context.Context, path string, query url.Values, offset string) (Page, error) {
+	q := cloneValues(query)
+	if !q.Has("limit") {
+		q.Set("limit", fmt.Sprint(DefaultPageLimit))
+	}
+	q.Del("offset")
+	if offset != "" {
+		q.Set("offset", offset)
+	}
+	var page Page
+	err := c.do(ctx, http.MethodGet, path, q, nil, func(r *response) error {
+		p, err := decodePage(r.body)
+		if err != nil {
+			return err
+		}
+		p.ServerTime = r.date
+		page = p
+		return nil
+	})
+	return page, err
+}
+
+// Get reads a single object, {"data": {...}}, into out.
+func (c *Client) Get(ctx context.Context, path string, query url.Values, out any) error {
+	return c.do(ctx, http.MethodGet, path, cloneValues(query), nil, func(r *response) error {
+		var env struct {
+			Data json.RawMessage `json:"data"`
+		}
+		if err := json.Unmarshal(r.body, &env); err != nil {
+			return err
+		}
+		if len(env.Data) == 0 || string(env.Data) == "null" {
+			return errors.New("the response has no data")
+		}
+		return json.Unmarshal(env.Data, out)
+	})
+}
+
+// pageEnvelope is Lever's list envelope.
+type pageEnvelope struct {
+	Data    *[]json.RawMessage `json:"data"`
+	HasNext bool               `json:"hasNext"`
+	Next    string             `json:"next"`
+}
+
+// decodePage reads a list envelope. A body that is not JSON (truncated, an
+// HTML error page) fails with a *json.SyntaxError, which the caller retries.
+func decodePage(body []byte) (Page, error) {
+	var env pageEnvelope
+	if err := json.Unmarshal(body, &env); err != nil {
+		return Page{}, err
+	}
+	if env.Data == nil {
+		return Page{}, errors.New("the response has no data list")
+	}
+	p := Page{Data: *env.Data, HasNext: env.HasNext, Next: env.Next}
+	if !p.HasNext {
+		p.Next = ""
+	}
+	return p, nil
+}
+
+func cloneValues(v url.Values) url.Values {
+	out := make(url.Values, len(v)+2)
+	for k, vs := range v {
+		out[k] = append([]string(nil), vs...)
+	}
+	return out
+}
+
+// response is what one attempt brought back.
+type response struct {
+	status int
+	header http.Header
+	body   []byte
+	date   time.Time
+}
+
+// do sends one request with rate limiting and retries. decode reads a 2xx
+// body; a JSON syntax error from it (a truncated or non-JSON body) is
+// retried, any other decode error is returned as is.
+func (c *Client) do(ctx context.Context, method, path string, query url.Values, body []byte, decode func(*response) error) error {
+	if strings.ContainsAny(path, "?#") || !strings.HasPrefix(path, "/") {
+		return fmt.Errorf("bad API path %q: it must start with / and carry no query", cleanPath(path))
+	}
+	path = cleanPath(path)
+	for attempt := 1; ; attempt++ {
+		r, err := c.attempt(ctx, method, path, query, body)
+		if ctx.Err() != nil {
+			return ctx.Err()
+		}
+		var retry bool
+		switch {
+		case err != nil:
+			retry = true
+		case r.status >= 200 && r.status < 300:
+			derr := decode(r)
+			if derr == nil {
+				return nil
+			}
+			if !isSyntaxError(derr) {
+				return fmt.Errorf("reading Lever's answer to %s %s: %w", method, path, derr)
+			}
+			err = fmt.Errorf("unreadable answer to %s %s: %w", method, path, derr)
+			retry = true
+		case retryableStatus(r.status):
+			err = apiError(method, path, r)
+			retry = true
+		default:
+			return apiError(method, path, r)
+		}
+		if !retry || attempt > c.maxRetries {
+			return finalError(err, attempt)
+		}
+		status := 0
+		wait := c.backoffFor(attempt)
+		if r != nil && r.status >= 300 {
+			status = r.status
+			if ra, ok := parseRetryAfter(r.header.Get("Retry-After"), time.Now()); ok {
+				wait = min(ra, c.maxWait)
+			}
+		}
+		if c.onRetry != nil {
+			c.onRetry(RetryInfo{Path: path, Status: status, Attempt: attempt, Wait: wait, Err: err})
+		}
+		if err := sleep(ctx, wait); err != nil {
+			return err
+		}
+	}
+}
+
+// attempt makes one HTTP request. A nil response with an error means the
+// network or the per-attempt timeout failed.
+func (c *Client) attempt(ctx context.Context, method, path string, query url.Values, body []byte) (*response, error) {
+	if err := c.limiter.Wait(ctx); err != nil {
+		if ctx.Err() != nil {
+			return nil, ctx.Err()
+		}
+		// The limiter refuses a wait that would outlast ctx's deadline.
+		return nil, fmt.Errorf("waiting for the rate limit: %w", context.DeadlineExceeded)
+	}
+	actx, cancel := context.WithTimeout(ctx, c.timeout)
+	defer cancel()
+
+	u := c.base + path
+	if len(query) > 0 {
+		u += "?" + query.Encode()
+	}
+	var rd io.Reader
+	if body != nil {
+		rd = bytes.NewReader(body)
+	}
+	req, err := http.NewRequestWithContext(actx, method, u, rd)
+	if err != nil {
+		return nil, fmt.Errorf("building %s %s: %w", method, path, stripURL(err))
+	}
+	req.SetBasicAuth(c.key.Reveal(), "")
+	req.Header.Set("Accept", "application/json")
+	req.Header.Set("User-Agent", c.userAgent)
+	if body != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	c.requests.Add(1)
+	resp, err := c.http.Do(req)
+	if err != nil {
+		return nil, fmt.Errorf("%s %s: %w", method, path, stripURL(err))
+	}
+	defer resp.Body.Close()
+	data, err := io.ReadAll(io.LimitReader(resp.Body, maxBody+1))
+	if err != nil {
+		return nil, fmt.Errorf("reading the answer to %s %s: %w", method, path, stripURL(err))
+	}
+	if len(data) > maxBody {
+		return nil, fmt.Errorf("the answer to %s %s is larger than %d bytes", method, path, maxBody)
+	}
+	r := &response{status: resp.StatusCode, header: resp.Header, body: data}
+	if d := resp.Header.Get("Date"); d != "" {
+		if t, err := http.ParseTime(d); err == nil {
+			r.date = t
+		}
+	}
+	return r, nil
+}
+
+// stripURL drops the *url.Error wrapper, whose text repeats the full URL
+// with its query (page tokens).
+func stripURL(err error) error {
+	var ue *url.Error
+	if errors.As(err, &ue) {
+		return ue.Err
+	}
+	return err
+}
+
+func cleanPath(path string) string {
+	if i := strings.IndexAny(path, "?#"); i >= 0 {
+		return path[:i]
+	}
+	return path
+}
+
+func isSyntaxError(err error) bool {
+	var se *json.SyntaxError
+	return errors.As(err, &se) || errors.Is(err, io.ErrUnexpectedEOF)
+}
+
+func retryableStatus(status int) bool {
+	switch status {
+	case http.StatusTooManyRequests, http.StatusInternalServerError, http.StatusBadGateway,
+		http.StatusServiceUnavailable, http.StatusGatewayTimeout:
+		return true
+	}
+	return false
+}
+
+// finalError makes sure an error that survived every retry matches
+// ErrRateLimited or ErrUnavailable, and says so.
+func finalError(err error, attempts int) error {
+	if !errors.Is(err, ErrRateLimited) && !errors.Is(err, ErrUnavailable) {
+		err = fmt.Errorf("%w: %w", ErrUnavailable, err)
+	}
+	return fmt.Errorf("%w (gave up after %d attempts; try again later)", err, attempts)
+}
+
+// apiError turns a non-2xx answer into the typed error a caller acts on.
+func apiError(method, path string, r *response) error {
+	var body struct {
+		Code    string `json:"code"`
+		Message string `json:"message"`
+	}
+	if json.Unmarshal(r.body, &body) != nil {
+		body.Message = http.StatusText(r.status)
+	}
+	body.Message = truncate(body.Message, 300)
+	body.Code = truncate(body.Code, 100)
+	switch {
+	case r.status == http.StatusForbidden:
+		pe := &PermissionError{Method: method, Path: path, Message: body.Message, Write: method != http.MethodGet}
+		if p, ok := permission.ForRequest(method, path); ok {
+			pe.Permission, pe.Write = p.Name, p.Write
+		}
+		return pe
+	case r.status == http.StatusBadRequest && strings.Contains(body.Message, "Invalid offset token"):
+		return fmt.Errorf("%w: %w", ErrInvalidOffset, &APIError{Status: r.status, Code: body.Code, Message: body.Message, Method: method, Path: path})
+	}
+	return &APIError{Status: r.status, Code: body.Code, Message: body.Message, Method: method, Path: path}
+}
+
+func truncate(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	return strings.ToValidUTF8(s[:n], "") + "..."
+}

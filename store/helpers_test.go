@@ -32,7 +32,7 @@ func opportunityJSON(id string, updatedAt int64, postings ...string) json.RawMes
 	}
 	o := map[string]any{
 		"id": id, "name": "Candidate " + id, "contact": "contact-" + id,
-		"headline":        "Senior engineer, " + strings.Repeat("distributed systems and data pipelines; ", 12),
+		"headline":        "Senior engineer, " + strings.Repeat("distributed systems and data pipelines; ", 25),
 		"stage":           "lead-new",
 		"confidentiality": "non-confidential",
 		"location":        "Lisbon, Portugal",

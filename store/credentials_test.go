@@ -1,0 +1,197 @@
+package store
+
+import (
+	"bytes"
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/zalando/go-keyring"
+
+	"github.com/leversync/leversync/lever"
+)
+
+const testSecret = "lvr-Secret-0123456789abcdef"
+
+func testCredentials(t *testing.T, useKeyring bool) *Credentials {
+	return &Credentials{ConfigDir: filepath.Join(t.TempDir(), "config", "leversync"), UseKeyring: useKeyring, Timeout: time.Second}
+}
+
+func TestCredentialsInKeyring(t *testing.T) {
+	keyring.MockInit()
+	c := testCredentials(t, true)
+	key := lever.NewAPIKey(" " + testSecret + "\n")
+	where, err := c.Save(lever.Sandbox, key)
+	if err != nil || where != InKeyring {
+		t.Fatalf("Save = %q, %v; want the keyring", where, err)
+	}
+	if _, err := os.Stat(c.ConfigDir); !errors.Is(err, os.ErrNotExist) {
+		t.Fatal("saving to the keyring wrote the config folder")
+	}
+	got, where, err := c.Load(lever.Sandbox)
+	if err != nil || !got.Equal(key) || where != InKeyring {
+		t.Fatalf("Load = %v %q %v", got, where, err)
+	}
+	if _, _, err := c.Load(lever.Production); !errors.Is(err, ErrNoCredential) {
+		t.Fatalf("Load of another environment = %v, want ErrNoCredential", err)
+	}
+	if err := c.Delete(lever.Sandbox); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := c.Load(lever.Sandbox); !errors.Is(err, ErrNoCredential) {
+		t.Fatalf("Load after Delete = %v", err)
+	}
+	wantErr(t, c.Delete(lever.Sandbox), ErrNoCredential)
+}
+
+func TestCredentialsFallBackToFile(t *testing.T) {
+	keyring.MockInitWithError(errors.New("no secret service on this machine"))
+	c := testCredentials(t, true)
+	where, err := c.Save(lever.Production, lever.NewAPIKey(testSecret))
+	if err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(c.ConfigDir, "credentials.json")
+	if where != path {
+		t.Fatalf("where = %q, want %q", where, path)
+	}
+	if _, err := c.Save(lever.Sandbox, lever.NewAPIKey("other-"+testSecret)); err != nil {
+		t.Fatal(err)
+	}
+	for p, want := range map[string]os.FileMode{path: 0o600, c.ConfigDir: 0o700} {
+		info, err := os.Stat(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if info.Mode().Perm() != want {
+			t.Errorf("%s mode %o, want %o", p, info.Mode().Perm(), want)
+		}
+	}
+	entries, _ := os.ReadDir(c.ConfigDir)
+	if len(entries) != 1 {
+		t.Errorf("config folder holds %d files, want only credentials.json (no temp files left)", len(entries))
+	}
+	got, where, err := c.Load(lever.Production)
+	if err != nil || got.Reveal() != testSecret || where != path {
+		t.Fatalf("Load = %v %q %v", got, where, err)
+	}
+	if err := c.Delete(lever.Production); err != nil {
+		t.Fatal(err)
+	}
+	if got, _, err := c.Load(lever.Sandbox); err != nil || got.Reveal() != "other-"+testSecret {
+		t.Fatalf("deleting production lost sandbox: %v %v", got, err)
+	}
+	if err := c.Delete(lever.Sandbox); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(path); !errors.Is(err, os.ErrNotExist) {
+		t.Fatal("credentials.json left after its last key was deleted")
+	}
+}
+
+// A keyring that hangs (locked, waiting for a prompt) costs the timeout,
+// then the file is used.
+func TestCredentialsKeyringTimeout(t *testing.T) {
+	keyring.MockInit()
+	release := make(chan struct{})
+	t.Cleanup(func() { close(release) })
+	hang := func(string, string, string) error { <-release; return nil }
+	saved := keyringSet
+	keyringSet = hang
+	t.Cleanup(func() { keyringSet = saved })
+
+	c := testCredentials(t, true)
+	c.Timeout = 100 * time.Millisecond
+	start := time.Now()
+	where, err := c.Save(lever.Sandbox, lever.NewAPIKey(testSecret))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d := time.Since(start); d > 5*time.Second {
+		t.Fatalf("Save took %v with a hanging keyring", d)
+	}
+	if where == InKeyring {
+		t.Fatal("a hanging keyring was reported as the place of the key")
+	}
+	if got, _, err := c.Load(lever.Sandbox); err != nil || got.Reveal() != testSecret {
+		t.Fatalf("Load = %v %v", got, err)
+	}
+}
+
+// A key moved to the keyring leaves no older copy in the file.
+func TestCredentialsKeyringReplacesFileCopy(t *testing.T) {
+	keyring.MockInitWithError(errors.New("unavailable"))
+	c := testCredentials(t, true)
+	if _, err := c.Save(lever.Sandbox, lever.NewAPIKey("old-"+testSecret)); err != nil {
+		t.Fatal(err)
+	}
+	keyring.MockInit()
+	if where, err := c.Save(lever.Sandbox, lever.NewAPIKey(testSecret)); err != nil || where != InKeyring {
+		t.Fatalf("Save = %q %v", where, err)
+	}
+	if b, err := os.ReadFile(filepath.Join(c.ConfigDir, "credentials.json")); err == nil && bytes.Contains(b, []byte("old-")) {
+		t.Fatal("the old key stayed in the file")
+	}
+}
+
+func TestCredentialsRefuseDemoAndHideKeyInErrors(t *testing.T) {
+	keyring.MockInit()
+	c := testCredentials(t, false)
+	if _, err := c.Save(lever.Demo, lever.NewAPIKey(testSecret)); err == nil {
+		t.Fatal("the demo saved a key")
+	}
+	if _, _, err := c.Load(lever.Demo); err == nil {
+		t.Fatal("the demo read a saved key")
+	}
+	if err := os.MkdirAll(c.ConfigDir, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(c.ConfigDir, "credentials.json"), []byte(`{"keys":{"sandbox":"`+testSecret), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	_, _, err := c.Load(lever.Sandbox)
+	if err == nil || strings.Contains(err.Error(), testSecret) {
+		t.Fatalf("Load of a damaged file = %v (must fail without quoting it)", err)
+	}
+}
+
+func TestSettings(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "leversync")
+	if s, err := LoadSettings(dir); err != nil || s != (Settings{}) {
+		t.Fatalf("LoadSettings of nothing = %+v %v", s, err)
+	}
+	want := Settings{Environment: lever.Custom, BaseURL: "http://127.0.0.1:8080/v1"}
+	if err := SaveSettings(dir, want); err != nil {
+		t.Fatal(err)
+	}
+	if got, err := LoadSettings(dir); err != nil || got != want {
+		t.Fatalf("LoadSettings = %+v %v", got, err)
+	}
+	if info, _ := os.Stat(filepath.Join(dir, "settings.json")); info.Mode().Perm() != 0o600 {
+		t.Fatalf("settings mode %o", info.Mode().Perm())
+	}
+	if info, _ := os.Stat(dir); info.Mode().Perm() != 0o700 {
+		t.Fatalf("config folder mode %o", info.Mode().Perm())
+	}
+	if err := SaveSettings(dir, Settings{Environment: lever.Demo}); err == nil {
+		t.Fatal("the demo environment was saved")
+	}
+	if got, _ := LoadSettings(dir); got != want {
+		t.Fatalf("a refused save changed the settings: %+v", got)
+	}
+}
+
+func TestDefaultConfigDir(t *testing.T) {
+	t.Setenv("XDG_CONFIG_HOME", "/xdg/config")
+	if d, err := DefaultConfigDir(); err != nil || d != "/xdg/config/leversync" {
+		t.Fatalf("DefaultConfigDir = %q %v", d, err)
+	}
+	t.Setenv("XDG_CONFIG_HOME", "")
+	t.Setenv("HOME", "/home/ann")
+	if d := DefaultCredentials(); d.ConfigDir != "/home/ann/.config/leversync" || !d.UseKeyring || d.Timeout != DefaultKeyringTimeout {
+		t.Fatalf("DefaultCredentials = %+v", d)
+	}
+}

@@ -60,7 +60,8 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	s.count(func(st *Stats) { st.Requests++; st.ByPath[pattern]++ })
 	if !s.sleep(r.Context(), s.cfg.Latency) {
-		return
+		// The client left or the server is closing: hang up, answer nothing.
+		panic(http.ErrAbortHandler)
 	}
 	if !ok {
 		s.write(w, errResp(http.StatusNotFound, "ResourceNotFound", "No API route matches "+r.URL.Path+"; the API root is /v1 (or /sandbox/v1)"))

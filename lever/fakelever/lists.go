@@ -140,22 +140,62 @@ type genList struct {
 	id      func(i int) string
 	include func(i int) bool
 	render  func(i int) []byte
+	// created narrows the scan to the indexes inside a created_at range.
+	created timeRange
+	// only, when not nil, lists the only indexes that can match (ascending),
+	// e.g. the mutated records for an updated_at_start after the base data.
+	only []int
+}
+
+// bounds is the index range [from, to) whose createdAt lies in l.created.
+func (s *Server) bounds(l genList) (from, to int) {
+	if !l.created.set {
+		return 0, l.n
+	}
+	if l.created.end < 1<<62 {
+		from = s.data.firstAfter(l.kind, l.sp, l.n, l.created.end+1)
+	}
+	to = l.n
+	if l.created.start > -1<<62 {
+		to = s.data.firstAfter(l.kind, l.sp, l.n, l.created.start)
+	}
+	return from, max(from, to)
 }
 
 // pageGen renders one page starting after the token's sort key.
 func (s *Server) pageGen(l genList, q listQuery) response {
-	start := 0
+	start, end := s.bounds(l)
 	if q.offset != "" {
 		tok, resp, ok := s.decodeToken(l.scope, q.offset)
 		if !ok {
 			return resp
 		}
-		start = s.data.firstAfter(l.kind, l.sp, l.n, tok.key)
+		start = max(start, s.data.firstAfter(l.kind, l.sp, l.n, tok.key))
+	}
+	// Candidate indexes in list order: a range, or the explicit few.
+	next := func(i int) int { return i + 1 }
+	first := start
+	if l.only != nil {
+		k, _ := slices.BinarySearch(l.only, start)
+		at := func(k int) int {
+			if k < len(l.only) {
+				return l.only[k]
+			}
+			return end
+		}
+		first = at(k)
+		next = func(i int) int {
+			k, found := slices.BinarySearch(l.only, i)
+			if found {
+				k++
+			}
+			return at(k)
+		}
 	}
 	b := make([]byte, 0, 64*1024)
 	b = append(b, `{"data":[`...)
-	count, last, i := 0, -1, start
-	for ; i < l.n && count < q.limit; i++ {
+	count, last, i := 0, -1, first
+	for ; i < end && count < q.limit; i = next(i) {
 		if !l.include(i) {
 			continue
 		}
@@ -167,17 +207,17 @@ func (s *Server) pageGen(l genList, q listQuery) response {
 		last = i
 	}
 	hasNext := false
-	for ; i < l.n; i++ {
+	for ; i < end; i = next(i) {
 		if l.include(i) {
 			hasNext = true
 			break
 		}
 	}
-	next := ""
+	token := ""
 	if hasNext {
-		next = s.encodeToken(l.scope, s.data.created(l.kind, l.sp, last), l.id(last))
+		token = s.encodeToken(l.scope, s.data.created(l.kind, l.sp, last), l.id(last))
 	}
-	return response{status: http.StatusOK, body: closeEnvelope(b, next)}
+	return response{status: http.StatusOK, body: closeEnvelope(b, token)}
 }
 
 func closeEnvelope(b []byte, next string) []byte {
@@ -244,8 +284,13 @@ func (s *Server) listOpportunities(q listQuery) response {
 	s.mu.RLock()
 	defer s.mu.RUnlock()
 	d := s.data
+	var only []int
+	if updated.set && updated.start > baseMs {
+		only = sortedIndexes(s.oppMut) // nothing else was updated after the base data
+	}
 	return s.pageGen(genList{
 		scope: "opportunities", n: d.nOpp, kind: kindOpportunity, sp: d.oppSp, id: d.oppID,
+		created: created, only: only,
 		include: func(i int) bool {
 			if _, gone := s.oppDel[i]; gone {
 				return false
@@ -327,8 +372,12 @@ func (s *Server) listPostings(q listQuery) response {
 	s.mu.RLock()
 	defer s.mu.RUnlock()
 	d := s.data
+	var only []int
+	if updated.set && updated.start > baseMs {
+		only = sortedIndexes(s.postMut)
+	}
 	return s.pageGen(genList{
-		scope: "postings", n: d.nPost, kind: kindPosting, sp: d.postSp, id: d.postingID,
+		scope: "postings", n: d.nPost, kind: kindPosting, sp: d.postSp, id: d.postingID, only: only,
 		include: func(j int) bool {
 			if _, gone := s.postDel[j]; gone {
 				return false
@@ -401,7 +450,7 @@ func (s *Server) listRequisitions(q listQuery) response {
 	statuses := q.values("status")
 	d := s.data
 	return s.pageGen(genList{
-		scope: "requisitions", n: d.nReq, kind: kindRequisition, sp: d.reqSp, id: d.requisitionID,
+		scope: "requisitions", n: d.nReq, kind: kindRequisition, sp: d.reqSp, id: d.requisitionID, created: created,
 		include: func(i int) bool {
 			return created.admits(d.reqCreated(i)) && q.conf.admits(d.reqConfidential(i)) &&
 				(len(statuses) == 0 || slices.Contains(statuses, d.reqStatus(i)))
@@ -484,4 +533,13 @@ func (s *Server) listDeleted(scope string, deleted map[int]int64, id func(int) s
 		next = s.encodeToken(scope, all[end-1].DeletedAt, all[end-1].ID)
 	}
 	return response{status: http.StatusOK, body: closeEnvelope(b, next)}
+}
+
+func sortedIndexes[V any](m map[int]V) []int {
+	out := make([]int, 0, len(m))
+	for i := range m {
+		out = append(out, i)
+	}
+	slices.Sort(out)
+	return out
 }

@@ -1,0 +1,66 @@
+package fakelever
+
+import (
+	"encoding/json"
+	"net/url"
+	"strconv"
+	"testing"
+)
+
+// Filters must agree with the records' own fields, at every window edge.
+func TestTimeWindowFilters(t *testing.T) {
+	s, c := start(t, Config{Seed: 13, Opportunities: 900, Rate: -1})
+	type opp struct {
+		ID        string
+		CreatedAt int64
+		UpdatedAt *int64
+		Archived  *json.RawMessage
+		Apps      []struct{ Posting string } `json:"applications"`
+	}
+	var all []opp
+	for _, raw := range s.Expected("opportunities") {
+		var o opp
+		if err := json.Unmarshal(raw, &o); err != nil {
+			t.Fatal(err)
+		}
+		all = append(all, o)
+	}
+	ms := func(v int64) string { return strconv.FormatInt(v, 10) }
+	check := func(name string, q url.Values, want func(o opp) bool) {
+		t.Helper()
+		q.Set("confidentiality", "all")
+		q.Set("expand", "applications")
+		q.Set("limit", "50")
+		got := pageAll(t, c, s.URL(), KeyFull, "/opportunities", q)
+		n := 0
+		for _, o := range all {
+			_, in := got[o.ID]
+			if in != want(o) {
+				t.Fatalf("%s: %s (created %d) listed=%v", name, o.ID, o.CreatedAt, in)
+			}
+			if in {
+				n++
+			}
+		}
+		if n != len(got) || n == 0 {
+			t.Fatalf("%s: %d listed, %d expected", name, len(got), n)
+		}
+	}
+	// Windows that tile the whole range, with inclusive edges on real records.
+	edge := all[100].CreatedAt
+	check("created_at_end=edge", url.Values{"created_at_end": {ms(edge)}}, func(o opp) bool { return o.CreatedAt <= edge })
+	check("created_at_start=edge", url.Values{"created_at_start": {ms(edge)}}, func(o opp) bool { return o.CreatedAt >= edge })
+	lo, hi := all[300].CreatedAt, all[200].CreatedAt
+	if lo > hi {
+		lo, hi = hi, lo
+	}
+	check("created window", url.Values{"created_at_start": {ms(lo)}, "created_at_end": {ms(hi)}}, func(o opp) bool { return o.CreatedAt >= lo && o.CreatedAt <= hi })
+	since := baseMs - 60*86_400_000
+	check("updated_at_start", url.Values{"updated_at_start": {ms(since)}}, func(o opp) bool { return o.UpdatedAt != nil && *o.UpdatedAt >= since })
+	check("archived=true", url.Values{"archived": {"true"}}, func(o opp) bool { return o.Archived != nil && string(*o.Archived) != "null" })
+	check("archived=false", url.Values{"archived": {"false"}}, func(o opp) bool { return o.Archived == nil || string(*o.Archived) == "null" })
+	posting := all[0].Apps[0].Posting
+	check("posting_id", url.Values{"posting_id": {posting}}, func(o opp) bool { return o.Apps[0].Posting == posting })
+	get(t, c, s.URL(), KeyFull, "/opportunities", "created_at_start=yesterday").apiError(t, 400, "BadRequestError")
+	get(t, c, s.URL(), KeyFull, "/opportunities", "archived=maybe").apiError(t, 400, "BadRequestError")
+}

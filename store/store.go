@@ -44,6 +44,12 @@ type Store struct {
 	path     string
 	readOnly bool
 	pidPath  string // the sidecar written while open read-write; "" if none
+	maxSize  int
+	timeout  time.Duration
+
+	// mu lets Compact swap db while no transaction runs; every transaction
+	// holds it shared.
+	mu sync.RWMutex
 
 	closeOnce sync.Once
 	closeErr  error
@@ -98,7 +104,7 @@ func Open(path string, o Options) (*Store, error) {
 			return nil, err
 		}
 		if o.ReadOnly {
-			return &Store{db: db, path: path, readOnly: true}, nil
+			return &Store{db: db, path: path, readOnly: true, timeout: o.Timeout}, nil
 		}
 		if err := db.Close(); err != nil {
 			return nil, fmt.Errorf("open the store %s: %w", path, err)
@@ -109,7 +115,7 @@ func Open(path string, o Options) (*Store, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &Store{db: db, path: path}
+	s := &Store{db: db, path: path, maxSize: o.MaxSize, timeout: o.Timeout}
 	if err := s.writePID(); err != nil {
 		s.Close()
 		return nil, err
@@ -132,6 +138,8 @@ func (s *Store) Path() string { return s.path }
 // safe to call more than once.
 func (s *Store) Close() error {
 	s.closeOnce.Do(func() {
+		s.mu.Lock()
+		defer s.mu.Unlock()
 		s.closeErr = s.db.Close()
 		if s.pidPath != "" {
 			if err := os.Remove(s.pidPath); err != nil && !errors.Is(err, fs.ErrNotExist) && s.closeErr == nil {
@@ -167,15 +175,42 @@ func assertPrivate(path string) error {
 }
 
 // openBolt opens path with bbolt, turning a lock timeout into *InUseError
-// and any failure or panic of bbolt into ErrCorrupt.
-func openBolt(path string, bo bolt.Options, timeout time.Duration) (db *bolt.DB, err error) {
-	var file *os.File
+// and any failure or panic of bbolt into ErrCorrupt. If the file was
+// replaced while waiting for its lock (Compact renames a new file over it),
+// it opens the new file instead.
+func openBolt(path string, bo bolt.Options, timeout time.Duration) (*bolt.DB, error) {
+	deadline := time.Now().Add(timeout)
+	for {
+		db, file, err := openBoltOnce(path, bo, time.Until(deadline))
+		if err != nil {
+			return nil, err
+		}
+		if sameFile(path, file) {
+			return db, nil
+		}
+		db.Close()
+		if time.Now().After(deadline) {
+			return nil, &InUseError{Path: path, PID: holderPID(path)}
+		}
+	}
+}
+
+func sameFile(path string, f *os.File) bool {
+	if f == nil {
+		return true
+	}
+	a, err1 := f.Stat()
+	b, err2 := os.Stat(path)
+	return err1 == nil && err2 == nil && os.SameFile(a, b)
+}
+
+func openBoltOnce(path string, bo bolt.Options, timeout time.Duration) (db *bolt.DB, file *os.File, err error) {
 	bo.OpenFile = func(name string, flag int, perm os.FileMode) (*os.File, error) {
 		f, err := os.OpenFile(name, flag, perm)
 		file = f
 		return f, err
 	}
-	bo.Timeout = timeout
+	bo.Timeout = max(timeout, 10*time.Millisecond) // 0 would wait forever
 	err = protect(func() error {
 		var err error
 		db, err = bolt.Open(path, 0o600, &bo)
@@ -183,24 +218,26 @@ func openBolt(path string, bo bolt.Options, timeout time.Duration) (db *bolt.DB,
 	})
 	switch {
 	case err == nil:
-		return db, nil
+		return db, file, nil
 	case errors.Is(err, errPanic):
 		if file != nil {
 			file.Close() // releases the lock bbolt took before panicking
 		}
-		return nil, corruptError(path, "bbolt could not read it", err)
+		return nil, nil, corruptError(path, "bbolt could not read it", err)
 	case errors.Is(err, berrors.ErrTimeout):
-		return nil, &InUseError{Path: path, PID: holderPID(path)}
+		return nil, nil, &InUseError{Path: path, PID: holderPID(path)}
 	case errors.Is(err, berrors.ErrInvalid), errors.Is(err, berrors.ErrChecksum),
 		errors.Is(err, berrors.ErrVersionMismatch), errors.Is(err, berrors.ErrInvalidMapping):
-		return nil, corruptError(path, "not a valid bbolt file", err)
+		return nil, nil, corruptError(path, "not a valid bbolt file", err)
+	case errors.Is(err, fs.ErrNotExist):
+		return nil, nil, fmt.Errorf("%w (looked for %s)", ErrNoStore, path)
 	case errors.Is(err, fs.ErrPermission):
-		return nil, fmt.Errorf("open the store %s: %w; check the file's owner and mode, or pass another --db", path, err)
+		return nil, nil, fmt.Errorf("open the store %s: %w; check the file's owner and mode, or pass another --db", path, err)
 	}
 	if !bo.ReadOnly {
-		return nil, fmt.Errorf("open the store %s: %w", path, writeError(err))
+		return nil, nil, fmt.Errorf("open the store %s: %w", path, writeError(err))
 	}
-	return nil, corruptError(path, "bbolt could not open it", err)
+	return nil, nil, corruptError(path, "bbolt could not open it", err)
 }
 
 var errPanic = errors.New("bbolt panicked")
@@ -223,6 +260,8 @@ func (s *Store) update(fn func(tx *bolt.Tx) error) error {
 	if s.readOnly {
 		return errors.New("the store was opened read-only; this is a bug in leversync")
 	}
+	s.mu.RLock()
+	defer s.mu.RUnlock()
 	err := protect(func() error { return s.db.Update(fn) })
 	if errors.Is(err, errPanic) {
 		return corruptError(s.path, "a write failed", err)
@@ -233,6 +272,8 @@ func (s *Store) update(fn func(tx *bolt.Tx) error) error {
 // view runs fn in one read-only transaction; a bbolt panic becomes
 // ErrCorrupt.
 func (s *Store) view(fn func(tx *bolt.Tx) error) error {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
 	err := protect(func() error { return s.db.View(fn) })
 	if errors.Is(err, errPanic) {
 		return corruptError(s.path, "a read failed", err)

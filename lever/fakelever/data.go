@@ -1,7 +1,6 @@
 package fakelever
 
 import (
-	"bytes"
 	"encoding/json"
 	"fmt"
 	"strings"
@@ -21,7 +20,12 @@ type dataset struct {
 	oppSp, postSp, userSp, reqSp int64
 	stages                       []stageJSON
 	reasons                      []reasonJSON
+	// userIDs and postingIDs cache the ids every opportunity refers to
+	// (bounded: both lists are small next to opportunities).
+	userIDs, postingIDs []string
 }
+
+const idCacheMax = 1 << 17
 
 func spacing(n int) int64 { return max(spanMs/int64(max(n, 1)), 2) }
 
@@ -33,6 +37,18 @@ func newDataset(seed int64, nOpp, nPost, nUser, nReq int) *dataset {
 		d.stages = append(d.stages, stageJSON{uuid(seed, kindStage, k), name})
 	}
 	d.stages = append(d.stages, stageJSON{"offer", "Offer"})
+	if nUser <= idCacheMax {
+		d.userIDs = make([]string, nUser)
+		for i := range d.userIDs {
+			d.userIDs[i] = uuid(seed, kindUser, i)
+		}
+	}
+	if nPost <= idCacheMax {
+		d.postingIDs = make([]string, nPost)
+		for i := range d.postingIDs {
+			d.postingIDs[i] = uuid(seed, kindPosting, i)
+		}
+	}
 	for k, r := range archiveReasonDefs {
 		d.reasons = append(d.reasons, reasonJSON{uuid(seed, kindArchiveReason, k), r.text, r.status, r.typ})
 	}
@@ -55,14 +71,28 @@ func (d *dataset) firstAfter(kind uint64, sp int64, n int, c int64) int {
 	return i
 }
 
+// marshal encodes like a list page does (HTML left unescaped, as Lever
+// sends it), so Expected and served bytes are identical.
 func marshal(v any) []byte {
-	var b bytes.Buffer
-	e := json.NewEncoder(&b)
-	e.SetEscapeHTML(false)
-	if err := e.Encode(v); err != nil {
+	w := &sliceWriter{}
+	if err := newEncoder(w).Encode(v); err != nil {
 		panic(fmt.Sprintf("fakelever: marshal %T: %v", v, err))
 	}
-	return bytes.TrimSuffix(b.Bytes(), []byte("\n"))
+	return w.b[:len(w.b)-1]
+}
+
+func newEncoder(w *sliceWriter) *json.Encoder {
+	e := json.NewEncoder(w)
+	e.SetEscapeHTML(false)
+	return e
+}
+
+// sliceWriter appends to a byte slice.
+type sliceWriter struct{ b []byte }
+
+func (w *sliceWriter) Write(p []byte) (int, error) {
+	w.b = append(w.b, p...)
+	return len(p), nil
 }
 
 func ptr[T any](v T) *T { return &v }
@@ -121,7 +151,12 @@ type userJSON struct {
 
 func (d *dataset) userCreated(i int) int64 { return d.created(kindUser, d.userSp, i) }
 
-func (d *dataset) userID(i int) string { return uuid(d.seed, kindUser, i) }
+func (d *dataset) userID(i int) string {
+	if d.userIDs != nil {
+		return d.userIDs[i]
+	}
+	return uuid(d.seed, kindUser, i)
+}
 
 // userDeactivated: about one in five, and always user 1 so small sets have one.
 func (d *dataset) userDeactivated(i int) bool {
@@ -195,7 +230,12 @@ type postingCore struct {
 	owner, manager   int
 }
 
-func (d *dataset) postingID(i int) string { return uuid(d.seed, kindPosting, i) }
+func (d *dataset) postingID(i int) string {
+	if d.postingIDs != nil {
+		return d.postingIDs[i]
+	}
+	return uuid(d.seed, kindPosting, i)
+}
 
 func (d *dataset) postingCore(i int) postingCore {
 	r := newRNG(d.seed, kindPosting^0x2000, i)

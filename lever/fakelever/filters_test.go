@@ -64,3 +64,41 @@ func TestTimeWindowFilters(t *testing.T) {
 	get(t, c, s.URL(), KeyFull, "/opportunities", "created_at_start=yesterday").apiError(t, 400, "BadRequestError")
 	get(t, c, s.URL(), KeyFull, "/opportunities", "archived=maybe").apiError(t, 400, "BadRequestError")
 }
+
+func TestPostingIncludeIsSubtractive(t *testing.T) {
+	s, c := start(t, Config{Seed: 2, Opportunities: 100, Rate: -1})
+	e := get(t, c, s.URL(), KeyFull, "/postings", "include=text&include=state&limit=3").envelope(t)
+	for _, raw := range e.Data {
+		var m map[string]json.RawMessage
+		if err := json.Unmarshal(raw, &m); err != nil {
+			t.Fatal(err)
+		}
+		if len(m) != 3 || m["id"] == nil || m["text"] == nil || m["state"] == nil {
+			t.Fatalf("include=text&include=state gave %s", raw)
+		}
+	}
+}
+
+func TestConcurrentPagingAndMutation(t *testing.T) {
+	s, c := start(t, Config{Seed: 3, Opportunities: 400, Rate: -1})
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		for range 20 {
+			s.UpdateOpportunities(3)
+			s.DeleteOpportunities(1)
+			s.UpdatePostings(1)
+			_ = s.Stats()
+		}
+	}()
+	got := pageAll(t, c, s.URL(), KeyFull, "/opportunities", url.Values{"confidentiality": {"all"}, "limit": {"25"}})
+	<-done
+	for id := range s.Expected("opportunities") {
+		if got[id] == nil {
+			t.Errorf("live %s not served", id)
+		}
+	}
+	if n := s.Stats().ByPath["GET /opportunities"]; n < 16 {
+		t.Errorf("ByPath counted %d list requests", n)
+	}
+}

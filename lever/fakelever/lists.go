@@ -1,6 +1,8 @@
 package fakelever
 
 import (
+	"encoding/json"
+	"fmt"
 	"net/http"
 	"net/url"
 	"slices"
@@ -139,7 +141,8 @@ type genList struct {
 	sp      int64
 	id      func(i int) string
 	include func(i int) bool
-	render  func(i int) []byte
+	// render returns the record's value; the page encodes it in place.
+	render func(i int) any
 	// created narrows the scan to the indexes inside a created_at range.
 	created timeRange
 	// only, when not nil, lists the only indexes that can match (ascending),
@@ -192,20 +195,25 @@ func (s *Server) pageGen(l genList, q listQuery) response {
 			return at(k)
 		}
 	}
-	b := make([]byte, 0, 64*1024)
-	b = append(b, `{"data":[`...)
+	w := &sliceWriter{b: make([]byte, 0, 1024+q.limit*3*1024)} // about 2.5 kB per opportunity
+	w.b = append(w.b, `{"data":[`...)
+	enc := newEncoder(w)
 	count, last, i := 0, -1, first
 	for ; i < end && count < q.limit; i = next(i) {
 		if !l.include(i) {
 			continue
 		}
 		if count > 0 {
-			b = append(b, ',')
+			w.b = append(w.b, ',')
 		}
-		b = append(b, l.render(i)...)
+		if err := enc.Encode(l.render(i)); err != nil {
+			panic(fmt.Sprintf("fakelever: encode %s record %d: %v", l.scope, i, err))
+		}
+		w.b = w.b[:len(w.b)-1] // Encode's newline
 		count++
 		last = i
 	}
+	b := w.b
 	hasNext := false
 	for ; i < end; i = next(i) {
 		if l.include(i) {
@@ -316,7 +324,7 @@ func (s *Server) listOpportunities(q listQuery) response {
 			}
 			return q.conf.admits(d.postingCore(c.posting).confidential)
 		},
-		render: func(i int) []byte { return marshal(d.opportunity(i, s.oppCoreLocked(i), q.expand)) },
+		render: func(i int) any { return d.opportunity(i, s.oppCoreLocked(i), q.expand) },
 	}, q)
 }
 
@@ -363,6 +371,7 @@ func (s *Server) listPostings(q listQuery) response {
 			return badRequest("Invalid state " + strconv.Quote(st) + ": use published, internal, closed, draft, pending or rejected")
 		}
 	}
+	include := q.values("include")
 	channels := q.values("distributionChannel")
 	for _, ch := range channels {
 		if ch != "public" && ch != "internal" {
@@ -394,9 +403,9 @@ func (s *Server) listPostings(q listQuery) response {
 			}
 			return channelAdmits(c, channels)
 		},
-		render: func(j int) []byte {
+		render: func(j int) any {
 			c, v := s.postingCoreLocked(j)
-			return marshal(d.posting(j, c, v, q.expand))
+			return onlyFields(d.posting(j, c, v, q.expand), include)
 		},
 	}, q)
 }
@@ -438,7 +447,7 @@ func (s *Server) listUsers(q listQuery) response {
 			u := d.user(i)
 			return (len(emails) == 0 || slices.Contains(emails, u.Email)) && (len(roles) == 0 || slices.Contains(roles, u.AccessRole))
 		},
-		render: func(i int) []byte { return marshal(d.user(i)) },
+		render: func(i int) any { return d.user(i) },
 	}, q)
 }
 
@@ -455,7 +464,7 @@ func (s *Server) listRequisitions(q listQuery) response {
 			return created.admits(d.reqCreated(i)) && q.conf.admits(d.reqConfidential(i)) &&
 				(len(statuses) == 0 || slices.Contains(statuses, d.reqStatus(i)))
 		},
-		render: func(i int) []byte { return marshal(d.requisition(i)) },
+		render: func(i int) any { return d.requisition(i) },
 	}, q)
 }
 
@@ -541,5 +550,24 @@ func sortedIndexes[V any](m map[int]V) []int {
 		out = append(out, i)
 	}
 	slices.Sort(out)
+	return out
+}
+
+// onlyFields applies Lever's subtractive include: with include=a&include=b
+// a posting carries only id and those fields.
+func onlyFields(v any, include []string) any {
+	if len(include) == 0 {
+		return v
+	}
+	var all map[string]json.RawMessage
+	if err := json.Unmarshal(marshal(v), &all); err != nil {
+		panic(fmt.Sprintf("fakelever: include: %v", err))
+	}
+	out := map[string]json.RawMessage{"id": all["id"]}
+	for _, f := range include {
+		if raw, ok := all[f]; ok {
+			out[f] = raw
+		}
+	}
 	return out
 }

@@ -186,8 +186,11 @@ func (d *dataset) contact(i int) contactJSON {
 }
 
 func (d *dataset) application(i int, c oppCore) applicationJSON {
+	return d.applicationOf(i, c, d.postingCore(c.posting), d.person(i))
+}
+
+func (d *dataset) applicationOf(i int, c oppCore, pc postingCore, p person) applicationJSON {
 	r := newRNG(d.seed, kindApplication, i)
-	pc := d.postingCore(c.posting)
 	a := applicationJSON{
 		ID: uuid(d.seed, kindApplication, i), OpportunityID: d.oppID(i), CandidateID: d.contactID(i),
 		CreatedAt: c.created, Type: "posting", Posting: d.postingID(c.posting),
@@ -202,7 +205,6 @@ func (d *dataset) application(i int, c oppCore) applicationJSON {
 		a.Type = "user"
 		a.User = ptr(d.userID(c.owner))
 	case "applied":
-		p := d.person(i)
 		a.Name = ptr(p.first + " " + p.last)
 		a.Email = ptr(p.email)
 		if len(p.phones) > 0 {
@@ -222,11 +224,12 @@ func (d *dataset) application(i int, c oppCore) applicationJSON {
 func (d *dataset) opportunity(i int, c oppCore, ex expansion) opportunityJSON {
 	r := newRNG(d.seed, kindOpportunity, i)
 	p := d.person(i)
+	pc := d.postingCore(c.posting)
 	id := d.oppID(i)
 	o := opportunityJSON{
 		ID: id, Name: p.first + " " + p.last, Headline: p.headline,
 		Contact: d.contactID(i), Emails: []string{p.email}, Phones: p.phones,
-		Confidentiality: confidentiality(d.postingCore(c.posting).confidential),
+		Confidentiality: confidentiality(pc.confidential),
 		Links:           []string{}, CreatedAt: c.created, Tags: []string{}, Sources: []string{},
 		Origin: c.origin, Owner: d.userRef(c.owner, ex.owner), Followers: []any{},
 		URLs: oppURLJSON{"https://hire.lever.co/candidates", "https://hire.lever.co/candidates/" + id},
@@ -303,7 +306,7 @@ func (d *dataset) opportunity(i int, c oppCore, ex expansion) opportunityJSON {
 			"contact": map[string]any{"allowed": true, "expiresAt": nil},
 		}
 	}
-	app := d.application(i, c)
+	app := d.applicationOf(i, c, pc, p)
 	if ex.applications {
 		o.Applications = []any{app}
 	} else {

@@ -37,11 +37,12 @@ type InUseError struct {
 }
 
 func (e *InUseError) Error() string {
-	who := "another leversync process"
+	// Only a read-write holder writes its pid, and read-write means a sync
+	// or the wizard; readers (status, export) leave none.
 	if e.PID > 0 {
-		who = fmt.Sprintf("another leversync process (pid %d)", e.PID)
+		return fmt.Sprintf("the store %s is in use by another leversync process (pid %d), probably a sync: wait for it to finish or stop it, or pass another --db", e.Path, e.PID)
 	}
-	return fmt.Sprintf("the store %s is in use by %s, probably a sync: wait for it to finish or stop it, or pass another --db", e.Path, who)
+	return fmt.Sprintf("the store %s is in use by another leversync process (a sync, status or export): wait for it to finish, or pass another --db", e.Path)
 }
 
 // Is makes errors.Is(err, ErrInUse) match.

@@ -66,7 +66,7 @@ type postingView struct {
 }
 
 // Postings lists every stored posting with its candidate count, sorted by
-// title (then id). A posting whose JSON cannot be read is listed by id.
+// title (case-insensitive, then id). A posting whose JSON cannot be read is listed by id.
 func (s *Store) Postings() ([]PostingSummary, error) {
 	var out []PostingSummary
 	err := s.view(func(tx *bolt.Tx) error {
@@ -91,8 +91,9 @@ func (s *Store) Postings() ([]PostingSummary, error) {
 		})
 	})
 	sort.SliceStable(out, func(i, j int) bool {
-		if out[i].Text != out[j].Text {
-			return out[i].Text < out[j].Text
+		a, b := strings.ToLower(out[i].Text), strings.ToLower(out[j].Text)
+		if a != b {
+			return a < b
 		}
 		return out[i].ID < out[j].ID
 	})

@@ -78,6 +78,7 @@ func Open(path string, o Options) (*Store, error) {
 	if o.Timeout <= 0 {
 		o.Timeout = DefaultTimeout
 	}
+	deadline := time.Now().Add(o.Timeout)
 	info, err := os.Stat(path)
 	exists := err == nil && info.Size() > 0
 	switch {
@@ -95,7 +96,7 @@ func Open(path string, o Options) (*Store, error) {
 	}
 
 	if exists {
-		db, err := openBolt(path, bolt.Options{ReadOnly: true, Timeout: o.Timeout}, o.Timeout)
+		db, err := openBolt(path, bolt.Options{ReadOnly: true}, o.Timeout)
 		if err != nil {
 			return nil, err
 		}
@@ -111,7 +112,8 @@ func Open(path string, o Options) (*Store, error) {
 		}
 	}
 
-	db, err := openBolt(path, bolt.Options{Timeout: o.Timeout, MaxSize: o.MaxSize}, o.Timeout)
+	// The validation above counts against the same timeout.
+	db, err := openBolt(path, bolt.Options{MaxSize: o.MaxSize}, max(time.Until(deadline), 100*time.Millisecond))
 	if err != nil {
 		return nil, err
 	}

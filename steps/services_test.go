@@ -132,7 +132,9 @@ func TestConnectHonoursCancel(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
 	done := make(chan ConnectReport, 1)
-	go func() { done <- svc.Connect(ctx, allTicked(at(StepConnect)), lever.NewAPIKey(fakelever.KeyFull), make(chan Check)) }()
+	go func() {
+		done <- svc.Connect(ctx, allTicked(at(StepConnect)), lever.NewAPIKey(fakelever.KeyFull), make(chan Check))
+	}()
 	select {
 	case r := <-done:
 		if r.Err == nil {

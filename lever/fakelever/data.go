@@ -64,7 +64,7 @@ func (d *dataset) created(kind uint64, sp int64, i int) int64 {
 
 // firstAfter is the first index whose createdAt is below c.
 func (d *dataset) firstAfter(kind uint64, sp int64, n int, c int64) int {
-	i := max(int((baseMs-c)/sp)-1, 0)
+	i := min(max(int((baseMs-c)/sp)-1, 0), n)
 	for i < n && d.created(kind, sp, i) >= c {
 		i++
 	}

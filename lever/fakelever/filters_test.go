@@ -102,3 +102,22 @@ func TestConcurrentPagingAndMutation(t *testing.T) {
 		t.Errorf("ByPath counted %d list requests", n)
 	}
 }
+
+func TestWindowsBeyondTheData(t *testing.T) {
+	s, c := start(t, Config{Seed: 2, Opportunities: 120, Rate: -1})
+	old := strconv.FormatInt(baseMs-100*spanMs, 10)
+	future := strconv.FormatInt(baseMs+spanMs, 10)
+	for _, q := range []string{
+		"created_at_end=" + old,
+		"created_at_start=" + future,
+		"created_at_start=" + future + "&created_at_end=" + old,
+	} {
+		if e := get(t, c, s.URL(), KeyFull, "/opportunities", "confidentiality=all&"+q).envelope(t); len(e.Data) != 0 || e.HasNext {
+			t.Errorf("%s: %d records, hasNext %v", q, len(e.Data), e.HasNext)
+		}
+	}
+	all := pageAll(t, c, s.URL(), KeyFull, "/opportunities", url.Values{"confidentiality": {"all"}, "created_at_start": {old}, "created_at_end": {future}})
+	if len(all) != 120 {
+		t.Errorf("a window covering everything gave %d of 120", len(all))
+	}
+}

@@ -1,0 +1,62 @@
+package main
+
+import (
+	"bufio"
+	"errors"
+	"fmt"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/leversync/leversync/store"
+	"github.com/spf13/cobra"
+)
+
+func (a *app) resetCommand() *cobra.Command {
+	var db string
+	var yes bool
+	cmd := &cobra.Command{
+		Use:   "reset",
+		Short: "Delete the local data file (the saved key stays; 'leversync logout' removes it)",
+		Args:  usageArgs(cobra.NoArgs),
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			path, err := a.dbPath(db)
+			if err != nil {
+				return err
+			}
+			if _, err := os.Stat(path); errors.Is(err, os.ErrNotExist) {
+				fmt.Fprintf(a.stdout, "Nothing to delete: there is no data file at %s.\n", path)
+				return nil
+			}
+			if !yes {
+				if !isTerminal(a.stdin) {
+					return usagef("reset deletes %s: pass --yes to confirm without a terminal", path)
+				}
+				fmt.Fprintf(a.stdout, "Delete every synced record and the sync history in %s? Type yes to confirm: ", path)
+				answer, _ := bufio.NewReader(a.stdin).ReadString('\n')
+				if strings.TrimSpace(strings.ToLower(answer)) != "yes" {
+					fmt.Fprintln(a.stdout, "Nothing deleted.")
+					return nil
+				}
+			}
+			// Opening proves no sync holds the file before it goes.
+			st, err := store.Open(path, store.Options{Timeout: time.Second})
+			if err != nil && !errors.Is(err, store.ErrCorrupt) {
+				return err
+			}
+			if st != nil {
+				if err := st.Close(); err != nil {
+					return err
+				}
+			}
+			if err := os.Remove(path); err != nil {
+				return fmt.Errorf("delete %s: %w", path, err)
+			}
+			fmt.Fprintf(a.stdout, "Deleted %s. The saved API key was kept; 'leversync logout' removes it.\n", path)
+			return nil
+		},
+	}
+	cmd.Flags().StringVar(&db, "db", "", "data file (default under $XDG_DATA_HOME/leversync)")
+	cmd.Flags().BoolVar(&yes, "yes", false, "do not ask for confirmation")
+	return cmd
+}

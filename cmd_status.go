@@ -1,0 +1,144 @@
+package main
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"time"
+
+	"github.com/leversync/leversync/lever"
+	"github.com/leversync/leversync/store"
+	"github.com/spf13/cobra"
+)
+
+// statusReport is the schema of `leversync status --json` (see README).
+type statusReport struct {
+	Path        string                 `json:"path"`
+	Exists      bool                   `json:"exists"`
+	Environment lever.Environment      `json:"environment,omitempty"`
+	BaseURL     string                 `json:"baseUrl,omitempty"`
+	Counts      map[lever.Resource]int `json:"counts,omitempty"`
+	Deleted     map[lever.Resource]int `json:"deleted,omitempty"`
+	LastRun     *lever.RunState        `json:"lastRun,omitempty"`
+	// Unfinished is a run that stopped before its end; the next sync
+	// resumes it.
+	Unfinished *lever.RunState `json:"unfinished,omitempty"`
+	// LastSyncFinished is true when the most recent sync ran to its end.
+	LastSyncFinished bool `json:"lastSyncFinished"`
+}
+
+func (a *app) statusCommand() *cobra.Command {
+	var db string
+	var asJSON bool
+	cmd := &cobra.Command{
+		Use:   "status",
+		Short: "Show what is stored locally and how the last sync went",
+		Args:  usageArgs(cobra.NoArgs),
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			path, err := a.dbPath(db)
+			if err != nil {
+				return err
+			}
+			rep, err := readStatus(path)
+			if err != nil {
+				return err
+			}
+			if asJSON {
+				enc := json.NewEncoder(a.stdout)
+				enc.SetIndent("", "  ")
+				return enc.Encode(rep)
+			}
+			printStatus(a.stdout, rep)
+			return nil
+		},
+	}
+	cmd.Flags().StringVar(&db, "db", "", "data file (default under $XDG_DATA_HOME/leversync)")
+	cmd.Flags().BoolVar(&asJSON, "json", false, "print the status as JSON")
+	return cmd
+}
+
+// readStatus reads the store briefly, read-only.
+func readStatus(path string) (statusReport, error) {
+	rep := statusReport{Path: path}
+	st, err := store.Open(path, store.Options{ReadOnly: true, Timeout: time.Second})
+	if errors.Is(err, store.ErrNoStore) {
+		return rep, nil
+	}
+	if err != nil {
+		return rep, err
+	}
+	defer st.Close()
+	rep.Exists = true
+	if rep.Environment, rep.BaseURL, err = st.Binding(); err != nil {
+		return rep, err
+	}
+	if rep.Counts, err = st.Counts(); err != nil {
+		return rep, err
+	}
+	if rep.Deleted, err = st.DeletedCounts(); err != nil {
+		return rep, err
+	}
+	if rep.Unfinished, rep.LastRun, err = st.LoadRun(); err != nil {
+		return rep, err
+	}
+	rep.LastSyncFinished = rep.Unfinished == nil && rep.LastRun != nil
+	return rep, nil
+}
+
+func printStatus(w io.Writer, rep statusReport) {
+	if !rep.Exists {
+		fmt.Fprintf(w, "No local data yet at %s.\nRun 'leversync' to set up a Lever connection, or 'leversync --demo' to try it.\n", rep.Path)
+		return
+	}
+	fmt.Fprintf(w, "Data file: %s\n", rep.Path)
+	if rep.Environment != "" {
+		fmt.Fprintf(w, "Lever:     %s (%s)\n", rep.Environment.Title(), rep.BaseURL)
+	}
+	fmt.Fprintln(w, "\nStored records:")
+	for _, r := range lever.AllResources {
+		n, d := rep.Counts[r], rep.Deleted[r]
+		if n == 0 && d == 0 && !isListResource(r) {
+			continue
+		}
+		line := fmt.Sprintf("  %-16s %10s", r, thousands(n))
+		if d > 0 {
+			line += fmt.Sprintf("   (%s deleted in Lever)", thousands(d))
+		}
+		fmt.Fprintln(w, line)
+	}
+	fmt.Fprintln(w)
+	if rep.LastRun != nil {
+		fmt.Fprintf(w, "Last finished sync: started %s, finished %s, %s\n",
+			formatMillis(rep.LastRun.StartedAt), formatMillis(rep.LastRun.FinishedAt), resultWord(rep.LastRun.Result))
+		for _, warn := range rep.LastRun.Warnings {
+			fmt.Fprintf(w, "  warning: %s\n", warn)
+		}
+	}
+	if rep.Unfinished != nil {
+		fmt.Fprintf(w, "Unfinished sync: started %s", formatMillis(rep.Unfinished.StartedAt))
+		if rep.Unfinished.Error != "" {
+			fmt.Fprintf(w, ", stopped: %s", rep.Unfinished.Error)
+		}
+		fmt.Fprintln(w, "\n  'leversync sync' resumes it where it stopped.")
+	}
+	if rep.LastRun == nil && rep.Unfinished == nil {
+		fmt.Fprintln(w, "No sync has run yet: run 'leversync sync'.")
+	}
+}
+
+func isListResource(r lever.Resource) bool {
+	for _, l := range lever.ListResources {
+		if l == r {
+			return true
+		}
+	}
+	return false
+}
+
+func formatMillis(ms int64) string {
+	if ms == 0 {
+		return "-"
+	}
+	return time.UnixMilli(ms).Local().Format("2006-01-02 15:04:05")
+}

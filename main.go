@@ -1,0 +1,139 @@
+// Command leversync takes a Lever administrator from "I have a Lever account"
+// to "my jobs and candidates are synced and I can watch them arrive", then
+// keeps that local copy current. This file holds only the command line: it
+// parses flags, wires the packages together and picks the wizard or headless
+// mode; the work lives in lever, store, steps and ui.
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"strings"
+	"sync/atomic"
+	"syscall"
+
+	"charm.land/fang/v2"
+	"github.com/spf13/cobra"
+)
+
+// version is set at build time with -ldflags "-X main.version=...".
+var version = ""
+
+func main() {
+	os.Exit(run(context.Background(), os.Args[1:], os.Stdin, os.Stdout, os.Stderr, os.Getenv))
+}
+
+// app is what every command shares: its streams, environment and the signal
+// that stopped it, if any.
+type app struct {
+	stdin  io.Reader
+	stdout io.Writer
+	stderr io.Writer
+	getenv func(string) string
+	// stopSignal is the first SIGINT or SIGTERM received.
+	stopSignal atomic.Value
+}
+
+// run executes the command line and returns the process exit code.
+func run(parent context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer, getenv func(string) string) int {
+	a := &app{stdin: stdin, stdout: stdout, stderr: stderr, getenv: getenv}
+	ctx, stop := a.notifyContext(parent)
+	defer stop()
+
+	root := a.rootCommand()
+	root.SetArgs(args)
+	root.SetIn(stdin)
+	root.SetOut(stdout)
+	root.SetErr(stderr)
+	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageError{err} })
+
+	opts := []fang.Option{fang.WithErrorHandler(a.printError)}
+	if version != "" {
+		opts = append(opts, fang.WithVersion(version))
+	}
+	err := fang.Execute(ctx, root, opts...)
+	return a.exitCode(err)
+}
+
+// notifyContext cancels ctx on the first SIGINT or SIGTERM, so work stops at
+// a page boundary; a second signal exits at once.
+func (a *app) notifyContext(parent context.Context) (context.Context, func()) {
+	ctx, cancel := context.WithCancel(parent)
+	sigc := make(chan os.Signal, 2)
+	signal.Notify(sigc, os.Interrupt, syscall.SIGTERM)
+	done := make(chan struct{})
+	go func() {
+		select {
+		case sig := <-sigc:
+			a.stopSignal.Store(sig)
+			cancel()
+		case <-done:
+			return
+		}
+		select {
+		case sig := <-sigc:
+			os.Exit(signalExitCode(sig))
+		case <-done:
+		}
+	}()
+	return ctx, func() {
+		signal.Stop(sigc)
+		close(done)
+		cancel()
+	}
+}
+
+func (a *app) rootCommand() *cobra.Command {
+	var flags rootFlags
+	root := &cobra.Command{
+		Use:   "leversync",
+		Short: "Sync your Lever jobs and candidates into a local file, and watch them arrive",
+		Long: `leversync walks a Lever administrator through connecting an API key
+(every step of Lever's documented set-up), then syncs jobs, candidates and
+their reference data into a local bbolt file, resumable and incremental.
+
+Run it with no arguments in a terminal for the set-up wizard, or try
+everything against a built-in fake Lever with --demo.`,
+		Example: `  leversync --demo                  # the whole product against a built-in fake Lever
+  leversync                         # the set-up wizard
+  leversync sync --json             # headless sync, one JSON event per line
+  leversync status`,
+		Args: usageArgs(cobra.NoArgs),
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			return a.runRoot(cmd.Context(), flags)
+		},
+	}
+	root.Flags().BoolVar(&flags.demo, "demo", false, "run against a built-in fake Lever with a demo key (no Lever account needed)")
+	root.Flags().StringVar(&flags.db, "db", "", "data file (default: ./leversync-demo.db with --demo, else under $XDG_DATA_HOME/leversync)")
+	root.Flags().BoolVar(&flags.accessible, "accessible", false, "plain line-by-line prompts for screen readers (also ACCESSIBLE=1)")
+	root.AddCommand(
+		a.syncCommand(),
+		a.statusCommand(),
+		a.exportCommand(),
+		a.resetCommand(),
+		a.fakeLeverCommand(),
+		a.loginCommand(),
+		a.logoutCommand(),
+		a.setupCommand(),
+	)
+	return root
+}
+
+// printError prints a command's error once, plainly, on stderr.
+func (a *app) printError(w io.Writer, _ fang.Styles, err error) {
+	if errors.Is(err, errSilent) {
+		return
+	}
+	msg := err.Error()
+	if errors.Is(err, context.Canceled) {
+		msg = "stopped: everything stored so far is kept, and the next run resumes where this one stopped"
+	}
+	if _, ok := errors.AsType[usageError](err); ok && !strings.Contains(msg, "--help") {
+		msg += "\nRun 'leversync --help' for usage."
+	}
+	fmt.Fprintf(w, "leversync: %s\n", msg)
+}

@@ -2,7 +2,6 @@ package main
 
 import (
 	"fmt"
-	"strings"
 	"time"
 
 	"github.com/leversync/leversync/lever/fakelever"
@@ -40,7 +39,7 @@ then come the keys it accepts and what each may do. It runs until interrupted.`,
 			fmt.Fprintf(a.stdout, "sandbox API root: %s\n", srv.SandboxURL())
 			fmt.Fprintln(a.stdout, "keys (HTTP Basic username, blank password):")
 			for _, k := range fakelever.Keys() {
-				fmt.Fprintf(a.stdout, "  %s  %s: %s\n", k.Key, k.Name, describeFakeKey(k))
+				fmt.Fprintf(a.stdout, "  %s  %s: %s\n", k.Key, k.Name, k.Description)
 			}
 			<-cmd.Context().Done()
 			return nil
@@ -54,18 +53,4 @@ then come the keys it accepts and what each may do. It runs until interrupted.`,
 	cmd.Flags().Float64Var(&cfg.Rate, "rate", 10, "per-key rate limit in requests/s (negative: none)")
 	cmd.Flags().DurationVar(&cfg.TokenMaxAge, "token-max-age", 10*time.Minute, "page tokens older than this are rejected as Invalid offset token")
 	return cmd
-}
-
-func describeFakeKey(k fakelever.KeyInfo) string {
-	parts := []string{k.Description}
-	if k.Sandbox {
-		parts = append(parts, "sandbox only")
-	}
-	if !k.Confidential {
-		parts = append(parts, "no confidential access")
-	}
-	if len(k.Missing) > 0 {
-		parts = append(parts, "missing: "+strings.Join(k.Missing, ", "))
-	}
-	return strings.Join(parts, "; ")
 }

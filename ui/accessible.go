@@ -1,0 +1,351 @@
+package ui
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/leversync/leversync/lever"
+	"github.com/leversync/leversync/lever/permission"
+	"github.com/leversync/leversync/steps"
+)
+
+// accessible runs the wizard as plain prompts: the same steps, the same
+// transitions and the same Services as the full-screen wizard.
+type accessible struct {
+	ctx context.Context
+	cfg Config
+	p   prompter
+	s   steps.State
+	key lever.APIKey
+}
+
+func runAccessible(ctx context.Context, cfg Config, initial steps.State, p prompter) error {
+	a := &accessible{ctx: ctx, cfg: cfg, p: p, s: steps.Resume(initial, false)}
+	p.Say("leversync setup, in plain prompts. At any question, type b to go back or q to quit; your progress is saved after each step.")
+	if cfg.Demo {
+		p.Say("Demo mode: everything talks to the built-in fake Lever.")
+	}
+	for {
+		if err := a.ctx.Err(); err != nil {
+			return err
+		}
+		if a.s.Step == steps.StepSync {
+			return a.sync()
+		}
+		a.p.Say("")
+		a.p.Say(a.s.Step.Header())
+		if a.s.Problem != nil {
+			a.p.Say("Problem: " + a.s.Problem.Reason)
+			a.p.Say("Fix: " + a.s.Problem.Fix)
+		}
+		next, err := a.ask()
+		switch {
+		case errors.Is(err, errQuit):
+			a.p.Say("Quitting. Your progress is saved: run leversync --accessible again to continue.")
+			return nil
+		case errors.Is(err, errBack):
+			next = steps.Back(a.s)
+		case err != nil:
+			var se *steps.StepError
+			if !errors.As(err, &se) {
+				return err
+			}
+			a.p.Say("Not yet: " + se.Error() + ".")
+			a.s = next
+			if se.Step == steps.StepPrerequisite {
+				a.offerHandoff()
+			}
+			continue
+		}
+		a.s = next
+		a.save()
+	}
+}
+
+func (a *accessible) save() {
+	if a.cfg.Services == nil {
+		return
+	}
+	if err := a.cfg.Services.SaveProgress(a.ctx, a.s); err != nil {
+		a.p.Say("Note: progress not saved: " + err.Error())
+	}
+}
+
+// ask runs the current step's questions and applies its transition.
+func (a *accessible) ask() (steps.State, error) {
+	s := a.s
+	switch s.Step {
+	case steps.StepPrerequisite:
+		var titles []string
+		for _, an := range steps.Answers {
+			titles = append(titles, an.Title())
+		}
+		admin, err := a.p.Select("Do you have administrator rights in Lever?",
+			"Open Settings in Lever; if you see Integrations and API on the left, you have them.", titles, indexOf(steps.Answers, s.Admin))
+		if err != nil {
+			return s, err
+		}
+		super, err := a.p.Select("Are you a Lever Super Admin?", "Only a Lever Super Admin can generate API keys.", titles, indexOf(steps.Answers, s.SuperAdmin))
+		if err != nil {
+			return s, err
+		}
+		return steps.AnswerPrerequisite(s, steps.Answers[admin], steps.Answers[super])
+
+	case steps.StepOrganization:
+		var titles []string
+		for _, o := range steps.OrgTypes {
+			titles = append(titles, o.Title())
+		}
+		i, err := a.p.Select("What kind of system are you connecting?",
+			"Recruiting is the type that connects an ATS (applicant tracking system) such as Lever.", titles, indexOf(steps.OrgTypes, s.Organization))
+		if err != nil {
+			return s, err
+		}
+		next, err := steps.AnswerOrganization(s, steps.OrgTypes[i])
+		if err != nil {
+			next.Organization = steps.Recruiting
+		}
+		return next, err
+
+	case steps.StepProvider:
+		q, err := a.p.Input("Which applicant tracking system? Type part of its name to search, or press Enter to list them all.", "")
+		if err != nil {
+			return s, err
+		}
+		found := steps.FilterProviders(q)
+		if len(found) == 0 {
+			a.p.Say(fmt.Sprintf("No provider matches %q.", q))
+			return s, nil
+		}
+		var titles []string
+		def := 0
+		for i, pr := range found {
+			t := pr.Name
+			if !pr.Supported {
+				t += " (not supported yet)"
+			}
+			if pr.Supported {
+				def = i
+			}
+			titles = append(titles, t)
+		}
+		i, err := a.p.Select("Choose the provider.", "", titles, def)
+		if err != nil {
+			return s, err
+		}
+		return steps.AnswerProvider(s, found[i].ID)
+
+	case steps.StepAuthMethod:
+		i, err := a.p.Select("How will leversync sign in to Lever?", "",
+			[]string{steps.AuthAPIKey.Title(), steps.AuthCredentials.Title() + " (planned, not available yet)"}, 0)
+		if err != nil {
+			return s, err
+		}
+		return steps.AnswerAuthMethod(s, steps.AuthMethods[i])
+
+	case steps.StepData:
+		var titles []string
+		for _, e := range lever.Environments {
+			titles = append(titles, envLabel(e))
+		}
+		i, err := a.p.Select("Which Lever data will leversync read?",
+			"A key belongs to one Lever host: a key made in your sandbox account is rejected by production, and the other way round.",
+			titles, indexOf(lever.Environments, s.Environment))
+		if err != nil {
+			return s, err
+		}
+		return steps.AnswerEnvironment(s, lever.Environments[i])
+
+	case steps.StepPermissions:
+		return a.permissions()
+
+	case steps.StepCreateKey:
+		a.p.Say("Do these in Lever, in your browser. Press Enter after each one.")
+		items := steps.CreateKeyChecklist(s)
+		for i, it := range items {
+			if s.Ticked(it.ID) {
+				continue
+			}
+			if _, err := a.p.Input(fmt.Sprintf("%d of %d: %s", i+1, len(items), it.Text), ""); err != nil {
+				return s, err
+			}
+			s = steps.ToggleTick(s, it.ID)
+		}
+		return steps.AnswerCreateKey(s)
+
+	case steps.StepPasteKey:
+		help := "Paste the key you copied from Lever and press Enter. It is not shown as you type."
+		if a.cfg.Demo && a.cfg.DemoKey != "" {
+			help = "Demo: press Enter to use the built-in fake Lever's demo key, " + a.cfg.DemoKey + " (it is not a secret)."
+		}
+		raw, err := a.p.Secret("Paste the API key.", help)
+		if err != nil {
+			return s, err
+		}
+		if raw == "" && a.cfg.Demo {
+			raw = a.cfg.DemoKey
+		}
+		next, k, err := steps.AnswerPasteKey(s, raw)
+		if err == nil {
+			a.key = k
+		}
+		return next, err
+
+	case steps.StepConnect:
+		return a.connect()
+	}
+	return s, fmt.Errorf("unknown step %q", s.Step)
+}
+
+func (a *accessible) permissions() (steps.State, error) {
+	s := a.s
+	var titles []string
+	for _, ac := range steps.Accesses {
+		titles = append(titles, ac.Title())
+	}
+	i, err := a.p.Select("Which permissions will the key have?",
+		`Lever recommends "Select All": permissions cannot be edited after the key is created, so a key made now keeps working when write features come. leversync's sync only reads.`,
+		titles, indexOf(steps.Accesses, s.Access))
+	if err != nil {
+		return s, err
+	}
+	conf, err := a.p.Confirm(`Turn on "`+steps.ConfidentialName+`"?`, "Without it, confidential jobs and candidates are left out of the sync.", s.Confidential)
+	if err != nil {
+		return s, err
+	}
+	var custom []string
+	if steps.Accesses[i] == steps.Custom {
+		var lines []string
+		for n, p := range permission.All {
+			col := "Read"
+			if p.Write {
+				col = "Write"
+			}
+			lines = append(lines, fmt.Sprintf("  %d. %s: %s", n+1, col, p.Name))
+		}
+		a.p.Say(strings.Join(lines, "\n"))
+		raw, err := a.p.Input("Type the numbers of the permissions to tick, separated by spaces or commas. Enter alone takes the reads the sync needs.", "")
+		if err != nil {
+			return s, err
+		}
+		if strings.TrimSpace(raw) == "" {
+			for _, p := range steps.SyncReads() {
+				custom = append(custom, p.Name)
+			}
+		}
+		for _, f := range strings.FieldsFunc(raw, func(r rune) bool { return r == ',' || r == ' ' }) {
+			n, err := strconv.Atoi(f)
+			if err != nil || n < 1 || n > len(permission.All) {
+				return s, &steps.StepError{Step: steps.StepPermissions, Reason: fmt.Sprintf("%q is not one of the numbers listed", f), Fix: "type numbers from the list"}
+			}
+			custom = append(custom, permission.All[n-1].Name)
+		}
+	}
+	return steps.AnswerPermissions(s, steps.Accesses[i], custom, conf)
+}
+
+// connect checks the key, printing each result as it arrives.
+func (a *accessible) connect() (steps.State, error) {
+	s := a.s
+	if a.key.IsZero() || a.cfg.Services == nil {
+		return steps.Back(s), nil
+	}
+	a.p.Say(fmt.Sprintf("Checking the key with Lever %s. This can take up to a minute.", s.Environment.Title()))
+	checks := make(chan steps.Check, len(steps.RequiredPermissions(s))+8)
+	done := make(chan steps.ConnectReport, 1)
+	go func() {
+		done <- a.cfg.Services.Connect(a.ctx, s, a.key, checks)
+		close(checks)
+	}()
+	for c := range checks {
+		a.p.Say(fmt.Sprintf("  %s: %s", c.Name, c.Label()))
+	}
+	r := <-done
+	next := steps.AfterConnect(s, r)
+	if next.Step != steps.StepConnect && next.Step != steps.StepSync {
+		return next, nil // routed back; the loop prints the problem
+	}
+	if next.Step == steps.StepConnect && next.Problem != nil {
+		a.p.Say("Problem: " + next.Problem.Reason)
+		a.p.Say("Fix: " + next.Problem.Fix)
+		switch {
+		case next.Problem.CanContinue:
+			i, err := a.p.Select("What now?", "", []string{"Continue without confidential data", "Generate a new key with the toggle on"}, 0)
+			if err != nil {
+				return next, err
+			}
+			if i == 1 {
+				return steps.GenerateNewKey(next), nil
+			}
+			cont, err := steps.ContinueWithoutConfidential(next)
+			if err != nil {
+				return next, err
+			}
+			next = cont
+		case next.Problem.CanRetry:
+			if _, err := a.p.Input("Press Enter to check again.", ""); err != nil {
+				return next, err
+			}
+			return next, nil
+		}
+	}
+	a.p.Say("Connected to Lever " + next.Environment.Title() + ".")
+	where, err := a.cfg.Services.SaveKey(a.ctx, next.Environment, a.key)
+	if err != nil {
+		a.p.Say("The key could not be saved: " + err.Error())
+	} else {
+		a.p.Say("Key saved: " + where)
+	}
+	return next, nil
+}
+
+// sync runs the sync and prints its progress plainly.
+func (a *accessible) sync() error {
+	a.p.Say("")
+	a.p.Say(steps.StepSync.Header())
+	run, err := a.cfg.Services.StartSync(a.ctx, a.s, a.key)
+	if err != nil {
+		return fmt.Errorf("starting the sync: %w", err)
+	}
+	for ev := range run.Events() {
+		switch ev.Type {
+		case lever.EventPhaseStarted:
+			a.p.Say("Syncing " + ev.Phase + "…")
+		case lever.EventPhaseDone:
+			a.p.Say(fmt.Sprintf("%s: %d records.", ev.Phase, ev.Total))
+		case lever.EventRetry:
+			a.p.Say(fmt.Sprintf("Retrying %s (status %d, attempt %d) after %s.", ev.Phase, ev.Status, ev.Attempt, time.Duration(ev.WaitMS)*time.Millisecond))
+		case lever.EventWarning:
+			a.p.Say("Warning: " + ev.Message)
+		case lever.EventError:
+			a.p.Say("Error: " + ev.Message)
+		}
+	}
+	st, err := run.Wait()
+	if err != nil {
+		return fmt.Errorf("the sync stopped: %w", err)
+	}
+	a.p.Say(fmt.Sprintf("Sync done: %s.", resultWord(st.Result)))
+	return nil
+}
+
+// offerHandoff prints the note for an admin when the user asks for it.
+func (a *accessible) offerHandoff() {
+	ok, err := a.p.Confirm("Show a short note to send a Lever Super Admin?", "It holds no secret.", true)
+	if err == nil && ok {
+		a.p.Say(steps.HandoffText(a.s))
+	}
+}
+
+func indexOf[T comparable](xs []T, v T) int {
+	for i, x := range xs {
+		if x == v {
+			return i
+		}
+	}
+	return 0
+}

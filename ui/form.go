@@ -1,0 +1,89 @@
+package ui
+
+import (
+	"charm.land/bubbles/v2/key"
+	tea "charm.land/bubbletea/v2"
+	"charm.land/huh/v2"
+
+	"github.com/leversync/leversync/steps"
+)
+
+// formScreen is a step drawn as an embedded huh form. build makes the form
+// from the state (so a refused answer is shown again as given), finish
+// reads the completed form and applies the step's transition.
+type formScreen struct {
+	c      *common
+	state  steps.State
+	build  func(c *common, s steps.State) *huh.Form
+	finish func(f *huh.Form, s steps.State) (steps.State, error)
+	// intro and extra are drawn above and below the form.
+	intro func(c *common, s steps.State) string
+	extra func(c *common, s steps.State) string
+
+	form *huh.Form
+	err  error
+}
+
+func newFormScreen(c *common, s steps.State,
+	build func(*common, steps.State) *huh.Form,
+	finish func(*huh.Form, steps.State) (steps.State, error),
+	intro func(*common, steps.State) string,
+) *formScreen {
+	f := &formScreen{c: c, state: s, build: build, finish: finish, intro: intro}
+	f.form = f.make(s)
+	return f
+}
+
+func (f *formScreen) make(s steps.State) *huh.Form {
+	form := f.build(f.c, s).
+		WithShowHelp(false).
+		WithShowErrors(true).
+		WithTheme(f.c.styles.FormTheme()).
+		WithWidth(f.c.width)
+	return form
+}
+
+func (f *formScreen) Init() tea.Cmd { return f.form.Init() }
+
+func (f *formScreen) Update(msg tea.Msg) (tea.Cmd, *move) {
+	if _, ok := msg.(tea.WindowSizeMsg); ok {
+		// Reflow at the new width; the form keeps its answers. The form
+		// sizes its groups to fit the content area, not the terminal.
+		f.form = f.form.WithWidth(f.c.width)
+		msg = tea.WindowSizeMsg{Width: f.c.width, Height: f.c.height}
+	}
+	m, cmd := f.form.Update(msg)
+	if form, ok := m.(*huh.Form); ok {
+		f.form = form
+	}
+	if f.form.State != huh.StateCompleted {
+		return cmd, nil
+	}
+	next, err := f.finish(f.form, f.state)
+	if err != nil {
+		// Show the refusal with the form again, answers kept.
+		f.err = err
+		f.state = next
+		f.form = f.make(next)
+		return f.form.Init(), nil
+	}
+	return cmd, &move{state: next}
+}
+
+func (f *formScreen) View() string {
+	var intro, extra string
+	if f.intro != nil {
+		intro = f.intro(f.c, f.state)
+	}
+	if f.extra != nil {
+		extra = f.extra(f.c, f.state)
+	}
+	return join(f.c.problemView(f.state.Problem), intro, f.form.View(), f.c.errorView(f.err), extra)
+}
+
+func (f *formScreen) Bindings() []key.Binding {
+	k := f.c.keys
+	return []key.Binding{k.Up, k.Down, k.Select}
+}
+
+func (f *formScreen) WantsEsc() bool { return false }

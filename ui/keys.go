@@ -1,0 +1,55 @@
+package ui
+
+import "charm.land/bubbles/v2/key"
+
+// KeyMap is every key the wizard answers to, in one place.
+type KeyMap struct {
+	Up, Down     key.Binding
+	Select       key.Binding
+	Toggle       key.Binding
+	Back         key.Binding
+	Help         key.Binding
+	Quit         key.Binding
+	Confirm      key.Binding
+	Deny         key.Binding
+	Handoff      key.Binding
+	Copy         key.Binding
+	Retry        key.Binding
+	Continue     key.Binding
+	NewKey       key.Binding
+	Cancel       key.Binding
+	ClearFilter  key.Binding
+	TickAll      key.Binding
+	ContinueSync key.Binding
+}
+
+// DefaultKeyMap is the wizard's key map.
+func DefaultKeyMap() KeyMap {
+	return KeyMap{
+		Up:           key.NewBinding(key.WithKeys("up", "ctrl+p"), key.WithHelp("↑", "up")),
+		Down:         key.NewBinding(key.WithKeys("down", "ctrl+n"), key.WithHelp("↓", "down")),
+		Select:       key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "choose")),
+		Toggle:       key.NewBinding(key.WithKeys("space"), key.WithHelp("space", "tick")),
+		Back:         key.NewBinding(key.WithKeys("esc"), key.WithHelp("esc", "back")),
+		Help:         key.NewBinding(key.WithKeys("?"), key.WithHelp("?", "keys")),
+		Quit:         key.NewBinding(key.WithKeys("ctrl+c"), key.WithHelp("ctrl+c", "quit")),
+		Confirm:      key.NewBinding(key.WithKeys("y", "Y", "ctrl+c"), key.WithHelp("y", "quit")),
+		Deny:         key.NewBinding(key.WithKeys("n", "N", "esc"), key.WithHelp("n", "stay")),
+		Handoff:      key.NewBinding(key.WithKeys("h"), key.WithHelp("h", "hand-off text")),
+		Copy:         key.NewBinding(key.WithKeys("c"), key.WithHelp("c", "copy")),
+		Retry:        key.NewBinding(key.WithKeys("r"), key.WithHelp("r", "retry")),
+		Continue:     key.NewBinding(key.WithKeys("c"), key.WithHelp("c", "continue without")),
+		NewKey:       key.NewBinding(key.WithKeys("n"), key.WithHelp("n", "new key")),
+		Cancel:       key.NewBinding(key.WithKeys("esc"), key.WithHelp("esc", "cancel")),
+		ClearFilter:  key.NewBinding(key.WithKeys("esc"), key.WithHelp("esc", "clear filter")),
+		TickAll:      key.NewBinding(key.WithKeys("ctrl+a"), key.WithHelp("ctrl+a", "tick all")),
+		ContinueSync: key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "continue")),
+	}
+}
+
+// relabel is b with another description, for a screen where the key means
+// something more specific.
+func relabel(b key.Binding, desc string) key.Binding {
+	b.SetHelp(b.Help().Key, desc)
+	return b
+}

@@ -1,0 +1,154 @@
+package ui
+
+import (
+	"bufio"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"strconv"
+	"strings"
+
+	"github.com/charmbracelet/x/term"
+)
+
+// Errors a prompt returns when the user asks to go back or to quit rather
+// than answer.
+var (
+	errBack = errors.New("back")
+	errQuit = errors.New("quit")
+)
+
+// prompter asks plain line-by-line questions, for screen readers and for
+// tests with piped input. At any prompt, "b" goes back and "q" quits.
+type prompter interface {
+	// Select returns the index of the chosen option; def is the default.
+	Select(title, help string, options []string, def int) (int, error)
+	Confirm(title, help string, def bool) (bool, error)
+	// Input reads a line of text.
+	Input(title, help string) (string, error)
+	// Secret reads a line without echoing it when the input is a terminal.
+	Secret(title, help string) (string, error)
+	// Say prints a paragraph.
+	Say(text string)
+}
+
+type linePrompter struct {
+	in  *bufio.Reader
+	fd  uintptr
+	tty bool
+	out io.Writer
+}
+
+func newLinePrompter(in io.Reader, out io.Writer) *linePrompter {
+	p := &linePrompter{in: bufio.NewReader(in), out: out}
+	if f, ok := in.(*os.File); ok && term.IsTerminal(f.Fd()) {
+		p.fd, p.tty = f.Fd(), true
+	}
+	return p
+}
+
+func (p *linePrompter) Say(text string) { fmt.Fprintln(p.out, text) }
+
+func (p *linePrompter) line() (string, error) {
+	s, err := p.in.ReadString('\n')
+	if err != nil && (s == "" || !errors.Is(err, io.EOF)) {
+		if errors.Is(err, io.EOF) {
+			return "", fmt.Errorf("the input ended before the setup was finished: %w", io.ErrUnexpectedEOF)
+		}
+		return "", err
+	}
+	s = strings.TrimSpace(s)
+	switch strings.ToLower(s) {
+	case "b", "back":
+		return "", errBack
+	case "q", "quit":
+		return "", errQuit
+	}
+	return s, nil
+}
+
+func (p *linePrompter) heading(title, help string) {
+	fmt.Fprintln(p.out)
+	fmt.Fprintln(p.out, title)
+	if help != "" {
+		fmt.Fprintln(p.out, help)
+	}
+}
+
+func (p *linePrompter) Select(title, help string, options []string, def int) (int, error) {
+	p.heading(title, help)
+	for i, o := range options {
+		mark := ""
+		if i == def {
+			mark = " (default)"
+		}
+		fmt.Fprintf(p.out, "  %d. %s%s\n", i+1, o, mark)
+	}
+	for {
+		fmt.Fprintf(p.out, "Type a number from 1 to %d and press Enter [%d] (b: back, q: quit): ", len(options), def+1)
+		s, err := p.line()
+		if err != nil {
+			return 0, err
+		}
+		if s == "" {
+			return def, nil
+		}
+		n, err := strconv.Atoi(s)
+		if err == nil && n >= 1 && n <= len(options) {
+			return n - 1, nil
+		}
+		fmt.Fprintf(p.out, "%q is not one of the numbers 1 to %d.\n", s, len(options))
+	}
+}
+
+func (p *linePrompter) Confirm(title, help string, def bool) (bool, error) {
+	p.heading(title, help)
+	d := "y/N"
+	if def {
+		d = "Y/n"
+	}
+	for {
+		fmt.Fprintf(p.out, "Type y or n and press Enter [%s] (b: back, q: quit): ", d)
+		s, err := p.line()
+		if err != nil {
+			return false, err
+		}
+		switch strings.ToLower(s) {
+		case "":
+			return def, nil
+		case "y", "yes":
+			return true, nil
+		case "n", "no":
+			return false, nil
+		}
+		fmt.Fprintln(p.out, "Please type y or n.")
+	}
+}
+
+func (p *linePrompter) Input(title, help string) (string, error) {
+	p.heading(title, help)
+	fmt.Fprint(p.out, "> ")
+	return p.line()
+}
+
+func (p *linePrompter) Secret(title, help string) (string, error) {
+	p.heading(title, help)
+	fmt.Fprint(p.out, "> ")
+	if !p.tty {
+		return p.line()
+	}
+	b, err := term.ReadPassword(p.fd)
+	fmt.Fprintln(p.out)
+	if err != nil {
+		return "", fmt.Errorf("reading the key: %w", err)
+	}
+	s := strings.TrimSpace(string(b))
+	switch strings.ToLower(s) {
+	case "b", "back":
+		return "", errBack
+	case "q", "quit":
+		return "", errQuit
+	}
+	return s, nil
+}

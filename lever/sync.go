@@ -1,0 +1,384 @@
+package lever
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"net/url"
+	"slices"
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
+// SyncOptions tune a sync. The zero value is an incremental sync without
+// per-opportunity detail.
+type SyncOptions struct {
+	// Full ignores the last run and re-reads everything.
+	Full bool
+	// Details adds the per-opportunity notes, interviews and offers.
+	Details bool
+	// Overlap is subtracted from the last run's start on Lever's clock, so a
+	// record updated while that run was reading is read again. Default 5m.
+	Overlap time.Duration
+	// OpportunityWindows is how many created_at windows a full read of
+	// opportunities is split into, read in parallel. Default 4.
+	OpportunityWindows int
+	// Concurrency is how many streams are read at once. Default 6. The
+	// client's one shared rate limiter is what bounds the request rate.
+	Concurrency int
+	// Now is the local clock. Default time.Now.
+	Now func() time.Time
+}
+
+const (
+	defaultOverlap            = 5 * time.Minute
+	defaultOpportunityWindows = 4
+	defaultConcurrency        = 6
+	// detailChunk is how many opportunities one details commit covers.
+	detailChunk = 100
+	// maxOffsetRestarts bounds how often one stream restarts from its
+	// first page after Lever rejects a page token, in one run.
+	maxOffsetRestarts = 5
+	// warnNoConfidential is the run warning of a key without confidential
+	// access.
+	warnNoConfidential = "the key has no access to confidential data; confidential jobs and candidates are left out"
+)
+
+// ErrSyncRunning is returned by Run while another Run of the same Engine is
+// in progress.
+var ErrSyncRunning = errors.New("a sync is already running on this engine")
+
+// Engine syncs Lever into a Sink: reference lists, postings and
+// opportunities in parallel streams, then deletions, then optionally
+// per-opportunity detail. Every page is committed with its stream's
+// checkpoint, so a run that stops for any reason resumes where it stopped.
+type Engine struct {
+	lister  Lister
+	sink    Sink
+	opts    SyncOptions
+	running atomic.Bool
+	// pump is the event pump of the run in progress, for OnRetry.
+	pump atomic.Pointer[eventPump]
+}
+
+// NewEngine returns an engine that reads with l and writes to sink.
+func NewEngine(l Lister, sink Sink, o SyncOptions) *Engine {
+	if o.Overlap <= 0 {
+		o.Overlap = defaultOverlap
+	}
+	if o.OpportunityWindows <= 0 {
+		o.OpportunityWindows = defaultOpportunityWindows
+	}
+	if o.Concurrency <= 0 {
+		o.Concurrency = defaultConcurrency
+	}
+	if o.Now == nil {
+		o.Now = time.Now
+	}
+	return &Engine{lister: l, sink: sink, opts: o}
+}
+
+// OnRetry turns a client retry into an EventRetry; wire it to the client's
+// Options.OnRetry. It never blocks and does nothing between runs.
+func (e *Engine) OnRetry(ri RetryInfo) {
+	p := e.pump.Load()
+	if p == nil {
+		return
+	}
+	msg := ri.Path
+	if ri.Err != nil {
+		msg = fmt.Sprintf("%s: %v", ri.Path, ri.Err)
+	}
+	p.emit(Event{Type: EventRetry, Status: ri.Status, Attempt: ri.Attempt, WaitMS: ri.Wait.Milliseconds(), Message: msg})
+}
+
+// Run syncs until done, an error, or ctx is cancelled. A run in progress in
+// the sink (interrupted or failed) is resumed with its own options, each
+// stream from its last committed page. On cancellation Run returns
+// ctx.Err() at a page boundary; on failure the typed error (a
+// *PermissionError, ErrUnauthorized, ...) wrapped with the stream's name.
+// Either way the run stays in progress so the next Run resumes it.
+//
+// Events are sent without blocking the sync: progress may be coalesced or
+// dropped when the consumer is slow, stored data never. events may be nil.
+// When the consumer has taken events before, Run gives it up to a second
+// at the end to take the last ones (sync_done); a channel with a small
+// buffer avoids even that wait.
+func (e *Engine) Run(ctx context.Context, events chan<- Event) (RunState, error) {
+	if !e.running.CompareAndSwap(false, true) {
+		return RunState{}, ErrSyncRunning
+	}
+	defer e.running.Store(false)
+
+	r := &run{e: e, counts: map[string]*streamCount{}, requests: e.lister.Requests()}
+	r.pump = newEventPump(events, e.opts.Now, r.requestCount)
+	e.pump.Store(r.pump)
+	defer func() {
+		e.pump.Store(nil)
+		r.pump.close()
+	}()
+	return r.execute(ctx)
+}
+
+// run is the state of one Run call.
+type run struct {
+	e    *Engine
+	pump *eventPump
+	// requests is the lister's count when the run began.
+	requests int64
+
+	mu           sync.Mutex
+	st           RunState
+	counts       map[string]*streamCount
+	confidential bool
+	detailsSince int64
+	// serverNow is the latest Date header seen, in ms.
+	serverNow int64
+}
+
+// streamCount is what one stream stored in this run.
+type streamCount struct {
+	phase    string
+	resource Resource
+	records  int
+	deletes  bool // records counts tombstones
+}
+
+func (r *run) now() int64 { return r.e.opts.Now().UnixMilli() }
+
+func (r *run) requestCount() int64 { return r.e.lister.Requests() - r.requests }
+
+func (r *run) execute(ctx context.Context) (RunState, error) {
+	if err := r.begin(); err != nil {
+		return RunState{}, err
+	}
+	st := r.state()
+	r.pump.emit(Event{Type: EventSyncStarted, Run: &st})
+
+	commits := newCommitter(r.e.sink)
+	err := r.phases(ctx, commits)
+	commits.close()
+	return r.end(ctx, err)
+}
+
+// begin resumes the run in progress or starts a new one.
+func (r *run) begin() error {
+	sink := r.e.sink
+	current, last, err := sink.LoadRun()
+	if err != nil {
+		return fmt.Errorf("sync: read the last run from the store: %w", err)
+	}
+	var st RunState
+	if current != nil {
+		st = *current
+		st.Result, st.Error, st.FinishedAt = "", "", 0
+		if err := sink.UpdateRun(st); err != nil {
+			return fmt.Errorf("sync: resume run %s: %w", st.ID, err)
+		}
+	} else {
+		st = r.newState(last)
+		if err := sink.StartRun(st); err != nil {
+			return fmt.Errorf("sync: start a run in the store: %w", err)
+		}
+	}
+	r.st = st
+	// An incremental detail refresh is only complete if the last run
+	// fetched detail too.
+	if st.UpdatedSince > 0 && last != nil && last.Details {
+		r.detailsSince = st.UpdatedSince
+	}
+	return nil
+}
+
+func (r *run) newState(last *RunState) RunState {
+	o := r.e.opts
+	started := r.now()
+	st := RunState{
+		ID:        newRunID(started),
+		Full:      o.Full,
+		Details:   o.Details,
+		StartedAt: started,
+	}
+	overlap := o.Overlap.Milliseconds()
+	if last != nil {
+		since := last.ServerStartedAt
+		if since == 0 {
+			since = last.StartedAt
+		}
+		since = max(since-overlap, 1)
+		st.DeletedSince = since
+		if !o.Full {
+			st.UpdatedSince = since
+		}
+	} else {
+		st.DeletedSince = max(started-overlap, 1)
+	}
+	return st
+}
+
+func newRunID(startedMS int64) string {
+	var b [4]byte
+	_, _ = rand.Read(b[:])
+	return time.UnixMilli(startedMS).UTC().Format("20060102T150405Z") + "-" + hex.EncodeToString(b[:])
+}
+
+// phases runs the sync proper.
+func (r *run) phases(ctx context.Context, commits *committer) error {
+	if err := r.probeConfidential(ctx); err != nil {
+		return err
+	}
+	if err := r.runStreams(ctx, commits, r.listStreams()); err != nil {
+		return err
+	}
+	if err := r.runStreams(ctx, commits, r.deletionStreams()); err != nil {
+		return err
+	}
+	if r.state().Details {
+		return r.details(ctx, commits)
+	}
+	return nil
+}
+
+// probeConfidential finds out whether the key may read confidential
+// records: Lever answers 403 rather than leaving them out.
+func (r *run) probeConfidential(ctx context.Context) error {
+	q := url.Values{"confidentiality": {"all"}, "limit": {"1"}}
+	page, err := r.e.lister.ListPage(ctx, "/postings", q, "")
+	if err == nil {
+		r.sawServerTime(page.ServerTime)
+		r.confidential = true
+		return nil
+	}
+	if ctx.Err() != nil {
+		return ctx.Err()
+	}
+	var pe *PermissionError
+	if !errors.As(err, &pe) {
+		return fmt.Errorf("sync: check access to confidential data: %w", err)
+	}
+	// A 403 without the parameter too means postings themselves are
+	// forbidden, which is the error to report.
+	page, err = r.e.lister.ListPage(ctx, "/postings", url.Values{"limit": {"1"}}, "")
+	if err != nil {
+		if ctx.Err() != nil {
+			return ctx.Err()
+		}
+		return fmt.Errorf("sync postings: %w", err)
+	}
+	r.sawServerTime(page.ServerTime)
+	r.confidential = false
+	r.warn(warnNoConfidential, true)
+	return nil
+}
+
+// sawServerTime records Lever's clock; the first one becomes the run's
+// ServerStartedAt.
+func (r *run) sawServerTime(t time.Time) {
+	if t.IsZero() {
+		return
+	}
+	ms := t.UnixMilli()
+	r.mu.Lock()
+	r.serverNow = max(r.serverNow, ms)
+	first := r.st.ServerStartedAt == 0
+	if first {
+		r.st.ServerStartedAt = ms
+	}
+	st := r.st
+	r.mu.Unlock()
+	if first {
+		// Best effort: FinishRun writes it again.
+		_ = r.e.sink.UpdateRun(st)
+	}
+}
+
+// warn emits a warning event; a run warning also goes into the RunState
+// and makes the result "warnings".
+func (r *run) warn(msg string, runWarning bool) {
+	if runWarning {
+		r.mu.Lock()
+		if !slices.Contains(r.st.Warnings, msg) {
+			r.st.Warnings = append(r.st.Warnings, msg)
+		}
+		r.mu.Unlock()
+	}
+	r.pump.emit(Event{Type: EventWarning, Message: msg})
+}
+
+func (r *run) state() RunState {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	st := r.st
+	st.Warnings = slices.Clone(st.Warnings)
+	st.Totals = r.totalsLocked()
+	return st
+}
+
+// totalsLocked sums the records of every stream per resource; counts are
+// loaded from checkpoints, so totals survive a resume.
+func (r *run) totalsLocked() map[Resource]int {
+	t := map[Resource]int{}
+	for _, c := range r.counts {
+		if c.deletes {
+			continue
+		}
+		t[c.resource] += c.records
+	}
+	return t
+}
+
+// setCount records what a stream has stored so far and returns its phase's
+// total.
+func (r *run) setCount(name string, c streamCount) int {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.counts[name] = &c
+	total := 0
+	for _, o := range r.counts {
+		if o.phase == c.phase {
+			total += o.records
+		}
+	}
+	return total
+}
+
+// end records the outcome and returns what Run returns.
+func (r *run) end(ctx context.Context, err error) (RunState, error) {
+	sink := r.e.sink
+	if err == nil {
+		st := r.state()
+		st.FinishedAt = r.now()
+		if st.ServerStartedAt == 0 {
+			st.ServerStartedAt = st.StartedAt
+		}
+		st.Result = ResultOK
+		if len(st.Warnings) > 0 {
+			st.Result = ResultWarnings
+		}
+		if ferr := sink.FinishRun(st); ferr != nil {
+			err = fmt.Errorf("sync: record the finished run: %w", ferr)
+		} else {
+			r.pump.emit(Event{Type: EventSyncDone, Run: &st})
+			return st, nil
+		}
+	}
+	st := r.state()
+	if ctx.Err() != nil {
+		err = ctx.Err()
+		st.Result = ResultInterrupted
+		st.Error = "interrupted: the next sync resumes where this one stopped"
+	} else {
+		st.Result = ResultFailed
+		st.Error = err.Error()
+		r.pump.emit(Event{Type: EventError, Message: err.Error()})
+	}
+	// The run stays in progress, so the next Run resumes it.
+	if uerr := sink.UpdateRun(st); uerr != nil {
+		err = errors.Join(err, fmt.Errorf("sync: record the run's outcome: %w", uerr))
+	}
+	r.pump.emit(Event{Type: EventSyncDone, Run: &st})
+	return st, err
+}

@@ -1,0 +1,79 @@
+package lever
+
+// committer is the one goroutine that writes to the sink. Pages queued by
+// several streams while a commit runs share the next Commit: one
+// transaction for many pages, never one per record.
+type committer struct {
+	sink Sink
+	reqs chan *commitRequest
+	done chan struct{}
+}
+
+// commitRequest is a group of batches that commit together or not at all.
+type commitRequest struct {
+	batches []Batch
+	err     error
+	done    chan struct{}
+}
+
+const (
+	commitQueue = 64
+	// maxCommitBatches bounds how many queued batches share one Commit.
+	maxCommitBatches = 512
+)
+
+func newCommitter(sink Sink) *committer {
+	c := &committer{sink: sink, reqs: make(chan *commitRequest, commitQueue), done: make(chan struct{})}
+	go c.loop()
+	return c
+}
+
+// commit queues batches; wait on the result for the outcome. Batches of one
+// stream commit in the order they are queued.
+func (c *committer) commit(batches ...Batch) *commitRequest {
+	req := &commitRequest{batches: batches, done: make(chan struct{})}
+	c.reqs <- req
+	return req
+}
+
+// wait returns the commit's error once it has run.
+func (r *commitRequest) wait() error {
+	<-r.done
+	return r.err
+}
+
+// close waits for every queued request; nothing may be queued after it.
+func (c *committer) close() {
+	close(c.reqs)
+	<-c.done
+}
+
+func (c *committer) loop() {
+	defer close(c.done)
+	for req := range c.reqs {
+		group := []*commitRequest{req}
+		n := len(req.batches)
+	gather:
+		for n < maxCommitBatches {
+			select {
+			case more, ok := <-c.reqs:
+				if !ok {
+					break gather
+				}
+				group = append(group, more)
+				n += len(more.batches)
+			default:
+				break gather
+			}
+		}
+		all := make([]Batch, 0, n)
+		for _, g := range group {
+			all = append(all, g.batches...)
+		}
+		err := c.sink.Commit(all...)
+		for _, g := range group {
+			g.err = err
+			close(g.done)
+		}
+	}
+}

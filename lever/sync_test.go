@@ -1,0 +1,760 @@
+package lever
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"maps"
+	"slices"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"go.uber.org/goleak"
+)
+
+var testNow = time.Date(2026, 11, 28, 1, 0, 2, 0, time.UTC)
+
+func testEngine(l Lister, s Sink, o SyncOptions) *Engine {
+	if o.Now == nil {
+		o.Now = func() time.Time { return testNow }
+	}
+	return NewEngine(l, s, o)
+}
+
+// collect reads every event until the returned stop is called.
+func collectEvents(t *testing.T) (chan Event, func() []Event) {
+	t.Helper()
+	ch := make(chan Event, 16)
+	var evs []Event
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		for ev := range ch {
+			evs = append(evs, ev)
+		}
+	}()
+	return ch, func() []Event { close(ch); <-done; return evs }
+}
+
+func assertStored(t *testing.T, sink *memSink, want map[Resource]map[string]string) {
+	t.Helper()
+	for _, res := range ListResources {
+		got := sink.raw(res)
+		if len(got) != len(want[res]) {
+			t.Errorf("%s: stored %d records, want %d", res, len(got), len(want[res]))
+		}
+		for id, raw := range want[res] {
+			if got[id] != raw {
+				t.Errorf("%s %s: stored %q, want %q", res, id, got[id], raw)
+			}
+		}
+	}
+}
+
+func TestSyncFullStoresEveryRecord(t *testing.T) {
+	defer goleak.VerifyNone(t)
+	api := newScriptedLever()
+	want := api.dataset(230)
+	sink := newMemSink()
+	ch, stop := collectEvents(t)
+
+	st, err := testEngine(api, sink, SyncOptions{}).Run(context.Background(), ch)
+	evs := stop()
+	if err != nil {
+		t.Fatalf("Run: %v", err)
+	}
+	assertStored(t, sink, want)
+	if st.Result != ResultOK || st.FinishedAt == 0 {
+		t.Errorf("result %q finished %d, want ok and a finish time", st.Result, st.FinishedAt)
+	}
+	if st.ServerStartedAt != api.serverTime.UnixMilli() {
+		t.Errorf("ServerStartedAt = %d, want Lever's clock %d", st.ServerStartedAt, api.serverTime.UnixMilli())
+	}
+	if st.UpdatedSince != 0 {
+		t.Errorf("first sync UpdatedSince = %d, want 0 (unfiltered)", st.UpdatedSince)
+	}
+	if got := st.Totals[Opportunities]; got != 230 {
+		t.Errorf("Totals[opportunities] = %d, want 230", got)
+	}
+	if sink.current != nil || sink.last == nil || sink.last.ID != st.ID {
+		t.Errorf("run not finished in the sink: current %v last %v", sink.current, sink.last)
+	}
+	for _, c := range api.callsTo("/opportunities") {
+		if c.Query.Get("updated_at_start") != "" {
+			t.Errorf("first sync filtered opportunities on updated_at: %v", c.Query)
+		}
+		if c.Query.Get("expand") != "applications" || c.Query.Get("confidentiality") != "all" {
+			t.Errorf("opportunities asked without expand=applications and confidentiality=all: %v", c.Query)
+		}
+	}
+	if len(sink.records[Opportunities]["opp-00007"].PostingIDs) != 1 {
+		t.Errorf("opportunity posting ids not decoded: %+v", sink.records[Opportunities]["opp-00007"])
+	}
+	types := map[EventType]int{}
+	for _, ev := range evs {
+		types[ev.Type]++
+	}
+	for _, typ := range []EventType{EventSyncStarted, EventPhaseStarted, EventPageStored, EventPhaseDone, EventSyncDone} {
+		if types[typ] == 0 {
+			t.Errorf("no %s event in %v", typ, types)
+		}
+	}
+	if last := evs[len(evs)-1]; last.Type != EventSyncDone || last.Run == nil || last.Run.Result != ResultOK {
+		t.Errorf("last event = %+v, want sync_done with the run", last)
+	}
+}
+
+func TestOpportunityWindowsCoverWithoutGapsOrOverlaps(t *testing.T) {
+	for _, started := range []int64{1, 1000, 365 * 24 * 3600 * 1000, testNow.UnixMilli(), time.Date(2071, 1, 1, 0, 0, 0, 0, time.UTC).UnixMilli()} {
+		for n := 1; n <= 9; n++ {
+			ws := opportunityWindows(started, n)
+			if len(ws) == 0 || len(ws) > n {
+				t.Fatalf("started %d n %d: %d windows", started, n, len(ws))
+			}
+			if ws[0].start != 0 || ws[len(ws)-1].end != started || !ws[len(ws)-1].last {
+				t.Errorf("started %d n %d: windows %v do not span [0, %d]", started, n, ws, started)
+			}
+			for i, w := range ws {
+				if w.start > w.end {
+					t.Errorf("started %d n %d: empty window %v", started, n, w)
+				}
+				if i > 0 && w.start != ws[i-1].end+1 {
+					t.Errorf("started %d n %d: gap or overlap between %v and %v", started, n, ws[i-1], w)
+				}
+				if i < len(ws)-1 && w.last {
+					t.Errorf("window %d of %d marked last", i, len(ws))
+				}
+			}
+			if !slices.Equal(ws, opportunityWindows(started, n)) {
+				t.Errorf("windows are not deterministic")
+			}
+		}
+	}
+	if n := len(opportunityWindows(testNow.UnixMilli(), 4)); n != 4 {
+		t.Errorf("4 windows asked for today, got %d", n)
+	}
+}
+
+func TestDeletionWindowsAreAtMostThirtyDays(t *testing.T) {
+	day := int64(24 * 3600 * 1000)
+	for _, span := range []int64{0, 1, day, 30*day - 1, 30 * day, 30*day + 1, 95 * day} {
+		since := testNow.UnixMilli() - span
+		ws := deletionWindows(since, testNow.UnixMilli())
+		if ws[0].start != since || ws[len(ws)-1].end != testNow.UnixMilli() {
+			t.Errorf("span %d: %v does not cover it", span, ws)
+		}
+		for i, w := range ws {
+			if w.end-w.start >= 30*day || w.end < w.start {
+				t.Errorf("span %d: window %v is longer than 30 days or empty", span, w)
+			}
+			if i > 0 && w.start != ws[i-1].end+1 {
+				t.Errorf("span %d: gap or overlap at %v", span, w)
+			}
+		}
+	}
+}
+
+func TestSyncFullReadUsesDisjointCreatedWindows(t *testing.T) {
+	api := newScriptedLever()
+	want := api.dataset(300)
+	sink := newMemSink()
+	if _, err := testEngine(api, sink, SyncOptions{OpportunityWindows: 4}).Run(context.Background(), nil); err != nil {
+		t.Fatal(err)
+	}
+	firsts := map[string]bool{}
+	for _, c := range api.callsTo("/opportunities") {
+		if c.Offset == "" {
+			firsts[c.Query.Get("created_at_start")+".."+c.Query.Get("created_at_end")] = true
+		}
+	}
+	if len(firsts) != 4 {
+		t.Errorf("full read used %d created_at windows, want 4: %v", len(firsts), firsts)
+	}
+	// Every window brought something, so the reads really ran in parallel
+	// over the whole range.
+	for name, cp := range sink.lastCheckpoints() {
+		if strings.HasPrefix(name, "opportunities/created/") && cp.Records == 0 {
+			t.Errorf("window %s read nothing", name)
+		}
+	}
+	assertStored(t, sink, want)
+}
+
+// lastCheckpoints snapshots the checkpoints seen before the run finished.
+func (s *memSink) lastCheckpoints() map[string]Checkpoint {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return maps.Clone(s.seen)
+}
+
+func TestSyncResumesFromCheckpoints(t *testing.T) {
+	defer goleak.VerifyNone(t)
+	for _, stopAt := range []int64{1, 3, 9, 17, 30} {
+		t.Run(fmt.Sprint(stopAt), func(t *testing.T) {
+			api := newScriptedLever()
+			want := api.dataset(260)
+			sink := newMemSink()
+			ctx, cancel := context.WithCancel(context.Background())
+			var n atomic.Int64
+			api.before = func(_ context.Context, c listCall) error {
+				if n.Add(1) == stopAt {
+					cancel()
+				}
+				return nil
+			}
+			_, err := testEngine(api, sink, SyncOptions{Concurrency: 3}).Run(ctx, nil)
+			if !errors.Is(err, context.Canceled) {
+				t.Fatalf("cancelled Run = %v, want context.Canceled", err)
+			}
+			if sink.current == nil || sink.current.Result != ResultInterrupted {
+				t.Fatalf("after cancel the run in progress is %+v, want interrupted and kept", sink.current)
+			}
+			id := sink.current.ID
+			saved := maps.Clone(sink.checkpoints)
+			firstRunCalls := len(api.calls)
+
+			api.before = nil
+			st, err := testEngine(api, sink, SyncOptions{Full: true, Details: true}).Run(context.Background(), nil)
+			if err != nil {
+				t.Fatalf("resumed Run: %v", err)
+			}
+			if st.ID != id || st.Details {
+				t.Errorf("resumed run %s details=%v, want %s with its own options", st.ID, st.Details, id)
+			}
+			assertStored(t, sink, want)
+			if st.Totals[Opportunities] != 260 || st.Totals[Users] != 25 {
+				t.Errorf("totals after resume = %v, want 260 opportunities and 25 users", st.Totals)
+			}
+			// Each stream resumed at its saved token; finished ones were not
+			// read again.
+			api.mu.Lock()
+			resumed := api.calls[firstRunCalls:]
+			api.mu.Unlock()
+			for name, cp := range saved {
+				if strings.HasPrefix(name, "deleted/") {
+					continue
+				}
+				s := streamByName(t, name)
+				for _, c := range resumed {
+					if c.Path != s.path || !sameStream(c, s) {
+						continue
+					}
+					if cp.Done {
+						t.Errorf("stream %s was done but read again (%v)", name, c)
+					} else if c.Offset != cp.Offset {
+						t.Errorf("stream %s resumed at %q, want its checkpoint %q", name, c.Offset, cp.Offset)
+					}
+					break
+				}
+			}
+		})
+	}
+}
+
+// streamByName finds the stream definition a checkpoint belongs to.
+func streamByName(t *testing.T, name string) stream {
+	t.Helper()
+	r := &run{e: testEngine(newScriptedLever(), newMemSink(), SyncOptions{}), counts: map[string]*streamCount{}, confidential: true}
+	r.st.StartedAt = testNow.UnixMilli()
+	for _, s := range r.listStreams() {
+		if s.name == name {
+			return s
+		}
+	}
+	t.Fatalf("no stream %s", name)
+	return stream{}
+}
+
+func sameStream(c listCall, s stream) bool {
+	for _, k := range []string{"created_at_start", "created_at_end", "distributionChannel"} {
+		if c.Query.Get(k) != s.query.Get(k) {
+			return false
+		}
+	}
+	return c.Query.Get("limit") == ""
+}
+
+func TestSyncRestartsStreamOnInvalidOffset(t *testing.T) {
+	defer goleak.VerifyNone(t)
+	api := newScriptedLever()
+	want := api.dataset(200)
+	sink := newMemSink()
+	ctx, cancel := context.WithCancel(context.Background())
+	var n atomic.Int64
+	api.before = func(_ context.Context, c listCall) error {
+		if n.Add(1) == 12 {
+			cancel()
+		}
+		return nil
+	}
+	if _, err := testEngine(api, sink, SyncOptions{}).Run(ctx, nil); !errors.Is(err, context.Canceled) {
+		t.Fatalf("Run = %v, want context.Canceled", err)
+	}
+	pendingTokens := 0
+	for _, cp := range sink.checkpoints {
+		if !cp.Done && cp.Offset != "" {
+			pendingTokens++
+		}
+	}
+	if pendingTokens == 0 {
+		t.Fatal("the interrupted run saved no page token to expire")
+	}
+	api.before = nil
+	api.mu.Lock()
+	api.tokenGen++ // every saved token is now stale
+	api.mu.Unlock()
+
+	ch, stop := collectEvents(t)
+	st, err := testEngine(api, sink, SyncOptions{}).Run(context.Background(), ch)
+	evs := stop()
+	if err != nil {
+		t.Fatalf("resumed Run: %v", err)
+	}
+	assertStored(t, sink, want)
+	warnings := 0
+	for _, ev := range evs {
+		if ev.Type == EventWarning && strings.Contains(ev.Message, "first page") {
+			warnings++
+		}
+	}
+	if warnings != pendingTokens {
+		t.Errorf("%d restart warnings, want one per stale stream (%d)", warnings, pendingTokens)
+	}
+	if st.Result != ResultOK {
+		t.Errorf("result %q, want ok: a restart is handled, not a warning", st.Result)
+	}
+	if st.Totals[Opportunities] != 200 {
+		t.Errorf("Totals[opportunities] = %d after restarts, want 200", st.Totals[Opportunities])
+	}
+}
+
+func TestSyncPermissionErrorFailsTheRun(t *testing.T) {
+	defer goleak.VerifyNone(t)
+	for _, path := range []string{"/tags", "/requisitions", "/opportunities", "/postings"} {
+		t.Run(path, func(t *testing.T) {
+			api := newScriptedLever()
+			api.dataset(50)
+			api.forbidden[path] = true
+			sink := newMemSink()
+			ch, stop := collectEvents(t)
+			st, err := testEngine(api, sink, SyncOptions{}).Run(context.Background(), ch)
+			evs := stop()
+			var pe *PermissionError
+			if !errors.As(err, &pe) || !errors.Is(err, ErrForbidden) {
+				t.Fatalf("Run = %v, want a *PermissionError", err)
+			}
+			if wantPerm := "find all " + strings.Trim(path, "/"); pe.Permission != wantPerm || !strings.Contains(err.Error(), wantPerm) {
+				t.Errorf("permission %q in %q, want %q", pe.Permission, err, wantPerm)
+			}
+			if st.Result != ResultFailed || sink.current == nil || sink.current.Result != ResultFailed || sink.current.Error == "" {
+				t.Errorf("run after 403: returned %+v, stored %+v; want failed, kept in progress with the error", st, sink.current)
+			}
+			if sink.last != nil {
+				t.Error("a failed run was recorded as finished")
+			}
+			if !slices.ContainsFunc(evs, func(ev Event) bool { return ev.Type == EventError }) {
+				t.Error("no error event")
+			}
+		})
+	}
+}
+
+func TestSyncUnauthorizedFailsTheRun(t *testing.T) {
+	api := newScriptedLever()
+	api.dataset(10)
+	api.before = func(context.Context, listCall) error {
+		return &APIError{Status: 401, Method: "GET", Path: "/postings", Message: "A valid API key was not provided"}
+	}
+	_, err := testEngine(api, newMemSink(), SyncOptions{}).Run(context.Background(), nil)
+	if !errors.Is(err, ErrUnauthorized) {
+		t.Fatalf("Run = %v, want ErrUnauthorized", err)
+	}
+}
+
+func TestSyncWithoutConfidentialAccessWarns(t *testing.T) {
+	api := newScriptedLever()
+	want := api.dataset(120)
+	api.noConfidential = true
+	sink := newMemSink()
+	st, err := testEngine(api, sink, SyncOptions{}).Run(context.Background(), nil)
+	if err != nil {
+		t.Fatalf("Run: %v", err)
+	}
+	if st.Result != ResultWarnings || !slices.Contains(st.Warnings, warnNoConfidential) {
+		t.Errorf("result %q warnings %q, want warnings naming confidential data", st.Result, st.Warnings)
+	}
+	for _, res := range []Resource{Opportunities, Postings, Requisitions} {
+		got := sink.raw(res)
+		nonConf := 0
+		for id, raw := range want[res] {
+			if strings.Contains(raw, `"confidentiality":"confidential"`) {
+				if _, ok := got[id]; ok {
+					t.Errorf("%s %s is confidential but stored", res, id)
+				}
+				continue
+			}
+			nonConf++
+			if got[id] != raw {
+				t.Errorf("%s %s missing or different", res, id)
+			}
+		}
+		if len(got) != nonConf || nonConf == len(want[res]) {
+			t.Errorf("%s: stored %d of %d non-confidential (%d in all)", res, len(got), nonConf, len(want[res]))
+		}
+	}
+}
+
+func TestSyncIncrementalReadsOnlyChanges(t *testing.T) {
+	defer goleak.VerifyNone(t)
+	api := newScriptedLever()
+	want := api.dataset(400)
+	sink := newMemSink()
+	first, err := testEngine(api, sink, SyncOptions{}).Run(context.Background(), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	fullRequests := len(api.callsTo("/opportunities"))
+
+	// Lever's clock moves on a day; three candidates change, two go.
+	api.mu.Lock()
+	later := api.serverTime.Add(24 * time.Hour)
+	api.serverTime = later
+	opps := api.lists["/opportunities"]
+	changed := map[string]bool{}
+	for _, i := range []int{3, 150, 399} {
+		opps[i]["updatedAt"] = float64(later.Add(-time.Hour).UnixMilli())
+		opps[i]["name"] = "changed"
+		changed[opps[i]["id"].(string)] = true
+	}
+	gone := []string{opps[10]["id"].(string), opps[11]["id"].(string)}
+	for _, id := range gone {
+		api.lists["/opportunities/deleted"] = append(api.lists["/opportunities/deleted"],
+			map[string]any{"id": id, "deletedAt": float64(later.Add(-30 * time.Minute).UnixMilli())})
+	}
+	api.lists["/opportunities"] = slices.DeleteFunc(opps, func(o map[string]any) bool { return slices.Contains(gone, o["id"].(string)) })
+	api.calls = nil
+	api.mu.Unlock()
+
+	now := testNow.Add(24 * time.Hour)
+	st, err := testEngine(api, sink, SyncOptions{Now: func() time.Time { return now }}).Run(context.Background(), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if wantSince := first.ServerStartedAt - defaultOverlap.Milliseconds(); st.UpdatedSince != wantSince {
+		t.Errorf("UpdatedSince = %d, want last ServerStartedAt - overlap = %d", st.UpdatedSince, wantSince)
+	}
+	got := sink.raw(Opportunities)
+	if len(got) != 398 {
+		t.Errorf("%d opportunities stored, want 398", len(got))
+	}
+	for _, id := range gone {
+		if _, ok := got[id]; ok {
+			t.Errorf("deleted %s still stored", id)
+		}
+		if _, ok := sink.tombstones[Opportunities][id]; !ok {
+			t.Errorf("deleted %s has no tombstone", id)
+		}
+	}
+	for id := range changed {
+		if !strings.Contains(got[id], `"name":"changed"`) {
+			t.Errorf("changed %s not updated: %s", id, got[id])
+		}
+	}
+	if st.Totals[Opportunities] != len(changed) {
+		t.Errorf("incremental read %d opportunities, want %d", st.Totals[Opportunities], len(changed))
+	}
+	incRequests := len(api.callsTo("/opportunities"))
+	if incRequests*10 > fullRequests {
+		t.Errorf("incremental sync made %d opportunity-list requests, full %d", incRequests, fullRequests)
+	}
+	for _, c := range api.callsTo("/opportunities/deleted") {
+		if c.Query.Get("deleted_at_start") != fmt.Sprint(st.DeletedSince) {
+			t.Errorf("deleted list asked from %s, want %d", c.Query.Get("deleted_at_start"), st.DeletedSince)
+		}
+	}
+	// Postings and reference lists are re-read in full.
+	if len(sink.raw(Postings)) != len(want[Postings]) || len(api.callsTo("/users")) == 0 {
+		t.Error("postings or users not re-read on an incremental sync")
+	}
+}
+
+func TestSyncDetailsReplacesEachOpportunitysDetail(t *testing.T) {
+	defer goleak.VerifyNone(t)
+	api := newScriptedLever()
+	api.dataset(130)
+	for i := range 130 {
+		id := fmt.Sprintf("opp-%05d", i)
+		for j := range i % 4 {
+			api.lists["/opportunities/"+id+"/notes"] = append(api.lists["/opportunities/"+id+"/notes"], map[string]any{"id": fmt.Sprintf("note-%d-%d", i, j)})
+		}
+		if i%5 == 0 {
+			api.lists["/opportunities/"+id+"/offers"] = []map[string]any{{"id": "offer-" + id}}
+		}
+	}
+	sink := newMemSink()
+	// A note kept from an earlier sync that Lever no longer has.
+	if err := sink.Commit(Batch{Resource: Notes, Upserts: []Record{{ID: "stale", Parent: "opp-00001", Raw: []byte(`{}`)}}}); err != nil {
+		t.Fatal(err)
+	}
+	st, err := testEngine(api, sink, SyncOptions{Details: true}).Run(context.Background(), nil)
+	if err != nil {
+		t.Fatalf("Run: %v", err)
+	}
+	notes := sink.raw(Notes)
+	wantNotes := 0
+	for i := range 130 {
+		wantNotes += i % 4
+	}
+	if _, ok := notes["stale"]; ok {
+		t.Error("a note Lever no longer has was kept")
+	}
+	if len(notes) != wantNotes || st.Totals[Notes] != wantNotes {
+		t.Errorf("stored %d notes, totals %d, want %d", len(notes), st.Totals[Notes], wantNotes)
+	}
+	if rec := sink.records[Notes]["note-6-1"]; rec.Parent != "opp-00006" {
+		t.Errorf("note parent = %q, want opp-00006", rec.Parent)
+	}
+	if got := len(sink.raw(Offers)); got != 26 || st.Totals[Offers] != 26 {
+		t.Errorf("stored %d offers (totals %d), want 26", got, st.Totals[Offers])
+	}
+	// Confidential opportunities are stored, so their detail is fetched.
+	if n := len(api.callsTo("/opportunities/opp-00000/interviews")); n != 1 {
+		t.Errorf("interviews of opp-00000 fetched %d times, want 1", n)
+	}
+}
+
+func TestSyncDetailsResumesAfterTheLastChunk(t *testing.T) {
+	api := newScriptedLever()
+	api.dataset(250)
+	sink := newMemSink()
+	ctx, cancel := context.WithCancel(context.Background())
+	var fetched atomic.Int64
+	api.before = func(_ context.Context, c listCall) error {
+		if strings.HasSuffix(c.Path, "/notes") && fetched.Add(1) == 150 {
+			cancel()
+		}
+		return nil
+	}
+	if _, err := testEngine(api, sink, SyncOptions{Details: true, Concurrency: 2}).Run(ctx, nil); !errors.Is(err, context.Canceled) {
+		t.Fatalf("Run = %v, want context.Canceled", err)
+	}
+	cp := sink.checkpoints[detailStream]
+	if cp.Cursor != "opp-00099" || cp.Done {
+		t.Fatalf("details checkpoint %+v, want cursor at the first chunk's last id", cp)
+	}
+	api.before = nil
+	api.mu.Lock()
+	api.calls = nil
+	api.mu.Unlock()
+	if _, err := testEngine(api, sink, SyncOptions{}).Run(context.Background(), nil); err != nil {
+		t.Fatal(err)
+	}
+	if n := len(api.callsTo("/opportunities/opp-00050/notes")); n != 0 {
+		t.Errorf("detail of a committed chunk fetched again %d times", n)
+	}
+	if n := len(api.callsTo("/opportunities/opp-00150/notes")); n != 1 {
+		t.Errorf("detail of opp-00150 fetched %d times on resume, want 1", n)
+	}
+}
+
+func TestSyncCancelIsPrompt(t *testing.T) {
+	defer goleak.VerifyNone(t)
+	api := newScriptedLever()
+	api.dataset(300)
+	sink := newMemSink()
+	ctx, cancel := context.WithCancel(context.Background())
+	blocked := make(chan struct{})
+	var once sync.Once
+	api.before = func(ctx context.Context, c listCall) error {
+		if c.Path != "/opportunities" || c.Offset == "" {
+			return nil
+		}
+		// A slow Lever: the request only ends when cancelled.
+		once.Do(func() { close(blocked) })
+		<-ctx.Done()
+		return ctx.Err()
+	}
+	result := make(chan error, 1)
+	go func() {
+		_, err := testEngine(api, sink, SyncOptions{}).Run(ctx, nil)
+		result <- err
+	}()
+	<-blocked
+	cancel()
+	select {
+	case err := <-result:
+		if !errors.Is(err, context.Canceled) {
+			t.Errorf("Run = %v, want context.Canceled", err)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("Run did not return within 5s of cancel")
+	}
+	// Every committed page's records are in the store with its token.
+	for name, cp := range sink.checkpoints {
+		if strings.HasPrefix(name, "opportunities/") && cp.Records != countInWindow(sink, name) {
+			t.Errorf("%s: checkpoint says %d records, store has %d", name, cp.Records, countInWindow(sink, name))
+		}
+	}
+}
+
+// countInWindow counts stored opportunities created in a window stream.
+func countInWindow(sink *memSink, name string) int {
+	var lo, hi int64
+	fmt.Sscanf(name, "opportunities/created/%d-%d", &lo, &hi)
+	sink.mu.Lock()
+	defer sink.mu.Unlock()
+	n := 0
+	for _, rec := range sink.records[Opportunities] {
+		var o struct{ CreatedAt int64 }
+		_ = json.Unmarshal(rec.Raw, &o)
+		if o.CreatedAt >= lo && o.CreatedAt <= hi {
+			n++
+		}
+	}
+	return n
+}
+
+func TestSyncNeverBlocksOnUnreadEvents(t *testing.T) {
+	defer goleak.VerifyNone(t)
+	api := newScriptedLever()
+	want := api.dataset(200)
+	sink := newMemSink()
+	ch := make(chan Event) // unbuffered and never read
+	result := make(chan error, 1)
+	e := testEngine(api, sink, SyncOptions{})
+	go func() {
+		_, err := e.Run(context.Background(), ch)
+		result <- err
+	}()
+	select {
+	case err := <-result:
+		if err != nil {
+			t.Fatal(err)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("Run blocked on an unread events channel")
+	}
+	assertStored(t, sink, want)
+	e.OnRetry(RetryInfo{Status: 429}) // between runs: dropped, never blocks
+}
+
+func TestSyncSlowConsumerLosesNoCounts(t *testing.T) {
+	api := newScriptedLever()
+	api.dataset(300)
+	sink := newMemSink()
+	ch := make(chan Event)
+	var evs []Event
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		for ev := range ch {
+			evs = append(evs, ev)
+			time.Sleep(2 * time.Millisecond) // a slow terminal
+		}
+	}()
+	e := testEngine(api, sink, SyncOptions{})
+	api.before = func(_ context.Context, c listCall) error {
+		if c.Path == "/users" {
+			e.OnRetry(RetryInfo{Path: "/users", Status: 429, Attempt: 1, Wait: 250 * time.Millisecond})
+		}
+		return nil
+	}
+	st, err := e.Run(context.Background(), ch)
+	close(ch)
+	<-done
+	if err != nil {
+		t.Fatal(err)
+	}
+	sum := map[Resource]int{}
+	pages := 0
+	retries := 0
+	for _, ev := range evs {
+		switch ev.Type {
+		case EventPageStored:
+			sum[ev.Resource] += ev.Records
+			pages++
+		case EventRetry:
+			retries++
+			if ev.Status != 429 || ev.WaitMS != 250 || ev.Attempt != 1 {
+				t.Errorf("retry event %+v", ev)
+			}
+		}
+	}
+	for _, res := range ListResources {
+		if sum[res] != st.Totals[res] || sum[res] == 0 {
+			t.Errorf("%s: page events add up to %d records, want %d", res, sum[res], st.Totals[res])
+		}
+	}
+	if retries == 0 {
+		t.Error("no retry event")
+	}
+	if evs[len(evs)-1].Type != EventSyncDone {
+		t.Errorf("last event %s, want sync_done", evs[len(evs)-1].Type)
+	}
+	t.Logf("%d page events for %d commits", pages, sink.commits)
+}
+
+func TestSyncSharesCommitsBetweenStreams(t *testing.T) {
+	api := newScriptedLever()
+	api.pageSize = 5
+	want := api.dataset(300)
+	sink := newMemSink()
+	sink.commitDelay = 3 * time.Millisecond
+	if _, err := testEngine(api, sink, SyncOptions{}).Run(context.Background(), nil); err != nil {
+		t.Fatal(err)
+	}
+	assertStored(t, sink, want)
+	if sink.commits >= sink.batches {
+		t.Errorf("%d commits for %d pages: queued pages never shared a transaction", sink.commits, sink.batches)
+	}
+}
+
+func TestSyncStoreFailureFailsAndResumes(t *testing.T) {
+	api := newScriptedLever()
+	want := api.dataset(200)
+	sink := newMemSink()
+	var commits atomic.Int64
+	diskFull := errors.New("disk full")
+	sink.failCommit = func([]Batch) error {
+		if commits.Add(1) > 4 {
+			return diskFull
+		}
+		return nil
+	}
+	_, err := testEngine(api, sink, SyncOptions{}).Run(context.Background(), nil)
+	if !errors.Is(err, diskFull) {
+		t.Fatalf("Run = %v, want the store's error", err)
+	}
+	sink.failCommit = nil
+	if _, err := testEngine(api, sink, SyncOptions{}).Run(context.Background(), nil); err != nil {
+		t.Fatal(err)
+	}
+	assertStored(t, sink, want)
+}
+
+func TestRunRefusesAConcurrentRun(t *testing.T) {
+	api := newScriptedLever()
+	api.dataset(20)
+	entered := make(chan struct{})
+	release := make(chan struct{})
+	var once sync.Once
+	api.before = func(context.Context, listCall) error {
+		once.Do(func() { close(entered); <-release })
+		return nil
+	}
+	e := testEngine(api, newMemSink(), SyncOptions{})
+	result := make(chan error, 1)
+	go func() { _, err := e.Run(context.Background(), nil); result <- err }()
+	<-entered
+	if _, err := e.Run(context.Background(), nil); !errors.Is(err, ErrSyncRunning) {
+		t.Errorf("second Run = %v, want ErrSyncRunning", err)
+	}
+	close(release)
+	if err := <-result; err != nil {
+		t.Fatal(err)
+	}
+}

@@ -188,6 +188,12 @@ func (c *Client) probePath(ctx context.Context, pattern string) string {
 	return strings.Join(segs, "/")
 }
 
+// sampleSources says where to find a real id for a list that Lever does not
+// have: contacts are found through the opportunities that name them.
+var sampleSources = map[string]struct{ list, field string }{
+	"/contacts": {"/opportunities", "contact"},
+}
+
 // sampleID returns the id of the first record of a list, remembered per
 // list; unknownID when the list cannot be read or is empty.
 func (c *Client) sampleID(ctx context.Context, list string) string {
@@ -197,14 +203,17 @@ func (c *Client) sampleID(ctx context.Context, list string) string {
 	if ok {
 		return id
 	}
+	src, field := list, "id"
+	if s, ok := sampleSources[list]; ok {
+		src, field = s.list, s.field
+	}
 	id = unknownID
-	page, err := c.ListPage(ctx, list, url.Values{"limit": {"1"}}, "")
+	page, err := c.ListPage(ctx, src, url.Values{"limit": {"1"}}, "")
 	if err == nil && len(page.Data) > 0 {
-		var rec struct {
-			ID string `json:"id"`
-		}
-		if json.Unmarshal(page.Data[0], &rec) == nil && rec.ID != "" {
-			id = rec.ID
+		var rec map[string]json.RawMessage
+		var v string
+		if json.Unmarshal(page.Data[0], &rec) == nil && json.Unmarshal(rec[field], &v) == nil && v != "" {
+			id = v
 		}
 	}
 	if ctx.Err() == nil {

@@ -1,0 +1,166 @@
+package lever
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"io"
+	"net/http"
+	"net/url"
+	"strings"
+	"testing"
+	"time"
+	"unicode/utf8"
+)
+
+func FuzzDecodePage(f *testing.F) {
+	f.Add([]byte(`{"data":[{"id":"a"},{"id":"b"}],"hasNext":true,"next":"%5B1%2C1750233409740%2C%2248dd4e94%22%5D"}`))
+	f.Add([]byte(`{"data":[],"hasNext":false}`))
+	f.Add([]byte(`{"data":[{"text":"LinkedIn","count":3}],"hasNext":false,"next":"ignored"}`))
+	f.Add([]byte(`{"data":null}`))
+	f.Add([]byte(`{"data":[{"id":"a"}],"hasNext":true,"next":12}`))
+	f.Add([]byte(`{"data":[{"id":"a"},`))
+	f.Add([]byte(`<html>502 Bad Gateway</html>`))
+	f.Add([]byte(``))
+	f.Fuzz(func(t *testing.T, body []byte) {
+		p, err := decodePage(body)
+		if err != nil {
+			if !json.Valid(body) && !isSyntaxError(err) {
+				t.Fatalf("invalid JSON gave a non-retryable error %v", err)
+			}
+			return
+		}
+		if !json.Valid(body) {
+			t.Fatal("accepted invalid JSON")
+		}
+		if !p.HasNext && p.Next != "" {
+			t.Errorf("Next %q without hasNext", p.Next)
+		}
+		for _, raw := range p.Data {
+			if !json.Valid(raw) {
+				t.Errorf("invalid element %q", raw)
+			}
+		}
+	})
+}
+
+func FuzzRetryAfter(f *testing.F) {
+	now := time.Date(2026, 11, 28, 1, 0, 0, 0, time.UTC)
+	for _, s := range []string{"0", "1", "120", " 30 ", "-1", "1.5", "99999999999999999999999",
+		"Sat, 28 Nov 2026 01:00:30 GMT", "Fri, 27 Nov 2026 23:00:00 GMT", "Saturday, 28-Nov-26 01:00:10 GMT",
+		"Sat Nov 28 01:00:05 2026", "soon", ""} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, h string) {
+		d, ok := parseRetryAfter(h, now)
+		if d < 0 {
+			t.Fatalf("parseRetryAfter(%q) = %v, negative", h, d)
+		}
+		if !ok && d != 0 {
+			t.Fatalf("parseRetryAfter(%q) = %v without ok", h, d)
+		}
+		if strings.TrimSpace(h) == "" && ok {
+			t.Fatalf("parseRetryAfter(%q) ok for an empty header", h)
+		}
+	})
+}
+
+func TestParseRetryAfter(t *testing.T) {
+	now := time.Date(2026, 11, 28, 1, 0, 0, 0, time.UTC)
+	cases := map[string]time.Duration{
+		"0":                             0,
+		"7":                             7 * time.Second,
+		"Sat, 28 Nov 2026 01:00:30 GMT": 30 * time.Second,
+		"Fri, 27 Nov 2026 23:00:00 GMT": 0,
+	}
+	for h, want := range cases {
+		if d, ok := parseRetryAfter(h, now); !ok || d != want {
+			t.Errorf("parseRetryAfter(%q) = %v, %v; want %v", h, d, ok, want)
+		}
+	}
+	for _, h := range []string{"", "soon", "-3", "1.5"} {
+		if _, ok := parseRetryAfter(h, now); ok {
+			t.Errorf("parseRetryAfter(%q) accepted", h)
+		}
+	}
+	if d, ok := parseRetryAfter("99999999999999999999999", now); !ok || d != maxDuration {
+		t.Errorf("huge Retry-After = %v, %v", d, ok)
+	}
+}
+
+// roundTripFunc answers requests in process, without a network.
+type roundTripFunc func(*http.Request) (*http.Response, error)
+
+func (f roundTripFunc) RoundTrip(r *http.Request) (*http.Response, error) { return f(r) }
+
+// FuzzOffsetToken: whatever token Lever sends as next, the client sends it
+// back so that Lever reads exactly the same string from the query.
+func FuzzOffsetToken(f *testing.F) {
+	for _, s := range []string{
+		"%5B1%2C1750233409740%2C%2248dd4e94-27e5-4a0e-a6e0-2a3f1d4b6c2e%22%5D",
+		"0.1414895548650.a6070140-0c5a-4e2b-8b3e-0f2c6b5c9d11",
+		"[1,2,\"x\"]", "a&b=c", "a+b c", "%", "%zz", "x;y", "é/?#",
+	} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, token string) {
+		if token == "" || !utf8.ValidString(token) {
+			t.Skip("Lever's JSON carries only non-empty UTF-8 tokens")
+		}
+		var sent string
+		rt := roundTripFunc(func(r *http.Request) (*http.Response, error) {
+			q, err := url.ParseQuery(r.URL.RawQuery)
+			if err != nil {
+				t.Fatalf("query %q does not parse: %v", r.URL.RawQuery, err)
+			}
+			sent = q.Get("offset")
+			next, _ := json.Marshal(token)
+			body := `{"data":[{"id":"x"}],"hasNext":true,"next":` + string(next) + `}`
+			return &http.Response{StatusCode: 200, Header: http.Header{}, Body: io.NopCloser(strings.NewReader(body)), Request: r}, nil
+		})
+		c, err := NewClient(Options{BaseURL: "https://api.lever.co/v1", Key: NewAPIKey("k"), Rate: -1, HTTPClient: &http.Client{Transport: rt}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		page, err := c.ListPage(context.Background(), "/opportunities", nil, "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if page.Next != token {
+			t.Fatalf("decoded next %q, sent %q", page.Next, token)
+		}
+		if _, err := c.ListPage(context.Background(), "/opportunities", nil, page.Next); err != nil {
+			t.Fatal(err)
+		}
+		if sent != token {
+			t.Fatalf("server read offset %q, want %q", sent, token)
+		}
+	})
+}
+
+func TestBackoffBounds(t *testing.T) {
+	c, err := NewClient(Options{BaseURL: "https://api.lever.co/v1", Key: NewAPIKey("k"), BaseBackoff: 100 * time.Millisecond, MaxRetryAfter: time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for attempt := 1; attempt <= 12; attempt++ {
+		ceiling := min(100*time.Millisecond<<(attempt-1), time.Second)
+		var maxSeen time.Duration
+		for range 200 {
+			d := c.backoffFor(attempt)
+			if d < 0 || d >= ceiling {
+				t.Fatalf("attempt %d: backoff %v outside [0, %v)", attempt, d, ceiling)
+			}
+			maxSeen = max(maxSeen, d)
+		}
+		if maxSeen < ceiling/2 {
+			t.Errorf("attempt %d: 200 draws all below %v: no jitter up to the ceiling %v", attempt, ceiling/2, ceiling)
+		}
+	}
+}
+
+func TestFinalErrorMatches(t *testing.T) {
+	if err := finalError(errors.New("boom"), 3); !errors.Is(err, ErrUnavailable) || !strings.Contains(err.Error(), "3 attempts") {
+		t.Errorf("finalError = %v", err)
+	}
+}

@@ -154,7 +154,7 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		m.ready = true
 		m.c.width = max(msg.Width-2, 1)
 		m.c.height = max(msg.Height-4, 1)
-		m.help.SetWidth(m.c.width)
+		m.help.SetWidth(m.c.width - 2)
 		cmd, mv := m.screen.Update(msg)
 		return m.apply(cmd, mv)
 	case tea.BackgroundColorMsg:
@@ -256,7 +256,7 @@ func (m Model) render() string {
 		return ""
 	}
 	if w < MinWidth || h < MinHeight {
-		msg := fmt.Sprintf("This terminal is %dx%d; leversync needs at least %dx%d.\nEnlarge the window to continue (ctrl+c quits).", w, h, MinWidth, MinHeight)
+		msg := fmt.Sprintf("This terminal is %dx%d.\nleversync needs at least %dx%d.\nEnlarge the window to continue\n(ctrl+c quits).", w, h, MinWidth, MinHeight)
 		return lipgloss.Place(w, h, lipgloss.Center, lipgloss.Center, st.Text.Width(max(w-2, 10)).Align(lipgloss.Center).Render(msg))
 	}
 
@@ -298,13 +298,14 @@ func (m Model) footer() string {
 	}
 	var status string
 	if m.saveErr != nil {
-		status = st.Warn.Render("progress not saved: "+m.saveErr.Error()) + "\n"
+		status = m.c.para(st.Warn, "progress not saved: "+m.saveErr.Error()) + "\n"
 	}
 	bindings := append(m.screen.Bindings(), m.globalBindings()...)
+	fit := lipgloss.NewStyle().MaxWidth(m.c.width)
 	if m.showHelp {
-		return status + m.help.FullHelpView(columns(bindings, 4))
+		return status + fit.Render(m.help.FullHelpView(columns(bindings, 4)))
 	}
-	return status + m.help.ShortHelpView(bindings)
+	return status + fit.Render(m.help.ShortHelpView(bindings))
 }
 
 func (m Model) globalBindings() []key.Binding {

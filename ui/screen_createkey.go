@@ -145,7 +145,7 @@ func (ck *createKey) permissionList() string {
 
 func (ck *createKey) Bindings() []key.Binding {
 	k := ck.c.keys
-	return []key.Binding{k.Toggle, relabel(k.Select, "tick, then continue"), k.TickAll}
+	return []key.Binding{k.Toggle, relabel(k.Select, "tick / continue"), k.TickAll}
 }
 
 func (ck *createKey) WantsEsc() bool { return false }

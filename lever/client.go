@@ -124,6 +124,12 @@ func NewClient(o Options) (*Client, error) {
 	hc := http.Client{}
 	if o.HTTPClient != nil {
 		hc = *o.HTTPClient
+	} else {
+		// An own transport, so CloseIdleConnections touches only this
+		// client, with enough idle connections for parallel streams.
+		t := http.DefaultTransport.(*http.Transport).Clone()
+		t.MaxIdleConnsPerHost = 32
+		hc.Transport = t
 	}
 	if hc.CheckRedirect == nil {
 		// Lever does not redirect API calls; following one could carry the
@@ -198,6 +204,10 @@ func (c *Client) Format(f fmt.State, verb rune) {
 	}
 	fmt.Fprintf(f, "lever.Client(%s)", c.base)
 }
+
+// CloseIdleConnections closes the keep-alive connections the client is not
+// using, for a clean shutdown.
+func (c *Client) CloseIdleConnections() { c.http.CloseIdleConnections() }
 
 // Requests counts the HTTP requests made so far, retries included.
 func (c *Client) Requests() int64 { return c.requests.Load() }
@@ -291,6 +301,13 @@ func (c *Client) do(ctx context.Context, method, path string, query url.Values, 
 	}
 	path = cleanPath(path)
 	for attempt := 1; ; attempt++ {
+		if err := c.limiter.Wait(ctx); err != nil {
+			if ctx.Err() != nil {
+				return ctx.Err()
+			}
+			// The limiter refuses a wait that would outlast ctx's deadline.
+			return fmt.Errorf("waiting for the rate limit before %s %s: %w", method, path, context.DeadlineExceeded)
+		}
 		r, err := c.attempt(ctx, method, path, query, body)
 		if ctx.Err() != nil {
 			return ctx.Err()
@@ -338,13 +355,6 @@ func (c *Client) do(ctx context.Context, method, path string, query url.Values, 
 // attempt makes one HTTP request. A nil response with an error means the
 // network or the per-attempt timeout failed.
 func (c *Client) attempt(ctx context.Context, method, path string, query url.Values, body []byte) (*response, error) {
-	if err := c.limiter.Wait(ctx); err != nil {
-		if ctx.Err() != nil {
-			return nil, ctx.Err()
-		}
-		// The limiter refuses a wait that would outlast ctx's deadline.
-		return nil, fmt.Errorf("waiting for the rate limit: %w", context.DeadlineExceeded)
-	}
 	actx, cancel := context.WithTimeout(ctx, c.timeout)
 	defer cancel()
 
@@ -369,12 +379,12 @@ func (c *Client) attempt(ctx context.Context, method, path string, query url.Val
 	c.requests.Add(1)
 	resp, err := c.http.Do(req)
 	if err != nil {
-		return nil, fmt.Errorf("%s %s: %w", method, path, stripURL(err))
+		return nil, c.attemptError(ctx, actx, "", method, path, err)
 	}
 	defer resp.Body.Close()
 	data, err := io.ReadAll(io.LimitReader(resp.Body, maxBody+1))
 	if err != nil {
-		return nil, fmt.Errorf("reading the answer to %s %s: %w", method, path, stripURL(err))
+		return nil, c.attemptError(ctx, actx, "reading the answer to ", method, path, err)
 	}
 	if len(data) > maxBody {
 		return nil, fmt.Errorf("the answer to %s %s is larger than %d bytes", method, path, maxBody)
@@ -386,6 +396,16 @@ func (c *Client) attempt(ctx context.Context, method, path string, query url.Val
 		}
 	}
 	return r, nil
+}
+
+// attemptError words a failed attempt. A per-attempt timeout is reported as
+// such rather than as context.DeadlineExceeded, which callers would take
+// for the end of their own deadline.
+func (c *Client) attemptError(ctx, actx context.Context, what, method, path string, err error) error {
+	if ctx.Err() == nil && errors.Is(actx.Err(), context.DeadlineExceeded) {
+		return fmt.Errorf("%s%s %s: no answer within %v", what, method, path, c.timeout)
+	}
+	return fmt.Errorf("%s%s %s: %w", what, method, path, stripURL(err))
 }
 
 // stripURL drops the *url.Error wrapper, whose text repeats the full URL

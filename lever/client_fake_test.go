@@ -11,6 +11,8 @@ import (
 	"testing"
 	"time"
 
+	"go.uber.org/goleak"
+
 	"github.com/leversync/leversync/lever"
 	"github.com/leversync/leversync/lever/fakelever"
 	"github.com/leversync/leversync/lever/permission"
@@ -308,6 +310,35 @@ func TestFakeProbeAllCancel(t *testing.T) {
 			t.Fatal("ProbeAll did not finish within 5s of the cancel")
 		}
 	}
+}
+
+// TestNoGoroutineLeft: paging and a cancelled ProbeAll leave no goroutine
+// behind once the client's idle connections are closed.
+func TestNoGoroutineLeft(t *testing.T) {
+	defer goleak.VerifyNone(t, goleak.IgnoreCurrent())
+	fake, err := fakelever.Start(fakelever.Config{Seed: 2, Opportunities: 300, Rate: -1}, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer fake.Close()
+	c := fakeClient(t, fake.URL(), fakelever.KeyFull, nil)
+	defer c.CloseIdleConnections()
+	var wg sync.WaitGroup
+	for _, r := range []lever.Resource{lever.Opportunities, lever.Users, lever.Postings} {
+		var q url.Values
+		if r == lever.Opportunities {
+			q = allOpportunities
+		}
+		wg.Go(func() { collect(t, c, r, q) })
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	results := make(chan lever.ProbeResult)
+	wg.Go(func() { c.ProbeAll(ctx, permission.All, results) })
+	<-results // one probe done, the others in flight or queued
+	cancel()
+	for range results {
+	}
+	wg.Wait()
 }
 
 func keyName(key string) string {

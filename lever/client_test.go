@@ -516,6 +516,37 @@ func TestRequestTimeoutRetried(t *testing.T) {
 	}
 }
 
+func TestPersistentTimeout(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { <-r.Context().Done() }))
+	defer srv.Close()
+	c := newTestClient(t, srv, func(o *lever.Options) { o.RequestTimeout, o.MaxRetries = 20*time.Millisecond, 1 })
+	_, err := c.ListPage(context.Background(), "/stages", nil, "")
+	if !errors.Is(err, lever.ErrUnavailable) || errors.Is(err, context.DeadlineExceeded) || !strings.Contains(err.Error(), "no answer within") {
+		t.Errorf("err = %v; want ErrUnavailable worded as a timeout, not the caller's deadline", err)
+	}
+}
+
+// TestRateLimitDeadline: a wait for the limiter that would outlast the
+// caller's deadline ends at once.
+func TestRateLimitDeadline(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { okPage(w, nil, "") }))
+	defer srv.Close()
+	c := newTestClient(t, srv, func(o *lever.Options) { o.Rate, o.Burst = 0.001, 1 })
+	if _, err := c.ListPage(context.Background(), "/stages", nil, ""); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	start := time.Now()
+	_, err := c.ListPage(ctx, "/stages", nil, "")
+	if !errors.Is(err, context.DeadlineExceeded) || time.Since(start) > 5*time.Second {
+		t.Errorf("err = %v after %v", err, time.Since(start))
+	}
+	if c.Requests() != 1 {
+		t.Errorf("%d requests, want 1", c.Requests())
+	}
+}
+
 func TestNoRedirectFollowed(t *testing.T) {
 	var other atomic.Int32
 	dst := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { other.Add(1) }))

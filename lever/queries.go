@@ -52,7 +52,7 @@ func (q PostingsQuery) Values() url.Values {
 // filter other than confidentiality.
 func (q PostingsQuery) Validate() error {
 	if (q.UpdatedAtStart != 0 || q.UpdatedAtEnd != 0) && (q.State != "" || q.DistributionChannel != "") {
-		return errors.New("Lever accepts updated_at_start/_end on postings only with confidentiality: drop state and distributionChannel, or the time range")
+		return errors.New("postings: updated_at_start/_end combine only with confidentiality on Lever; drop state and distributionChannel, or the time range")
 	}
 	return nil
 }

@@ -102,6 +102,17 @@ type Application struct {
 	Posting Ref    `json:"posting"`
 }
 
+// UnmarshalJSON accepts the expanded object or, without
+// expand=applications, the application's id alone.
+func (a *Application) UnmarshalJSON(b []byte) error {
+	if len(b) > 0 && b[0] == '"' {
+		*a = Application{}
+		return json.Unmarshal(b, &a.ID)
+	}
+	type plain Application
+	return json.Unmarshal(b, (*plain)(a))
+}
+
 // Opportunity is a candidacy: a candidate in a pipeline.
 type Opportunity struct {
 	ID              string        `json:"id"`

@@ -43,8 +43,8 @@ func TestDecodeOpportunityShapes(t *testing.T) {
 		t.Errorf("expanded posting ids = %v", ids)
 	}
 
-	active, err := lever.DecodeOpportunity(json.RawMessage(`{"id":"o3","archived":null,"owner":null,"stage":null}`))
-	if err != nil || active.Archived != nil || active.Owner.ID != "" {
+	active, err := lever.DecodeOpportunity(json.RawMessage(`{"id":"o3","archived":null,"owner":null,"stage":null,"applications":["ap-1"]}`))
+	if err != nil || active.Archived != nil || active.Owner.ID != "" || len(active.Applications) != 1 || active.Applications[0].ID != "ap-1" {
 		t.Errorf("active: %+v, %v", active, err)
 	}
 	if _, err := lever.DecodeOpportunity(json.RawMessage(`{"id":`)); err == nil {

@@ -19,8 +19,10 @@ type fakeServices struct {
 	block  bool
 	events []lever.Event
 	runErr error
-	where  string
-	loaded *steps.State
+	// startErr makes StartSync fail.
+	startErr error
+	where    string
+	loaded   *steps.State
 }
 
 func (f *fakeServices) LoadProgress(context.Context) (steps.State, bool, error) {
@@ -86,6 +88,9 @@ func (f *fakeServices) SaveKey(_ context.Context, env lever.Environment, key lev
 }
 
 func (f *fakeServices) StartSync(ctx context.Context, s steps.State, key lever.APIKey) (steps.SyncRun, error) {
+	if f.startErr != nil {
+		return nil, f.startErr
+	}
 	ch := make(chan lever.Event, len(f.events))
 	for _, ev := range f.events {
 		ch <- ev

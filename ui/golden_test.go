@@ -89,6 +89,20 @@ func screenCases() []screenCase {
 		{name: "08_paste_key_demo", cfg: demo, state: stateAt(steps.StepPasteKey), wait: "demo key is filled"},
 		{name: "08_paste_key_rejected", cfg: plain, state: rejected, wait: "rejected"},
 		{name: "09_connect_verified", cfg: demo, state: stateAt(steps.StepPasteKey), msgs: []tea.Msg{press("enter")}, wait: "system keyring"},
+		{name: "09_connect_no_confidential", cfg: func(f *fakeServices) Config {
+			f.report = func(s steps.State, _ lever.APIKey) steps.ConnectReport {
+				r := grantedReport(s)
+				r.Checks[len(r.Checks)-1].Status = steps.Missing
+				return r
+			}
+			return plain(f)
+		}, state: stateAt(steps.StepPasteKey), msgs: []tea.Msg{tea.PasteMsg{Content: "aKeyForTheGoldens123"}, press("enter")}, wait: "press c to continue"},
+		{name: "09_connect_unavailable", cfg: func(f *fakeServices) Config {
+			f.report = func(s steps.State, _ lever.APIKey) steps.ConnectReport {
+				return steps.ConnectReport{Environment: s.Environment, Err: fmt.Errorf("GET /stages: %w", lever.ErrUnavailable), Elapsed: 12 * time.Second}
+			}
+			return plain(f)
+		}, state: stateAt(steps.StepPasteKey), msgs: []tea.Msg{tea.PasteMsg{Content: "aKeyForTheGoldens123"}, press("enter")}, wait: "press r to retry"},
 		{name: "10_sync_done", cfg: plain, state: done, wait: "records stored"},
 		{name: "quit_confirm", cfg: plain, state: stateAt(steps.StepData), msgs: []tea.Msg{press("ctrl+c")}, wait: "Quit leversync?"},
 	}

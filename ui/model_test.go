@@ -3,6 +3,7 @@ package ui
 import (
 	"bytes"
 	"context"
+	"errors"
 	"io"
 	"strings"
 	"sync/atomic"
@@ -406,5 +407,19 @@ func TestRestartResumes(t *testing.T) {
 	m = NewModel(Config{Services: &fakeServices{}}, stateAt(steps.StepConnect))
 	if m.state.Step != steps.StepPasteKey {
 		t.Errorf("connect without a key resumed on %s", m.state.Step)
+	}
+}
+
+func TestSyncStartFailureOffersThePasteStep(t *testing.T) {
+	f := &fakeServices{startErr: errors.New("no saved API key: run leversync setup, or leversync login --key-stdin")}
+	done := stateAt(steps.StepSync)
+	done.Completed = true
+	tm := teatest.NewTestModel(t, NewModel(Config{Services: f}, done), teatest.WithInitialTermSize(100, 30))
+	waitText(t, tm, "could not start")
+	tm.Send(press("enter"))
+	waitText(t, tm, "Step 8 of 10")
+	fm := finalModel(t, tm)
+	if fm.State().Step != steps.StepPasteKey || fm.State().Completed {
+		t.Fatalf("state %+v", fm.State())
 	}
 }

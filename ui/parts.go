@@ -3,6 +3,9 @@ package ui
 import (
 	"errors"
 	"strings"
+	"time"
+
+	"charm.land/bubbles/v2/spinner"
 
 	"charm.land/lipgloss/v2"
 
@@ -64,4 +67,11 @@ func join(blocks ...string) string {
 		}
 	}
 	return strings.Join(out, "\n\n")
+}
+
+// newSpinner is the spinner of background work: one cell, no padding.
+func (c *common) newSpinner() spinner.Model {
+	return spinner.New(
+		spinner.WithSpinner(spinner.Spinner{Frames: []string{"⣾", "⣽", "⣻", "⢿", "⡿", "⣟", "⣯", "⣷"}, FPS: time.Second / 10}),
+		spinner.WithStyle(c.styles.Cursor))
 }

@@ -51,7 +51,7 @@ type connect struct {
 
 func newConnect(c *common, ctx context.Context, svc steps.Services, s steps.State, k lever.APIKey) screen {
 	cn := &connect{c: c, ctx: ctx, svc: svc, state: s, key: k,
-		spin: spinner.New(spinner.WithSpinner(spinner.Dot), spinner.WithStyle(c.styles.Cursor))}
+		spin: c.newSpinner()}
 	if k.IsZero() || svc == nil {
 		cn.phase = connectNoKey
 	}
@@ -168,6 +168,15 @@ func (cn *connect) Update(msg tea.Msg) (tea.Cmd, *move) {
 	return nil, nil
 }
 
+func (cn *connect) anyChecked() bool {
+	for _, c := range cn.checks {
+		if c.Status != steps.Pending {
+			return true
+		}
+	}
+	return false
+}
+
 func (cn *connect) record(c steps.Check) {
 	for i := range cn.checks {
 		if cn.checks[i].Name == c.Name {
@@ -246,7 +255,8 @@ func (cn *connect) View() string {
 		if cn.keyOK {
 			what = "Checking permissions with Lever " + env
 		}
-		status = cn.spin.View() + " " + st.Text.Render(what) + st.Muted.Render(fmt.Sprintf("  %s · this can take up to a minute · esc cancels", cn.elapsed))
+		status = cn.spin.View() + " " + st.Text.Render(what) + st.Muted.Render(fmt.Sprintf(" · %s", cn.elapsed)) + "\n" +
+			st.Muted.Render("  This can take up to a minute; esc cancels.")
 	case connectCancelled:
 		status = st.Warn.Render("Cancelled.") + " " + st.Text.Render("Press enter or r to check again, esc to go back.")
 	case connectVerified:
@@ -265,6 +275,10 @@ func (cn *connect) View() string {
 	legend := st.Muted.Render("✓ granted   ✗ missing   ? could not tell   · checking")
 	if cn.c.width >= 100 {
 		legend += st.Muted.Render("   (a write permission can only look granted)")
+	}
+	if cn.phase == connectProblem && !cn.anyChecked() {
+		// Nothing was checked: a list of dots would only mislead.
+		list, legend = key, ""
 	}
 	var after string
 	if cn.phase == connectVerified {
@@ -337,19 +351,22 @@ func (cn *connect) checklist() string {
 		}
 		return strings.TrimRight(b.String(), "\n")
 	}
-	colW := cn.c.width / 2
 	half := (len(cn.checks) + 1) / 2
 	var left, right []string
+	leftW := 0
+	for _, c := range cn.checks[:half] {
+		leftW = max(leftW, len(name(c))+2)
+	}
+	leftW = min(leftW+3, cn.c.width/2)
 	for i, c := range cn.checks {
-		cell := symbol(c) + " " + st.Text.Render(truncate(name(c), colW-3))
 		if i < half {
-			left = append(left, cell)
+			left = append(left, symbol(c)+" "+st.Text.Render(truncate(name(c), leftW-5)))
 		} else {
-			right = append(right, cell)
+			right = append(right, symbol(c)+" "+st.Text.Render(truncate(name(c), cn.c.width-leftW-2)))
 		}
 	}
 	return lipgloss.JoinHorizontal(lipgloss.Top,
-		lipgloss.NewStyle().Width(colW).Render(strings.Join(left, "\n")),
+		lipgloss.NewStyle().Width(leftW).Render(strings.Join(left, "\n")),
 		strings.Join(right, "\n"))
 }
 

@@ -33,6 +33,8 @@ type syncView struct {
 	deleted   map[string]int
 	done      map[string]bool
 	current   string
+	firstAt   int64 // ms, of the first event
+	lastAt    int64
 	requests  int64
 	retries   int
 	waits429  int
@@ -47,7 +49,7 @@ type syncView struct {
 func newSync(c *common, ctx context.Context, svc steps.Services, s steps.State, k lever.APIKey) screen {
 	return &syncView{c: c, ctx: ctx, svc: svc, state: s, key: k,
 		counts: map[string]int{}, deleted: map[string]int{}, done: map[string]bool{},
-		spin: spinner.New(spinner.WithSpinner(spinner.Dot), spinner.WithStyle(c.styles.Cursor))}
+		spin: c.newSpinner()}
 }
 
 func (v *syncView) Init() tea.Cmd {
@@ -63,6 +65,13 @@ func (v *syncView) Run() steps.SyncRun { return v.run }
 
 func (v *syncView) Update(msg tea.Msg) (tea.Cmd, *move) {
 	switch msg := msg.(type) {
+	case tea.KeyPressMsg:
+		if v.startErr != nil && key.Matches(msg, v.c.keys.Select) {
+			// Most often the saved key is gone: paste it again.
+			next := v.state
+			next.Step, next.Completed, next.Problem = steps.StepPasteKey, false, nil
+			return nil, &move{state: next}
+		}
 	case syncStartedMsg:
 		if msg.err != nil {
 			v.startErr = msg.err
@@ -91,6 +100,12 @@ func (v *syncView) Update(msg tea.Msg) (tea.Cmd, *move) {
 }
 
 func (v *syncView) apply(ev lever.Event) {
+	if ev.Time > 0 {
+		if v.firstAt == 0 {
+			v.firstAt = ev.Time
+		}
+		v.lastAt = ev.Time
+	}
 	if ev.Requests > v.requests {
 		v.requests = ev.Requests
 	}
@@ -152,7 +167,7 @@ func (v *syncView) View() string {
 	st := v.c.styles
 	if v.startErr != nil {
 		return join(st.Bad.Render("The sync could not start."), v.c.para(st.Text, v.startErr.Error()),
-			v.c.para(st.Muted, "Fix the cause and run leversync again; your setup is saved."))
+			v.c.para(st.Muted, "Press enter to paste the key again, or fix the cause and run leversync again; your setup is saved."))
 	}
 	var status string
 	switch {
@@ -186,8 +201,12 @@ func (v *syncView) View() string {
 	}
 	table := strings.TrimRight(b.String(), "\n")
 
-	stats := v.c.para(st.Muted, fmt.Sprintf("%s · %s · %s (Lever allows about 10 requests a second)",
-		plural(int(v.requests), "request"), plural(v.retries, "retry"), plural(v.waits429, "wait after 429")))
+	reqs := plural(int(v.requests), "request")
+	if secs := float64(v.lastAt-v.firstAt) / 1000; secs >= 1 {
+		reqs += fmt.Sprintf(" (%.1f a second over %s)", float64(v.requests)/secs, time.Duration(secs*float64(time.Second)).Truncate(time.Second))
+	}
+	stats := v.c.para(st.Muted, fmt.Sprintf("%s · %s · %s; Lever allows about 10 requests a second",
+		reqs, plural(v.retries, "retry"), plural(v.waits429, "wait after 429")))
 	if v.lastRetry != "" {
 		stats += "\n" + v.c.para(st.Muted, "last retry: "+v.lastRetry)
 	}
@@ -259,6 +278,11 @@ func resultWord(r string) string {
 	return r
 }
 
-func (v *syncView) Bindings() []key.Binding { return nil }
+func (v *syncView) Bindings() []key.Binding {
+	if v.startErr != nil {
+		return []key.Binding{relabel(v.c.keys.Select, "paste the key again")}
+	}
+	return nil
+}
 
 func (v *syncView) WantsEsc() bool { return false }

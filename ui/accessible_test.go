@@ -1,0 +1,129 @@
+package ui
+
+import (
+	"bytes"
+	"context"
+	"strings"
+	"testing"
+
+	"github.com/leversync/leversync/lever"
+	"github.com/leversync/leversync/steps"
+)
+
+func runLines(t *testing.T, cfg Config, initial steps.State, input string) string {
+	t.Helper()
+	var out bytes.Buffer
+	cfg.In, cfg.Out = strings.NewReader(input), &out
+	err := runAccessible(context.Background(), cfg, initial, newLinePrompter(cfg.In, cfg.Out))
+	if err != nil {
+		t.Fatalf("accessible run: %v\n%s", err, out.String())
+	}
+	return out.String()
+}
+
+func TestAccessibleWholeFlow(t *testing.T) {
+	f := &fakeServices{events: syncEvents()}
+	// Enter takes every default; the checklist needs ten Enters; then the key.
+	input := "\n\n" + // admin, super admin
+		"\n" + // organization
+		"lev\n\n" + // search, choose
+		"\n" + // auth method
+		"\n" + // data
+		"\n\n" + // access, confidential
+		strings.Repeat("\n", 10) +
+		"  " + secretKey + "  \n"
+	out := runLines(t, Config{Services: f}, steps.NewState(), input)
+	for _, want := range []string{
+		"Step 1 of 10: Before you start",
+		"if you see Integrations and API on the left, you have them",
+		"Step 3 of 10: Connect ATS account",
+		"Use my credentials (planned, not available yet)",
+		"Step 7 of 10: Create the key in Lever",
+		`6 of 10: Name it "leversync"`,
+		"find all opportunities: granted",
+		"create an opportunity: looks granted",
+		"Key saved: in the system keyring",
+		"Step 10 of 10: Sync",
+		"opportunities: 1200 records.",
+		"Sync done: synced, with warnings.",
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("output lacks %q", want)
+		}
+	}
+	if strings.Contains(out, secretKey) {
+		t.Error("the key was printed")
+	}
+	if len(f.keys) != 1 || f.keys[0].Reveal() != secretKey {
+		t.Error("connect did not get the trimmed key")
+	}
+	last, _ := f.lastSaved()
+	if !last.Completed {
+		t.Errorf("not saved as complete: %+v", last)
+	}
+}
+
+func TestAccessibleRefusalsBackAndQuit(t *testing.T) {
+	f := &fakeServices{}
+	input := "2\n1\n" + // not an admin: refused
+		"n\n" + // no hand-off note
+		"1\n1\n" + // admin, super admin
+		"2\n" + // HRIS: refused, Recruiting now the default
+		"\n" + // Recruiting
+		"b\n" + // back from the provider step
+		"q\n" // quit on the organization step
+	out := runLines(t, Config{Services: f}, steps.NewState(), input)
+	for _, want := range []string{
+		"Not yet: leversync needs Lever administrator rights",
+		"does not connect an applicant tracking system",
+		"Quitting. Your progress is saved",
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("output lacks %q:\n%s", want, out)
+		}
+	}
+	last, _ := f.lastSaved()
+	if last.Step != steps.StepOrganization {
+		t.Errorf("saved at %s, want organization after going back", last.Step)
+	}
+}
+
+func TestAccessibleMissingPermissions(t *testing.T) {
+	f := &fakeServices{report: func(s steps.State, _ lever.APIKey) steps.ConnectReport {
+		r := grantedReport(s)
+		for i := range r.Checks {
+			if r.Checks[i].Name == "find all tags" || r.Checks[i].Name == "find all requisitions" {
+				r.Checks[i].Status = steps.Missing
+			}
+		}
+		return r
+	}}
+	out := runLines(t, Config{Services: f}, stateAt(steps.StepPasteKey), secretKey+"\nq\n")
+	if !strings.Contains(out, `Problem: the key lacks 2 permissions: "find all tags" and "find all requisitions"`) ||
+		!strings.Contains(out, "Fix: permissions cannot be edited after a key is created: generate a new key with them") {
+		t.Errorf("missing permissions not explained:\n%s", out)
+	}
+	if !strings.Contains(out, "Step 7 of 10") {
+		t.Error("not routed back to creating the key")
+	}
+}
+
+func TestAccessibleDemoKey(t *testing.T) {
+	f := &fakeServices{events: syncEvents()}
+	out := runLines(t, Config{Services: f, Demo: true, DemoKey: demoKey}, stateAt(steps.StepPasteKey), "\n")
+	if !strings.Contains(out, demoKey) || !strings.Contains(out, "Sync done") {
+		t.Errorf("demo key not offered or flow not finished:\n%s", out)
+	}
+	if f.keys[0].Reveal() != demoKey {
+		t.Error("Enter did not take the demo key")
+	}
+}
+
+func TestAccessibleInputEnds(t *testing.T) {
+	var out bytes.Buffer
+	in := strings.NewReader("\n")
+	err := runAccessible(context.Background(), Config{Services: &fakeServices{}, In: in, Out: &out}, steps.NewState(), newLinePrompter(in, &out))
+	if err == nil || !strings.Contains(err.Error(), "input ended") {
+		t.Fatalf("err = %v", err)
+	}
+}

@@ -1,0 +1,91 @@
+package ui
+
+import (
+	"bytes"
+	"io"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+
+	tea "charm.land/bubbletea/v2"
+	"github.com/charmbracelet/x/exp/teatest/v2"
+
+	"github.com/leversync/leversync/lever"
+	"github.com/leversync/leversync/lever/fakelever"
+	"github.com/leversync/leversync/steps"
+	"github.com/leversync/leversync/store"
+)
+
+// realServices wires the wizard to the fake Lever the way --demo does.
+func realServices(t *testing.T, demo bool) (steps.Services, steps.ServicesConfig) {
+	t.Helper()
+	fake, err := fakelever.Start(fakelever.Config{Opportunities: 40, Postings: 6, Users: 5, Rate: -1}, "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = fake.Close() })
+	dir := t.TempDir()
+	cfg := steps.ServicesConfig{
+		Demo:        demo,
+		DemoKey:     lever.NewAPIKey(fakelever.KeyFull),
+		BaseURLs:    map[lever.Environment]string{lever.Production: fake.URL(), lever.Sandbox: fake.SandboxURL()},
+		DBPath:      filepath.Join(dir, "leversync.db"),
+		Credentials: &store.Credentials{ConfigDir: filepath.Join(dir, "config")},
+		Client:      lever.Options{Rate: -1, MaxRetries: 1, BaseBackoff: time.Millisecond},
+	}
+	return steps.NewServices(cfg), cfg
+}
+
+func TestDemoAgainstFakeLever(t *testing.T) {
+	svc, cfg := realServices(t, true)
+	tm := teatest.NewTestModel(t, NewModel(Config{Services: svc, Demo: true, DemoKey: fakelever.KeyFull}, stateAt(steps.StepPasteKey)),
+		teatest.WithInitialTermSize(120, 40))
+	waitText(t, tm, "demo key is filled in")
+	tm.Send(press("enter"))
+	waitText(t, tm, "the demo never saves a key")
+	tm.Send(press("enter"))
+	waitText(t, tm, "records stored")
+	fm := finalModel(t, tm)
+	if !fm.State().Completed {
+		t.Fatal("setup not complete")
+	}
+	fm.waitSync(10 * time.Second)
+	if _, _, err := cfg.Credentials.Load(lever.Production); err == nil {
+		t.Error("the demo saved a key")
+	}
+	// A restart resumes on the sync view from the saved progress.
+	saved, ok, err := svc.LoadProgress(t.Context())
+	if err != nil || !ok || NewModel(Config{Services: svc}, saved).state.Step != steps.StepSync {
+		t.Fatalf("restart: %+v %v %v", saved, ok, err)
+	}
+}
+
+func TestMissingTwoAgainstFakeLever(t *testing.T) {
+	svc, cfg := realServices(t, false)
+	tm := teatest.NewTestModel(t, NewModel(Config{Services: svc}, stateAt(steps.StepPasteKey)), teatest.WithInitialTermSize(120, 40))
+	var out bytes.Buffer
+	teatest.WaitFor(t, io.TeeReader(tm.Output(), &out), func(b []byte) bool { return bytes.Contains(b, []byte("hidden on screen")) },
+		teatest.WithDuration(10*time.Second))
+	tm.Send(tea.PasteMsg{Content: fakelever.KeyMissingTwo + "\n"})
+	tm.Send(press("enter"))
+	teatest.WaitFor(t, io.TeeReader(tm.Output(), &out), func(b []byte) bool {
+		return bytes.Contains(b, []byte(`lacks 2 permissions: "find all tags" and "find all requisitions"`))
+	}, teatest.WithDuration(20*time.Second))
+	fm := finalModel(t, tm)
+	rest, _ := io.ReadAll(tm.Output())
+	out.Write(rest)
+	if fm.State().Step != steps.StepCreateKey {
+		t.Fatalf("routed to %s", fm.State().Step)
+	}
+	if bytes.Contains(out.Bytes(), []byte(fakelever.KeyMissingTwo)) {
+		t.Fatal("the key appeared on screen")
+	}
+	db, err := os.ReadFile(cfg.DBPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if bytes.Contains(db, []byte(fakelever.KeyMissingTwo)) {
+		t.Fatal("the key is in the data file")
+	}
+}

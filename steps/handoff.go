@@ -10,8 +10,8 @@ import (
 // ask for, and how to hand it back safely.
 func HandoffText(s State) string {
 	var b strings.Builder
-	b.WriteString("Hi! I am setting up leversync, which keeps a read-only local copy of our Lever jobs and candidates.\n")
-	b.WriteString("It needs a Lever API key, and only a Super Admin can create one. Could you please:\n\n")
+	b.WriteString("Hi! I am setting up leversync, a read-only local copy of our Lever jobs and candidates. ")
+	b.WriteString("It needs a Lever API key, which only a Super Admin can create. Could you please:\n\n")
 	for i, it := range CreateKeyChecklist(s) {
 		fmt.Fprintf(&b, "%2d. %s\n", i+1, it.Text)
 	}
@@ -25,7 +25,7 @@ func HandoffText(s State) string {
 			fmt.Fprintf(&b, "  - %s (%s)\n", p.Name, col)
 		}
 	}
-	b.WriteString("\nThen send me the key through our password manager or another secret-sharing tool, not by email or chat.\n")
-	b.WriteString("(Alternatively, give me the Super Admin role and I will do it myself.)\n")
+	b.WriteString("\nThen send me the key through our password manager, not by email or chat. ")
+	b.WriteString("(Or give me the Super Admin role and I will do it myself.)\n")
 	return b.String()
 }

@@ -2,10 +2,44 @@ package main
 
 import (
 	"context"
-	"errors"
+	"fmt"
+	"time"
+
+	"github.com/leversync/leversync/lever"
+	"github.com/leversync/leversync/lever/fakelever"
+	"github.com/leversync/leversync/steps"
+	"github.com/leversync/leversync/ui"
 )
 
-// runWizard runs the set-up wizard (ui) with the services of steps.
+// runWizard runs the set-up wizard (ui) on the services of steps.
 func (a *app) runWizard(ctx context.Context, job wizardJob) error {
-	return errors.New("the set-up wizard is not built yet: run 'leversync sync' or 'leversync --demo' without a terminal")
+	cfg := steps.ServicesConfig{
+		DBPath:       job.dbPath,
+		Client:       lever.Options{Rate: 10, Burst: 20},
+		StoreTimeout: 2 * time.Second,
+	}
+	if job.demo != nil {
+		cfg.Demo = true
+		cfg.DemoKey = lever.NewAPIKey(fakelever.KeyFull)
+		cfg.BaseURLs = map[lever.Environment]string{
+			lever.Production: job.demo.URL(),
+			lever.Sandbox:    job.demo.SandboxURL(),
+			lever.EU:         job.demo.URL(),
+		}
+	} else {
+		cfg.Credentials = a.credentials()
+		cfg.SettingsDir = a.configDir()
+	}
+	svc := steps.NewServices(cfg)
+	if job.flags.restart {
+		if err := svc.SaveProgress(ctx, steps.NewState()); err != nil {
+			return fmt.Errorf("start the wizard over: %w", err)
+		}
+	}
+	uiCfg := ui.Config{Services: svc, Accessible: job.accessible, In: a.stdin, Out: a.stdout}
+	if job.demo != nil {
+		uiCfg.Demo = true
+		uiCfg.DemoKey = fakelever.KeyFull
+	}
+	return ui.Run(ctx, uiCfg)
 }

@@ -7,6 +7,7 @@ import (
 )
 
 func TestDataIsRealisticAndDeterministic(t *testing.T) {
+	t.Parallel()
 	a, b := New(Config{Seed: 9}), New(Config{Seed: 9})
 	other := New(Config{Seed: 10})
 	for _, r := range []string{"opportunities", "postings", "users", "stages", "archive_reasons", "sources", "tags", "requisitions"} {

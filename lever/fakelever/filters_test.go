@@ -9,6 +9,7 @@ import (
 
 // Filters must agree with the records' own fields, at every window edge.
 func TestTimeWindowFilters(t *testing.T) {
+	t.Parallel()
 	s, c := start(t, Config{Seed: 13, Opportunities: 900, Rate: -1})
 	type opp struct {
 		ID        string

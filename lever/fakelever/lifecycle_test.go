@@ -14,6 +14,7 @@ import (
 func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
 
 func TestFaultsAtConfiguredFraction(t *testing.T) {
+	t.Parallel()
 	const n, fraction = 600, 0.3
 	s, _ := start(t, Config{Seed: 21, Opportunities: 50, Rate: -1, Faults: fraction})
 	tr := &http.Transport{DisableKeepAlives: true} // no silent retry of a dropped reused connection

@@ -46,6 +46,7 @@ func TestRateLimit429(t *testing.T) {
 }
 
 func TestMaxInOneSecondNeverAboveRatePlusBurst(t *testing.T) {
+	t.Parallel()
 	const rate, burst = 10, 20
 	s, c := start(t, Config{Seed: 1, Opportunities: 10, Rate: rate, Burst: burst})
 	deadline := time.Now().Add(1500 * time.Millisecond)

@@ -10,6 +10,7 @@ import (
 )
 
 func TestPagingServesEveryOpportunityOnceAndMatchesExpected(t *testing.T) {
+	t.Parallel()
 	s, c := start(t, Config{Seed: 7, Opportunities: 1234, Rate: -1})
 	q := url.Values{"confidentiality": {"all"}, "expand": {"applications"}}
 	got := pageAll(t, c, s.URL(), KeyFull, "/opportunities", q)

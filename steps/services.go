@@ -23,7 +23,9 @@ type Services interface {
 	// tell "this key belongs to Sandbox".
 	Connect(ctx context.Context, s State, key lever.APIKey, checks chan<- Check) ConnectReport
 	// SaveKey keeps the key for later runs, one per environment, and says
-	// where it went in words for the user. The demo saves nothing.
+	// where it went in words for the user, to follow "Key ": "saved in the
+	// system keyring ...", "saved in <file> ...", or "not saved: ...". The
+	// demo saves nothing.
 	SaveKey(ctx context.Context, env lever.Environment, key lever.APIKey) (where string, err error)
 	// StartSync starts a sync of the environment s chose in the background.
 	// A zero key means the saved one (or the demo key).

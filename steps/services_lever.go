@@ -258,9 +258,9 @@ func (sv *services) SaveKey(ctx context.Context, env lever.Environment, key leve
 		}
 	}
 	if where == store.InKeyring {
-		return "in the system keyring (leversync sync finds it there)", nil
+		return "saved in the system keyring (leversync sync finds it there)", nil
 	}
-	return "in " + where + ", readable only by you (no system keyring here)", nil
+	return "saved in " + where + ", readable only by you (no system keyring here)", nil
 }
 
 func (sv *services) StartSync(ctx context.Context, s State, key lever.APIKey) (SyncRun, error) {

@@ -166,7 +166,7 @@ func TestProgressAndKey(t *testing.T) {
 	}
 
 	where, err := svc.SaveKey(ctx, lever.Production, lever.NewAPIKey(fakelever.KeyFull))
-	if err != nil || !strings.Contains(where, "credentials.json") {
+	if err != nil || !strings.HasPrefix(where, "saved in ") || !strings.Contains(where, "credentials.json") {
 		t.Fatalf("SaveKey = %q, %v", where, err)
 	}
 	k, _, err := cfg.Credentials.Load(lever.Production)

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
-	"time"
 
 	"github.com/leversync/leversync/lever"
 	"github.com/leversync/leversync/lever/permission"
@@ -298,7 +297,7 @@ func (a *accessible) connect() (steps.State, error) {
 	if err != nil {
 		a.p.Say("The key could not be saved: " + err.Error())
 	} else {
-		a.p.Say("Key saved: " + where)
+		a.p.Say("Key " + where + ".")
 	}
 	return next, nil
 }
@@ -314,11 +313,11 @@ func (a *accessible) sync() error {
 	for ev := range run.Events() {
 		switch ev.Type {
 		case lever.EventPhaseStarted:
-			a.p.Say("Syncing " + ev.Phase + "…")
+			a.p.Say("Syncing " + phaseName(ev.Phase) + "…")
 		case lever.EventPhaseDone:
-			a.p.Say(fmt.Sprintf("%s: %d records.", ev.Phase, ev.Total))
+			a.p.Say(fmt.Sprintf("%s: %s.", phaseName(ev.Phase), plural(ev.Total, "record")))
 		case lever.EventRetry:
-			a.p.Say(fmt.Sprintf("Retrying %s (status %d, attempt %d) after %s.", ev.Phase, ev.Status, ev.Attempt, time.Duration(ev.WaitMS)*time.Millisecond))
+			a.p.Say("Retrying: " + retryText(ev) + ".")
 		case lever.EventWarning:
 			a.p.Say("Warning: " + ev.Message)
 		case lever.EventError:

@@ -42,9 +42,9 @@ func TestAccessibleWholeFlow(t *testing.T) {
 		`6 of 10: Name it "leversync"`,
 		"find all opportunities: granted",
 		"create an opportunity: looks granted",
-		"Key saved: in the system keyring",
+		"Key saved in the system keyring",
 		"Step 10 of 10: Sync",
-		"opportunities: 1200 records.",
+		"opportunities: 1,200 records.",
 		"Sync done: synced, with warnings.",
 	} {
 		if !strings.Contains(out, want) {

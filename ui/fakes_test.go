@@ -82,7 +82,7 @@ func (f *fakeServices) SaveKey(_ context.Context, env lever.Environment, key lev
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	if f.where == "" {
-		return "in the system keyring (leversync sync finds it there)", nil
+		return "saved in the system keyring (leversync sync finds it there)", nil
 	}
 	return f.where, nil
 }

@@ -103,7 +103,7 @@ func screenCases() []screenCase {
 			}
 			return plain(f)
 		}, state: stateAt(steps.StepPasteKey), msgs: []tea.Msg{tea.PasteMsg{Content: "aKeyForTheGoldens123"}, press("enter")}, wait: "press r to retry"},
-		{name: "10_sync_done", cfg: plain, state: done, wait: "records stored"},
+		{name: "10_sync_done", cfg: plain, state: done, wait: "This run stored"},
 		{name: "quit_confirm", cfg: plain, state: stateAt(steps.StepData), msgs: []tea.Msg{press("ctrl+c")}, wait: "Quit leversync?"},
 	}
 }

@@ -45,7 +45,7 @@ func TestDemoAgainstFakeLever(t *testing.T) {
 	tm.Send(press("enter"))
 	waitText(t, tm, "the demo never saves a key")
 	tm.Send(press("enter"))
-	waitText(t, tm, "records stored")
+	waitText(t, tm, "This run stored")
 	fm := finalModel(t, tm)
 	if !fm.State().Completed {
 		t.Fatal("setup not complete")

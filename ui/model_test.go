@@ -107,7 +107,7 @@ func TestKeyNeverDrawn(t *testing.T) {
 	tm.Send(press("enter"))
 	wait("Press enter to start the sync")
 	tm.Send(press("enter"))
-	wait("records stored")
+	wait("This run stored")
 	fm := finalModel(t, tm)
 	rest, _ := io.ReadAll(tm.Output())
 	out.Write(rest)
@@ -380,7 +380,7 @@ func TestEnterFollowsTheGuide(t *testing.T) {
 	enter(1)
 	waitText(t, tm, "Press enter to start the sync")
 	enter(1)
-	waitText(t, tm, "records stored")
+	waitText(t, tm, "This run stored")
 	fm := finalModel(t, tm)
 	s := fm.State()
 	if s.Step != steps.StepSync || !s.Completed || s.Environment != lever.Production || s.Access != steps.ReadWrite || !s.Confidential {

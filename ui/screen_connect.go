@@ -244,7 +244,7 @@ func (cn *connect) View() string {
 	st := cn.c.styles
 	env := cn.state.Environment.Title()
 	if cn.c.demo {
-		env += " (demo: the built-in fake Lever)"
+		env += " (demo)"
 	}
 	var status string
 	switch cn.phase {
@@ -295,7 +295,7 @@ func (cn *connect) savedView() string {
 		saved = st.Warn.Render("The key could not be saved: "+cn.saveErr.Error()) + "\n" +
 			st.Muted.Render("This sync works; later runs of leversync sync will need the key again (leversync login --key-stdin).")
 	case cn.savedWhere != "":
-		saved = st.Text.Render("Key saved: " + cn.savedWhere)
+		saved = st.Text.Render("Key " + cn.savedWhere)
 	default:
 		saved = st.Muted.Render("Saving the key…")
 	}

@@ -1,6 +1,8 @@
 package ui
 
 import (
+	"strings"
+
 	"charm.land/bubbles/v2/key"
 	"charm.land/bubbles/v2/textinput"
 	tea "charm.land/bubbletea/v2"
@@ -49,7 +51,12 @@ func (p *pasteKey) Update(msg tea.Msg) (tea.Cmd, *move) {
 			return nil, &move{state: next, key: &k}
 		}
 	case tea.PasteMsg:
+		// A pasted key often carries a newline or spaces around it.
+		msg.Content = strings.TrimSpace(msg.Content)
 		p.err = nil
+		var cmd tea.Cmd
+		p.input, cmd = p.input.Update(msg)
+		return cmd, nil
 	}
 	var cmd tea.Cmd
 	p.input, cmd = p.input.Update(msg)

@@ -147,11 +147,7 @@ func (v *syncView) apply(ev lever.Event) {
 		if ev.Status == 429 {
 			v.waits429++
 		}
-		what := "network error"
-		if ev.Status != 0 {
-			what = fmt.Sprintf("HTTP %d", ev.Status)
-		}
-		v.lastRetry = fmt.Sprintf("%s on %s, attempt %d, waited %s", what, phase, ev.Attempt, time.Duration(ev.WaitMS)*time.Millisecond)
+		v.lastRetry = retryText(ev)
 	case lever.EventWarning:
 		v.warnings = append(v.warnings, ev.Message)
 	case lever.EventError:
@@ -193,7 +189,7 @@ func (v *syncView) View() string {
 		} else if p == v.current && !v.finished {
 			mark = st.Cursor.Render("›")
 		}
-		line := fmt.Sprintf("%s %-18s %10s", mark, p, thousands(v.counts[p]))
+		line := fmt.Sprintf("%s %-18s %10s", mark, phaseName(p), thousands(v.counts[p]))
 		if v.deleted[p] > 0 {
 			line += st.Muted.Render(fmt.Sprintf("  (%d deleted)", v.deleted[p]))
 		}
@@ -230,9 +226,29 @@ func (v *syncView) View() string {
 				total += n
 			}
 		}
-		summary = v.c.para(st.Text, fmt.Sprintf("%s stored. Run leversync again any time: it opens here and syncs what changed. ctrl+c quits.", plural(total, "record")))
+		summary = v.c.para(st.Text, fmt.Sprintf("This run stored %s. Run leversync again any time: it opens here and syncs what changed. ctrl+c quits.", plural(total, "record")))
 	}
 	return join(status, table, stats, warn, errs, summary)
+}
+
+// phaseName is a sync phase as people say it: "archive reasons".
+func phaseName(p string) string { return strings.ReplaceAll(p, "_", " ") }
+
+// retryText says what was retried: "HTTP 429 on /opportunities, attempt 1,
+// waited 1.5s".
+func retryText(ev lever.Event) string {
+	what := "network error"
+	if ev.Status != 0 {
+		what = fmt.Sprintf("HTTP %d", ev.Status)
+	}
+	where := phaseName(ev.Phase)
+	if where == "" {
+		where, _, _ = strings.Cut(ev.Message, ":")
+	}
+	if where != "" {
+		what += " on " + where
+	}
+	return fmt.Sprintf("%s, attempt %d, waited %s", what, ev.Attempt, time.Duration(ev.WaitMS)*time.Millisecond)
 }
 
 // plural is "1 retry", "2 retries", "1,200 records".

@@ -76,7 +76,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	inWindow, allowed := s.allow(key)
 	if !allowed {
 		s.count(func(st *Stats) { st.Served429++ })
-		resp := errResp(http.StatusTooManyRequests, "TooManyRequests", "Rate limit exceeded: at most 10 requests per second per API key, with bursts of 20")
+		resp := errResp(http.StatusTooManyRequests, "TooManyRequests", "Too many requests for this API key; slow down and retry with exponential backoff")
 		if s.seq429.Add(1)%2 == 1 {
 			resp.header = http.Header{"Retry-After": {"1"}}
 		}

@@ -5,6 +5,8 @@ import (
 	"crypto/rand"
 	"errors"
 	"fmt"
+	"io"
+	"log"
 	"net"
 	"net/http"
 	"strings"
@@ -164,6 +166,8 @@ func Start(cfg Config, addr string) (*Server, error) {
 		ReadTimeout:       30 * time.Second,
 		WriteTimeout:      60*time.Second + s.cfg.Latency,
 		IdleTimeout:       60 * time.Second,
+		// Silent: the demo runs this server under a full-screen terminal UI.
+		ErrorLog: log.New(io.Discard, "", 0),
 		ConnState: func(_ net.Conn, st http.ConnState) {
 			// Track connection lifetimes so Close can wait for them.
 			switch st {

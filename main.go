@@ -110,6 +110,7 @@ everything against a built-in fake Lever with --demo.`,
 	root.Flags().BoolVar(&flags.demo, "demo", false, "run against a built-in fake Lever with a demo key (no Lever account needed)")
 	root.Flags().StringVar(&flags.db, "db", "", "data file (default: ./leversync-demo.db with --demo, else under $XDG_DATA_HOME/leversync)")
 	root.Flags().BoolVar(&flags.accessible, "accessible", false, "plain line-by-line prompts for screen readers (also ACCESSIBLE=1)")
+	root.Flags().StringVar(&flags.baseURL, "base-url", "", "API root including /v1 that the wizard uses for any environment (a proxy, or leversync fake-lever)")
 	root.AddCommand(
 		a.syncCommand(),
 		a.statusCommand(),

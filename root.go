@@ -14,6 +14,9 @@ type rootFlags struct {
 	demo       bool
 	db         string
 	accessible bool
+	// baseURL points the wizard's hosted environments at another API root
+	// (a proxy, the fake Lever).
+	baseURL string
 	// restart starts the wizard from its first step.
 	restart bool
 }

@@ -29,6 +29,13 @@ func (a *app) runWizard(ctx context.Context, job wizardJob) error {
 	} else {
 		cfg.Credentials = a.credentials()
 		cfg.SettingsDir = a.configDir()
+		if job.flags.baseURL != "" {
+			u, err := lever.NormalizeBaseURL(job.flags.baseURL)
+			if err != nil {
+				return usageError{err}
+			}
+			cfg.BaseURLs = map[lever.Environment]string{lever.Production: u, lever.Sandbox: u, lever.EU: u}
+		}
 	}
 	svc := steps.NewServices(cfg)
 	if job.flags.restart {

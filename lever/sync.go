@@ -230,7 +230,7 @@ func (r *run) phases(ctx context.Context, commits *committer) error {
 	if err := r.probeConfidential(ctx); err != nil {
 		return err
 	}
-	if err := r.runStreams(ctx, commits, r.listStreams()); err != nil {
+	if err := r.runStreams(ctx, commits, r.listStreams(commits)); err != nil {
 		return err
 	}
 	if err := r.runStreams(ctx, commits, r.deletionStreams()); err != nil {

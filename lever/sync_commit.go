@@ -7,6 +7,8 @@ type committer struct {
 	sink Sink
 	reqs chan *commitRequest
 	done chan struct{}
+	// failed is the first commit error; owned by loop.
+	failed error
 }
 
 // commitRequest is a group of batches that commit together or not at all.
@@ -70,7 +72,13 @@ func (c *committer) loop() {
 		for _, g := range group {
 			all = append(all, g.batches...)
 		}
-		err := c.sink.Commit(all...)
+		// After a failed commit nothing more is written: a later page's
+		// checkpoint would skip the lost one.
+		err := c.failed
+		if err == nil {
+			err = c.sink.Commit(all...)
+			c.failed = err
+		}
 		for _, g := range group {
 			g.err = err
 			close(g.done)

@@ -243,7 +243,8 @@ func (f *scriptedLever) dataset(opportunities int) map[Resource]map[string]strin
 	}
 	base := time.Date(2014, 1, 1, 0, 0, 0, 0, time.UTC).UnixMilli()
 	span := f.serverTime.Add(-time.Hour).UnixMilli() - base
-	for i := range opportunities {
+	// Lever lists newest first.
+	for i := opportunities - 1; i >= 0; i-- {
 		created := base + span*int64(i)/int64(max(opportunities-1, 1))
 		o := map[string]any{
 			"id":              fmt.Sprintf("opp-%05d", i),

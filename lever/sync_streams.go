@@ -27,6 +27,9 @@ type stream struct {
 	// kept in the checkpoint's Cursor so a resumed window asks the same
 	// query its page token belongs to.
 	windowStart, windowEnd int64
+	// plan, when set, makes this a planning step rather than a read: it
+	// returns the streams to read in its place.
+	plan func(ctx context.Context) ([]stream, error)
 }
 
 // PhaseDeletions and PhaseDetails name the phases that are not one resource.
@@ -40,17 +43,10 @@ const deletedWindow = 30 * 24 * time.Hour
 
 // listStreams are the first phase: reference lists, postings and
 // opportunities, read concurrently.
-func (r *run) listStreams() []stream {
+func (r *run) listStreams(commits *committer) []stream {
 	conf := url.Values{}
 	if r.confidential {
 		conf.Set("confidentiality", "all")
-	}
-	with := func(q url.Values, kv ...string) url.Values {
-		q = maps.Clone(q)
-		for i := 0; i+1 < len(kv); i += 2 {
-			q.Add(kv[i], kv[i+1])
-		}
-		return q
 	}
 	list := func(res Resource, q url.Values) stream {
 		return stream{name: string(res), phase: string(res), resource: res, path: "/" + string(res), query: q}
@@ -61,72 +57,28 @@ func (r *run) listStreams() []stream {
 		list(ArchiveReasons, nil),
 		list(Sources, nil),
 		list(Tags, nil),
-		list(Requisitions, with(conf)),
+		list(Requisitions, withParams(conf)),
 		// Every state is listed without a state filter; published postings
 		// only on the internal job site need their own pass. Upserts by id
 		// merge the two.
-		{name: "postings/default", phase: string(Postings), resource: Postings, path: "/postings", query: with(conf)},
-		{name: "postings/internal", phase: string(Postings), resource: Postings, path: "/postings", query: with(conf, "distributionChannel", "internal")},
+		{name: "postings/default", phase: string(Postings), resource: Postings, path: "/postings", query: withParams(conf)},
+		{name: "postings/internal", phase: string(Postings), resource: Postings, path: "/postings", query: withParams(conf, "distributionChannel", "internal")},
 	}
-	opp := with(conf, "expand", "applications")
+	opp := withParams(conf, "expand", "applications")
 	st := r.state()
 	if st.UpdatedSince > 0 {
 		return append(ss, stream{
 			name: "opportunities/updated", phase: string(Opportunities), resource: Opportunities, path: "/opportunities",
-			query: with(opp, "updated_at_start", strconv.FormatInt(st.UpdatedSince, 10)),
+			query: withParams(opp, "updated_at_start", strconv.FormatInt(st.UpdatedSince, 10)),
 		})
 	}
 	// A full read must not filter on updatedAt, which is null on old
-	// records; created_at windows split it into parallel streams.
-	for _, w := range opportunityWindows(st.StartedAt, r.e.opts.OpportunityWindows) {
-		q := with(opp, "created_at_start", strconv.FormatInt(w.start, 10))
-		if !w.last {
-			q.Set("created_at_end", strconv.FormatInt(w.end, 10))
-		}
-		ss = append(ss, stream{
-			name:  fmt.Sprintf("opportunities/created/%d-%d", w.start, w.end),
-			phase: string(Opportunities), resource: Opportunities, path: "/opportunities", query: q,
-		})
-	}
-	return ss
-}
-
-// window is an inclusive range of ms timestamps.
-type window struct {
-	start, end int64
-	// last is the newest window. Its stream omits the end bound so
-	// candidates created on Lever's clock after the local start (clock
-	// skew, or while the sync runs) are read too.
-	last bool
-}
-
-// opportunityWindows splits [0, startedAt] into n inclusive created_at
-// windows with no gap or overlap. It depends only on its arguments, so a
-// resumed run gets the same streams. Recent years hold most candidates, so
-// the windows grow older geometrically: the newest spans a year, the next
-// two, and so on, and the oldest takes the rest back to the epoch.
-func opportunityWindows(startedAt int64, n int) []window {
-	const year = 365 * 24 * int64(time.Hour/time.Millisecond)
-	n = max(n, 1)
-	var ws []window
-	end := startedAt
-	span := year
-	for i := 0; i < n-1; i++ {
-		start := end - span + 1
-		if start <= 0 {
-			break
-		}
-		ws = append(ws, window{start: start, end: end})
-		end = start - 1
-		span *= 2
-	}
-	ws = append(ws, window{start: 0, end: end})
-	// Oldest first, so stream order follows time.
-	for i, j := 0, len(ws)-1; i < j; i, j = i+1, j-1 {
-		ws[i], ws[j] = ws[j], ws[i]
-	}
-	ws[len(ws)-1].last = true
-	return ws
+	// records; created_at windows split it into parallel streams, planned
+	// once the range of creation times is known.
+	return append(ss, stream{
+		name: windowsStream, phase: string(Opportunities), resource: Opportunities,
+		plan: func(ctx context.Context) ([]stream, error) { return r.planOpportunityWindows(ctx, commits, opp) },
+	})
 }
 
 // deletionStreams read the deleted lists from DeletedSince to now on
@@ -153,19 +105,21 @@ func (r *run) deletionStreams() []stream {
 	return ss
 }
 
-// deletionWindows splits [since, end] into inclusive windows of at most 30
-// days.
-func deletionWindows(since, end int64) []window {
-	step := deletedWindow.Milliseconds()
-	var ws []window
-	for start := since; start <= end; start += step {
-		ws = append(ws, window{start: start, end: min(start+step-1, end)})
+// withParams returns a copy of q with the key-value pairs added.
+func withParams(q url.Values, kv ...string) url.Values {
+	q = maps.Clone(q)
+	if q == nil {
+		q = url.Values{}
 	}
-	return ws
+	for i := 0; i+1 < len(kv); i += 2 {
+		q.Add(kv[i], kv[i+1])
+	}
+	return q
 }
 
-// runStreams reads streams with at most Concurrency at once. The first
-// failure stops the others; cancellation of ctx wins over it.
+// runStreams reads streams with at most Concurrency at once; a planning
+// step's streams join as it returns them. The first failure stops the
+// others; cancellation of ctx wins over it.
 func (r *run) runStreams(ctx context.Context, commits *committer, streams []stream) error {
 	if len(streams) == 0 {
 		return nil
@@ -181,40 +135,73 @@ func (r *run) runStreams(ctx context.Context, commits *committer, streams []stre
 		left     = map[string]int{}
 		started  = map[string]bool{}
 	)
+	fail := func(err error) {
+		once.Do(func() { firstErr = err })
+		cancel()
+	}
+	// finished counts a stream of its phase done and reports the phase
+	// done after its last stream.
+	finished := func(s stream) {
+		mu.Lock()
+		left[s.phase]--
+		done := left[s.phase] == 0
+		mu.Unlock()
+		if done {
+			r.pump.emit(Event{Type: EventPhaseDone, Phase: s.phase, Resource: phaseResource(s), Total: r.phaseTotal(s.phase)})
+		}
+	}
 	for _, s := range streams {
 		left[s.phase]++
 	}
 	sem := make(chan struct{}, r.e.opts.Concurrency)
-loop:
-	for _, s := range streams {
+	var launch func(s stream) bool
+	launch = func(s stream) bool {
 		select {
 		case sem <- struct{}{}:
 		case <-gctx.Done():
-			break loop
+			return false
 		}
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			defer func() { <-sem }()
 			mu.Lock()
 			if !started[s.phase] {
 				started[s.phase] = true
 				r.pump.emit(Event{Type: EventPhaseStarted, Phase: s.phase, Resource: phaseResource(s)})
 			}
 			mu.Unlock()
-			if err := r.runStream(gctx, commits, s); err != nil {
-				once.Do(func() { firstErr = err })
-				cancel()
+			if s.plan != nil {
+				children, err := s.plan(gctx)
+				<-sem
+				if err != nil {
+					fail(err)
+					return
+				}
+				mu.Lock()
+				left[s.phase] += len(children)
+				mu.Unlock()
+				for _, c := range children {
+					if !launch(c) {
+						return
+					}
+				}
+				finished(s)
 				return
 			}
-			mu.Lock()
-			left[s.phase]--
-			done := left[s.phase] == 0
-			mu.Unlock()
-			if done {
-				r.pump.emit(Event{Type: EventPhaseDone, Phase: s.phase, Resource: phaseResource(s), Total: r.phaseTotal(s.phase)})
+			err := r.runStream(gctx, commits, s)
+			<-sem
+			if err != nil {
+				fail(err)
+				return
 			}
+			finished(s)
 		}()
+		return true
+	}
+	for _, s := range streams {
+		if !launch(s) {
+			break
+		}
 	}
 	wg.Wait()
 	if err := ctx.Err(); err != nil {
@@ -243,8 +230,10 @@ func (r *run) phaseTotal(phase string) int {
 }
 
 // runStream pages through one stream from its checkpoint, committing each
-// page with the checkpoint that follows it. The next page is fetched while
-// the previous one commits.
+// page with the checkpoint that follows it. Reading goes on while earlier
+// pages commit; the committer keeps each stream's pages in order and
+// commits nothing after a failed commit, so a checkpoint never passes a
+// page that was not stored.
 func (r *run) runStream(ctx context.Context, commits *committer, s stream) (err error) {
 	cp, ok, err := r.e.sink.Checkpoint(s.name)
 	if err != nil {
@@ -270,12 +259,14 @@ func (r *run) runStream(ctx context.Context, commits *committer, s stream) (err 
 		}
 	}
 
-	var pending *pendingPage
-	// Whatever happens, the page already queued is committed or not as a
-	// whole before the stream returns.
+	// Pages queued for commit, oldest first. Whatever happens, each is
+	// committed or not as a whole before the stream returns.
+	var pending []*pendingPage
 	defer func() {
-		if perr := r.settle(pending); perr != nil && err == nil {
-			err = perr
+		for _, p := range pending {
+			if perr := r.settle(p); perr != nil && err == nil {
+				err = perr
+			}
 		}
 	}()
 
@@ -326,17 +317,24 @@ func (r *run) runStream(ctx context.Context, commits *committer, s stream) (err 
 			b.Checkpoint.Cursor = strconv.FormatInt(s.windowEnd, 10)
 		}
 
-		if perr := r.settle(pending); perr != nil {
-			pending = nil
-			return perr
+		if len(pending) == maxPendingPages {
+			p := pending[0]
+			pending = pending[1:]
+			if perr := r.settle(p); perr != nil {
+				return perr
+			}
 		}
-		pending = &pendingPage{req: commits.commit(b), name: s.name, s: s, count: count, records: n}
+		pending = append(pending, &pendingPage{req: commits.commit(b), name: s.name, s: s, count: count, records: n})
 		if !page.HasNext {
 			return nil
 		}
 		offset = page.Next
 	}
 }
+
+// maxPendingPages is how many pages of one stream may wait for commit
+// while the stream reads on; the committer writes them in one transaction.
+const maxPendingPages = 8
 
 // pendingPage is a page queued for commit and the event it earns.
 type pendingPage struct {

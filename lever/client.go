@@ -312,10 +312,8 @@ func (c *Client) do(ctx context.Context, method, path string, query url.Values, 
 		if ctx.Err() != nil {
 			return ctx.Err()
 		}
-		var retry bool
 		switch {
-		case err != nil:
-			retry = true
+		case err != nil: // network, timeout or truncated body: retried
 		case r.status >= 200 && r.status < 300:
 			derr := decode(r)
 			if derr == nil {
@@ -325,14 +323,12 @@ func (c *Client) do(ctx context.Context, method, path string, query url.Values, 
 				return fmt.Errorf("reading Lever's answer to %s %s: %w", method, path, derr)
 			}
 			err = fmt.Errorf("unreadable answer to %s %s: %w", method, path, derr)
-			retry = true
 		case retryableStatus(r.status):
 			err = apiError(method, path, r)
-			retry = true
 		default:
 			return apiError(method, path, r)
 		}
-		if !retry || attempt > c.maxRetries {
+		if attempt > c.maxRetries {
 			return finalError(err, attempt)
 		}
 		status := 0

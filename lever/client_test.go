@@ -455,6 +455,7 @@ func TestPaginationLoop(t *testing.T) {
 // TestCancel: a cancel returns promptly whether the client is waiting out a
 // backoff, waiting for a slow answer, or waiting for the rate limiter.
 func TestCancel(t *testing.T) {
+	t.Parallel() // mostly waiting
 	release := make(chan struct{})
 	defer close(release)
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {

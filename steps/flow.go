@@ -176,6 +176,17 @@ func Resume(s State, haveKey bool) State {
 	return s
 }
 
+// StartOver is the wizard from step 1 again (to replace a key or change
+// environment), keeping the earlier answers as defaults.
+func StartOver(s State) State {
+	s = s.clone()
+	if s.Version == 0 {
+		return NewState()
+	}
+	s.Step, s.Completed, s.Problem, s.Ticks = StepPrerequisite, false, nil, nil
+	return s
+}
+
 // advance moves to step and clears the problem the previous step showed.
 func advance(s State, step StepID) State {
 	s.Step = step

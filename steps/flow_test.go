@@ -404,3 +404,19 @@ func TestHandoffText(t *testing.T) {
 		t.Errorf("custom hand-off does not list the permissions:\n%s", got)
 	}
 }
+
+func TestStartOver(t *testing.T) {
+	s := allTicked(at(StepSync))
+	s.Completed, s.Environment, s.Access = true, lever.Sandbox, ReadOnly
+	s.Problem = &Problem{Kind: ProblemNoConfidential}
+	got := StartOver(s)
+	if got.Step != StepPrerequisite || got.Completed || got.Problem != nil || len(got.Ticks) != 0 {
+		t.Errorf("StartOver = %+v", got)
+	}
+	if got.Environment != lever.Sandbox || got.Access != ReadOnly {
+		t.Errorf("earlier answers lost: %+v", got)
+	}
+	if z := StartOver(State{}); z.Version != StateVersion || z.Step != StepPrerequisite {
+		t.Errorf("StartOver of nothing = %+v", z)
+	}
+}

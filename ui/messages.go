@@ -14,11 +14,6 @@ import (
 // with the request that started it, so a late answer to a cancelled request
 // is ignored.
 type (
-	progressLoadedMsg struct {
-		state steps.State
-		ok    bool
-		err   error
-	}
 	progressSavedMsg struct{ err error }
 
 	checkMsg struct {

@@ -31,6 +31,9 @@ type Config struct {
 	DemoKey string
 	// Accessible runs the flow as plain line-by-line prompts.
 	Accessible bool
+	// Setup runs the wizard again from step 1 (leversync setup), with the
+	// saved answers as the defaults, instead of resuming.
+	Setup bool
 	// In and Out default to the process's standard streams.
 	In  io.Reader
 	Out io.Writer

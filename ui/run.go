@@ -13,9 +13,9 @@ import (
 )
 
 // Run runs the wizard until the user quits, resuming saved progress (a
-// completed setup opens on the sync view). With cfg.Accessible it runs the
-// same flow as line-by-line prompts. It returns ctx's error when ctx ended
-// the run.
+// completed setup opens on the sync view; cfg.Setup starts again at step 1).
+// With cfg.Accessible it runs the same flow as line-by-line prompts. It
+// returns ctx's error when ctx ended the run.
 func Run(ctx context.Context, cfg Config) error {
 	if cfg.In == nil {
 		cfg.In = os.Stdin
@@ -32,6 +32,9 @@ func Run(ctx context.Context, cfg Config) error {
 		if ok {
 			initial = s
 		}
+	}
+	if cfg.Setup {
+		initial = steps.StartOver(initial)
 	}
 	if cfg.Accessible {
 		return runAccessible(ctx, cfg, initial, newLinePrompter(cfg.In, cfg.Out))

@@ -19,6 +19,8 @@ type formScreen struct {
 	// intro and extra are drawn above and below the form.
 	intro func(c *common, s steps.State) string
 	extra func(c *common, s steps.State) string
+	// onResize adjusts fields that size themselves to the terminal.
+	onResize func(c *common)
 
 	form *huh.Form
 	err  error
@@ -50,6 +52,9 @@ func (f *formScreen) Update(msg tea.Msg) (tea.Cmd, *move) {
 		// Reflow at the new width; the form keeps its answers. The form
 		// sizes its groups to fit the content area, not the terminal.
 		f.form = f.form.WithWidth(f.c.width)
+		if f.onResize != nil {
+			f.onResize(f.c)
+		}
 		msg = tea.WindowSizeMsg{Width: f.c.width, Height: f.c.height}
 	}
 	m, cmd := f.form.Update(msg)
@@ -83,6 +88,12 @@ func (f *formScreen) View() string {
 
 func (f *formScreen) Bindings() []key.Binding {
 	k := f.c.keys
+	switch f.form.GetFocusedField().(type) {
+	case *huh.MultiSelect[string]:
+		return []key.Binding{k.Up, k.Down, relabel(k.Toggle, "tick"), relabel(k.Select, "done")}
+	case *huh.Confirm:
+		return []key.Binding{key.NewBinding(key.WithKeys("left", "right"), key.WithHelp("←/→", "yes or no")), k.Select}
+	}
 	return []key.Binding{k.Up, k.Down, k.Select}
 }
 

@@ -82,6 +82,11 @@ func screenCases() []screenCase {
 		{name: "05_data", cfg: plain, state: stateAt(steps.StepData), wait: "Sandbox"},
 		{name: "05_data_other_environment", cfg: plain, state: otherEnv, wait: "belongs to"},
 		{name: "06_permissions", cfg: plain, state: stateAt(steps.StepPermissions), wait: "confidential"},
+		{name: "06_permissions_custom", cfg: plain, state: func() steps.State {
+			s := stateAt(steps.StepPermissions)
+			s.Access = steps.Custom
+			return s
+		}(), msgs: []tea.Msg{press("enter"), press("enter")}, wait: "Tick the permissions"},
 		{name: "07_create_key", cfg: plain, state: stateAt(steps.StepCreateKey), wait: "Generate New Key"},
 		{name: "07_create_key_custom", cfg: plain, state: custom, wait: "Permissions to tick"},
 		{name: "07_create_key_missing", cfg: plain, state: missing, wait: "cannot be edited"},

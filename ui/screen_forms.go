@@ -76,6 +76,9 @@ func envLabel(e lever.Environment) string {
 }
 
 func newPermissions(c *common, s steps.State) screen {
+	// The granular list scrolls inside what the terminal leaves for it.
+	var list *huh.MultiSelect[string]
+	listHeight := func(c *common) int { return max(c.height-4, 6) }
 	build := func(c *common, s steps.State) *huh.Form {
 		var access []huh.Option[string]
 		for _, a := range steps.Accesses {
@@ -96,6 +99,12 @@ func newPermissions(c *common, s steps.State) screen {
 			perms = append(perms, huh.NewOption(label, p.Name))
 		}
 		accessValue := string(s.Access)
+		list = huh.NewMultiSelect[string]().Key("perms").
+			Title("Tick the permissions the key will have").
+			Description("The sync needs the reads ticked already. Permissions cannot be edited after the key is created.").
+			Options(perms...).
+			Value(&chosen).
+			Height(listHeight(c))
 		return huh.NewForm(
 			huh.NewGroup(
 				huh.NewSelect[string]().Key("access").
@@ -109,14 +118,7 @@ func newPermissions(c *common, s steps.State) screen {
 					Affirmative("Yes, include them").Negative("No").
 					Value(ptr(s.Confidential)),
 			),
-			huh.NewGroup(
-				huh.NewMultiSelect[string]().Key("perms").
-					Title("Tick the permissions the key will have").
-					Description("The sync needs the reads ticked already. Permissions cannot be edited after the key is created.").
-					Options(perms...).
-					Value(&chosen).
-					Height(min(len(perms)+2, max(c.height-6, 5))),
-			).WithHideFunc(func() bool { return accessValue != string(steps.Custom) }),
+			huh.NewGroup(list).WithHideFunc(func() bool { return accessValue != string(steps.Custom) }),
 		)
 	}
 	finish := func(f *huh.Form, s steps.State) (steps.State, error) {
@@ -130,5 +132,7 @@ func newPermissions(c *common, s steps.State) screen {
 		return c.para(c.styles.Muted, fmt.Sprintf("Read/Write grants every permission (%d checked when you connect); Read only grants the reads (%d checked); or pick them one by one.",
 			len(steps.RequiredPermissions(steps.State{Access: steps.ReadWrite})), len(steps.SyncReads())))
 	}
-	return newFormScreen(c, s, build, finish, intro)
+	f := newFormScreen(c, s, build, finish, intro)
+	f.onResize = func(c *common) { list.Height(listHeight(c)) }
+	return f
 }

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"net/url"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -194,13 +195,16 @@ func TestFakeRecoversFromFaults(t *testing.T) {
 // one-second window, even with many goroutines sharing it.
 func TestFakeRateLimit(t *testing.T) {
 	t.Parallel() // mostly waiting on the limiter
-	const rateLimit, burst = 20, 10
+	// A slow rate spaces requests 100ms apart, so the fake's clock, which
+	// stamps each request on arrival, would need 100ms of jitter to see more
+	// than the client sent in a second.
+	const rateLimit, burst, workers, each = 10, 5, 5, 5
 	fake := startFake(t, fakelever.Config{Seed: 3, Opportunities: 100, Rate: -1})
 	c := fakeClient(t, fake.URL(), fakelever.KeyFull, func(o *lever.Options) { o.Rate, o.Burst = rateLimit, burst })
 	var wg sync.WaitGroup
-	for range 8 {
+	for range workers {
 		wg.Go(func() {
-			for range 8 {
+			for range each {
 				if _, err := c.ListPage(context.Background(), "/stages", nil, ""); err != nil {
 					t.Error(err)
 					return
@@ -210,13 +214,13 @@ func TestFakeRateLimit(t *testing.T) {
 	}
 	wg.Wait()
 	st := fake.Stats()
-	if st.Requests != 64 {
-		t.Errorf("fake saw %d requests, want 64", st.Requests)
+	if st.Requests != workers*each {
+		t.Errorf("fake saw %d requests, want %d", st.Requests, workers*each)
 	}
 	if st.MaxInOneSecond > rateLimit+burst {
 		t.Errorf("fake accepted %d requests in one second; the client allows at most %d", st.MaxInOneSecond, rateLimit+burst)
 	}
-	if st.MaxInOneSecond < burst {
+	if st.MaxInOneSecond <= burst {
 		t.Errorf("fake saw at most %d requests in a second: the test did not load the limiter", st.MaxInOneSecond)
 	}
 }
@@ -227,11 +231,28 @@ func TestFakeTypedErrors(t *testing.T) {
 	clock := func() time.Time { mu.Lock(); defer mu.Unlock(); return now }
 	fake := startFake(t, fakelever.Config{Seed: 5, Opportunities: 300, Rate: -1, Now: clock})
 	ctx := context.Background()
+	var errs []string
+	defer func() {
+		var keys []string
+		for _, k := range fakelever.Keys() {
+			keys = append(keys, k.Key)
+		}
+		if len(errs) < 5 {
+			t.Errorf("only %d errors collected", len(errs))
+		}
+		assertNoKey(t, strings.Join(errs, "\n"), keys...)
+	}()
+	note := func(err error) error {
+		if err != nil {
+			errs = append(errs, err.Error())
+		}
+		return err
+	}
 
-	if err := fakeClient(t, fake.URL(), fakelever.KeySandbox, nil).VerifyKey(ctx); !errors.Is(err, lever.ErrUnauthorized) {
+	if err := fakeClient(t, fake.URL(), fakelever.KeySandbox, nil).VerifyKey(ctx); !errors.Is(note(err), lever.ErrUnauthorized) {
 		t.Errorf("sandbox key on production: %v", err)
 	}
-	if err := fakeClient(t, fake.SandboxURL(), fakelever.KeyFull, nil).VerifyKey(ctx); !errors.Is(err, lever.ErrUnauthorized) {
+	if err := fakeClient(t, fake.SandboxURL(), fakelever.KeyFull, nil).VerifyKey(ctx); !errors.Is(note(err), lever.ErrUnauthorized) {
 		t.Errorf("production key on sandbox: %v", err)
 	}
 	if err := fakeClient(t, fake.SandboxURL(), fakelever.KeySandbox, nil).VerifyKey(ctx); err != nil {
@@ -243,11 +264,11 @@ func TestFakeTypedErrors(t *testing.T) {
 	}
 	_, err := missing.ListPage(ctx, "/requisitions", nil, "")
 	var pe *lever.PermissionError
-	if !errors.As(err, &pe) || pe.Permission != "find all requisitions" || !errors.Is(err, lever.ErrForbidden) {
+	if !errors.As(note(err), &pe) || pe.Permission != "find all requisitions" || !errors.Is(err, lever.ErrForbidden) {
 		t.Errorf("missing permission: %v", err)
 	}
 	_, err = fakeClient(t, fake.URL(), fakelever.KeyNoConfidential, nil).ListPage(ctx, "/opportunities", allOpportunities, "")
-	if !errors.Is(err, lever.ErrForbidden) {
+	if !errors.Is(note(err), lever.ErrForbidden) {
 		t.Errorf("confidential records without access: %v", err)
 	}
 
@@ -259,13 +280,13 @@ func TestFakeTypedErrors(t *testing.T) {
 	if _, err := c.ListPage(ctx, "/opportunities", nil, page.Next); err != nil {
 		t.Fatalf("fresh token refused: %v", err)
 	}
-	if _, err := c.ListPage(ctx, "/opportunities", nil, "%5B1%2C2%2C%22x%22%5D"); !errors.Is(err, lever.ErrInvalidOffset) {
+	if _, err := c.ListPage(ctx, "/opportunities", nil, "%5B1%2C2%2C%22x%22%5D"); !errors.Is(note(err), lever.ErrInvalidOffset) {
 		t.Errorf("forged token: %v", err)
 	}
 	mu.Lock()
 	now = now.Add(11 * time.Minute)
 	mu.Unlock()
-	if _, err := c.ListPage(ctx, "/opportunities", nil, page.Next); !errors.Is(err, lever.ErrInvalidOffset) {
+	if _, err := c.ListPage(ctx, "/opportunities", nil, page.Next); !errors.Is(note(err), lever.ErrInvalidOffset) {
 		t.Errorf("expired token: %v", err)
 	}
 	if !page.ServerTime.Equal(now.Add(-11 * time.Minute).Truncate(time.Second)) {

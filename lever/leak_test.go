@@ -19,22 +19,31 @@ import (
 	"github.com/leversync/leversync/lever/permission"
 )
 
-// secretForms are the ways the test key could show up in text.
-func secretForms() []string {
+// secretForms are the ways a key could show up in text.
+func secretForms(key string) []string {
 	return []string{
-		testKey,
-		base64.StdEncoding.EncodeToString([]byte(testKey + ":")),
-		base64.StdEncoding.EncodeToString([]byte(testKey)),
-		strings.TrimRight(base64.StdEncoding.EncodeToString([]byte(testKey+":")), "="),
+		key,
+		base64.StdEncoding.EncodeToString([]byte(key + ":")),
+		base64.StdEncoding.EncodeToString([]byte(key)),
+		strings.TrimRight(base64.StdEncoding.EncodeToString([]byte(key+":")), "="),
 	}
 }
 
-// assertNoSecret fails if s holds the key in any form, without printing it.
+// assertNoSecret fails if s holds the test key in any form, without
+// printing it.
 func assertNoSecret(t *testing.T, s string) {
 	t.Helper()
-	for _, form := range secretForms() {
-		if strings.Contains(s, form) {
-			t.Errorf("text leaks the key: %q", strings.ReplaceAll(s, form, "<KEY>"))
+	assertNoKey(t, s, testKey)
+}
+
+// assertNoKey fails if s holds one of keys in any form, without printing it.
+func assertNoKey(t *testing.T, s string, keys ...string) {
+	t.Helper()
+	for _, key := range keys {
+		for _, form := range secretForms(key) {
+			if strings.Contains(s, form) {
+				t.Errorf("text leaks a key: %q", strings.ReplaceAll(s, form, "<KEY>"))
+			}
 		}
 	}
 }

@@ -83,7 +83,8 @@ func (f *formScreen) View() string {
 	if f.extra != nil {
 		extra = f.extra(f.c, f.state)
 	}
-	return join(f.c.problemView(f.state.Problem), intro, f.form.View(), f.c.errorView(f.err), extra)
+	// A refusal goes first, where a tall form cannot push it off screen.
+	return join(f.c.problemView(f.state.Problem), f.c.errorView(f.err), intro, f.form.View(), extra)
 }
 
 func (f *formScreen) Bindings() []key.Binding {

@@ -9,18 +9,18 @@ import (
 var (
 	// ErrUnauthorized: Lever answered 401; the key is wrong, revoked, or
 	// belongs to the other environment.
-	ErrUnauthorized = errors.New("Lever rejected the API key (401): check that it was copied whole and belongs to this environment (production or sandbox)")
+	ErrUnauthorized = errors.New("the API key was rejected by Lever (401): check that it was copied whole and belongs to this environment (production or sandbox)")
 	// ErrForbidden matches every *PermissionError.
 	ErrForbidden = errors.New("the API key lacks a permission (403)")
 	// ErrRateLimited: 429s persisted after every retry.
-	ErrRateLimited = errors.New("Lever kept answering 429 Too Many Requests after retries")
+	ErrRateLimited = errors.New("rate limited: Lever kept answering 429 Too Many Requests after retries")
 	// ErrUnavailable: 5xx or network failures persisted after every retry.
-	ErrUnavailable = errors.New("Lever or the network is unavailable")
+	ErrUnavailable = errors.New("unavailable: Lever or the network did not answer after retries")
 	// ErrInvalidOffset: the page token expired or was not Lever's; the caller
 	// restarts that window from its first page.
-	ErrInvalidOffset = errors.New("Lever rejected the page token (Invalid offset token)")
+	ErrInvalidOffset = errors.New("the page token was rejected by Lever (Invalid offset token)")
 	// ErrPaginationLoop: hasNext was true but next was empty or repeated.
-	ErrPaginationLoop = errors.New("Lever's pagination did not advance")
+	ErrPaginationLoop = errors.New("pagination did not advance: Lever repeated or omitted the next page token")
 )
 
 // APIError is a non-2xx answer, with Lever's {"code","message"} body when

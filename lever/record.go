@@ -11,9 +11,9 @@ type recordKeys struct {
 	ID           string          `json:"id"`
 	Text         *string         `json:"text"`
 	UpdatedAt    json.RawMessage `json:"updatedAt"`
-	Applications []struct {
-		Posting json.RawMessage `json:"posting"`
-	} `json:"applications"`
+	// Applications are objects with expand=applications, id strings
+	// without it.
+	Applications []json.RawMessage `json:"applications"`
 }
 
 // DecodeRecord turns one element of a page's data into a Record of resource
@@ -37,7 +37,13 @@ func DecodeRecord(r Resource, raw json.RawMessage, parent string) (Record, error
 	}
 	rec.UpdatedAt = millis(k.UpdatedAt)
 	if r == Opportunities {
-		for _, a := range k.Applications {
+		for _, raw := range k.Applications {
+			var a struct {
+				Posting json.RawMessage `json:"posting"`
+			}
+			if json.Unmarshal(raw, &a) != nil {
+				continue // an application id: no posting to index
+			}
 			if id := postingRef(a.Posting); id != "" {
 				rec.PostingIDs = append(rec.PostingIDs, id)
 			}

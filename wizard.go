@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"fmt"
 	"time"
 
 	"github.com/leversync/leversync/lever"
@@ -38,12 +37,7 @@ func (a *app) runWizard(ctx context.Context, job wizardJob) error {
 		}
 	}
 	svc := steps.NewServices(cfg)
-	if job.flags.restart {
-		if err := svc.SaveProgress(ctx, steps.NewState()); err != nil {
-			return fmt.Errorf("start the wizard over: %w", err)
-		}
-	}
-	uiCfg := ui.Config{Services: svc, Accessible: job.accessible, In: a.stdin, Out: a.stdout}
+	uiCfg := ui.Config{Services: svc, Accessible: job.accessible, Setup: job.flags.restart, In: a.stdin, Out: a.stdout}
 	if job.demo != nil {
 		uiCfg.Demo = true
 		uiCfg.DemoKey = fakelever.KeyFull

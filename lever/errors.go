@@ -39,13 +39,8 @@ func (e *APIError) Error() string {
 		msg = e.Code
 	}
 	s := fmt.Sprintf("Lever answered %d on %s %s: %s", e.Status, e.Method, e.Path, msg)
-	switch {
-	case e.Status == 401:
+	if e.Status == 401 {
 		s += ". The API key was rejected: check that it was copied whole and belongs to this environment (production or sandbox), or generate a new one in Lever (Settings > Integrations and API > API Credentials)"
-	case e.Status == 429:
-		s += ". Lever's rate limit (10 requests/s per key) kept being exceeded: wait a minute and run again, and check that nothing else uses this key heavily"
-	case e.Status >= 500:
-		s += ". Lever is unavailable or in maintenance: run again later; a sync resumes where it stopped"
 	}
 	return s
 }

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"net/url"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -71,7 +72,11 @@ func openSyncStore(t testing.TB, path string) *store.Store {
 
 // run syncs once; every event goes to onEvent, which may cancel.
 func (h *syncHarness) run(ctx context.Context, o lever.SyncOptions, onEvent func(lever.Event)) (lever.RunState, error) {
-	h.engine = lever.NewEngine(h.client, h.store, o)
+	return h.runWith(ctx, h.client, o, onEvent)
+}
+
+func (h *syncHarness) runWith(ctx context.Context, l lever.Lister, o lever.SyncOptions, onEvent func(lever.Event)) (lever.RunState, error) {
+	h.engine = lever.NewEngine(l, h.store, o)
 	events := make(chan lever.Event, 64)
 	done := make(chan struct{})
 	go func() {
@@ -132,6 +137,22 @@ func assertMatchesFake(t *testing.T, st *store.Store, fake *fakelever.Server, ke
 			t.Errorf("%s: stored %d records, want %d", r, len(got), n)
 		}
 	}
+}
+
+// cancellingLister cancels the sync right after Lever answers the page
+// that stop picks, so that page is the last one stored.
+type cancellingLister struct {
+	lever.Lister
+	cancel context.CancelFunc
+	stop   func(path string, p lever.Page) bool
+}
+
+func (c cancellingLister) ListPage(ctx context.Context, path string, q url.Values, offset string) (lever.Page, error) {
+	p, err := c.Lister.ListPage(ctx, path, q, offset)
+	if err == nil && q.Get("limit") == "" && c.stop(path, p) {
+		c.cancel()
+	}
+	return p, err
 }
 
 func isConfidential(raw string) bool {
@@ -200,16 +221,13 @@ func TestSyncInterruptedAndResumedEqualsUninterrupted(t *testing.T) {
 			h := newSyncHarness(t, cfg, fakelever.KeyFull)
 			interrupted := 0
 			for attempt := 0; ; attempt++ {
-				if attempt > 20 {
+				if attempt > 60 {
 					t.Fatal("the sync never finished")
 				}
 				ctx, cancel := context.WithCancel(context.Background())
 				var pages atomic.Int64
-				_, err := h.run(ctx, lever.SyncOptions{}, func(ev lever.Event) {
-					if ev.Type == lever.EventPageStored && pages.Add(1) == int64(cut) {
-						cancel()
-					}
-				})
+				stopAt := func(string, lever.Page) bool { return pages.Add(1) == int64(cut) }
+				_, err := h.runWith(ctx, cancellingLister{h.client, cancel, stopAt}, lever.SyncOptions{}, nil)
 				cancel()
 				if err == nil {
 					break
@@ -262,14 +280,11 @@ func (c *fakeClock) Advance(d time.Duration) {
 
 func TestSyncResumesCleanlyAfterPageTokensExpire(t *testing.T) {
 	clock := &fakeClock{t: time.Now()}
-	// A little latency keeps the windows mid-way when the cancel lands.
-	h := newSyncHarness(t, fakelever.Config{Seed: 3, Opportunities: 800, Latency: 3 * time.Millisecond, TokenMaxAge: time.Minute, Now: clock.Now}, fakelever.KeyFull)
+	h := newSyncHarness(t, fakelever.Config{Seed: 3, Opportunities: 800, TokenMaxAge: time.Minute, Now: clock.Now}, fakelever.KeyFull)
 	ctx, cancel := context.WithCancel(context.Background())
-	_, err := h.run(ctx, lever.SyncOptions{}, func(ev lever.Event) {
-		if ev.Type == lever.EventPageStored && ev.Resource == lever.Opportunities {
-			cancel()
-		}
-	})
+	// Stop right after a page that leaves a token to resume from.
+	midStream := func(path string, p lever.Page) bool { return path == "/opportunities" && p.HasNext }
+	_, err := h.runWith(ctx, cancellingLister{h.client, cancel, midStream}, lever.SyncOptions{}, nil)
 	cancel()
 	if !errors.Is(err, context.Canceled) {
 		t.Fatalf("first run = %v, want cancelled", err)

@@ -164,17 +164,19 @@ func TestSyncFullMatchesFakeAndHidesKey(t *testing.T) {
 // against an uninterrupted sync.
 func TestSyncKilledAtManyPointsResumes(t *testing.T) {
 	var clk clock
-	srv := startFake(t, fakelever.Config{Seed: 11, Opportunities: 4000, Now: clk.now, TokenMaxAge: 10 * time.Minute})
+	srv := startFake(t, fakelever.Config{Seed: 11, Opportunities: 16000, Now: clk.now, TokenMaxAge: 10 * time.Minute})
 	env := keyEnv(t, fakelever.KeyFull)
 	dir := t.TempDir()
 	db := filepath.Join(dir, "killed.db")
 
-	kills := 0
+	kills, tokenRestarts := 0, 0
 	var outputs [][]byte
 	for attempt := 0; attempt < 40 && kills < 12; attempt++ {
 		// Kill after the n-th page of this run: early, middle and late pages.
 		n := 1 + (attempt*3)%7
-		cmd := exec.Command(binPath, syncArgs(srv, db, "--json")...)
+		// A client-side rate keeps the child from racing far past the
+		// page it is killed after.
+		cmd := exec.Command(binPath, syncArgs(srv, db, "--json", "--rate", "40", "--burst", "4")...)
 		cmd.Env = env
 		stdout, err := cmd.StdoutPipe()
 		if err != nil {
@@ -194,6 +196,9 @@ func TestSyncKilledAtManyPointsResumes(t *testing.T) {
 			}
 			if ev.Type == lever.EventSyncDone {
 				finished = true
+			}
+			if ev.Type == lever.EventWarning && strings.Contains(ev.Message, "page token") {
+				tokenRestarts++
 			}
 			if ev.Type == lever.EventPageStored {
 				pages++
@@ -219,6 +224,10 @@ func TestSyncKilledAtManyPointsResumes(t *testing.T) {
 	if kills < 10 {
 		t.Fatalf("only %d kills happened before the sync finished; make the dataset larger", kills)
 	}
+	if tokenRestarts == 0 {
+		t.Fatal("no resumed run met an expired page token; the restart path went untested")
+	}
+	t.Logf("%d kills, %d streams restarted after an expired page token", kills, tokenRestarts)
 	res := runBin(t, env, "", syncArgs(srv, db)...)
 	if res.code != 0 {
 		t.Fatalf("final sync exit %d: %s", res.code, res.stderr)

@@ -515,6 +515,12 @@ func TestJSONOutputFollowsTheDocumentedSchema(t *testing.T) {
 			if run == nil || run["result"] != "ok" || run["finishedAt"] == nil {
 				t.Errorf("sync_done without a finished run: %q", line)
 			}
+			totals, _ := run["totals"].(map[string]any)
+			for _, r := range []string{"postings", "opportunities", "users"} {
+				if totals[r] != float64(len(srv.Expected(r))) {
+					t.Errorf("sync_done totals %s = %v, want %d", r, totals[r], len(srv.Expected(r)))
+				}
+			}
 		}
 	}
 	for _, ty := range []string{"sync_started", "phase_started", "page_stored", "phase_done", "sync_done"} {

@@ -8,9 +8,9 @@ import (
 
 // recordKeys is the part of any record DecodeRecord needs.
 type recordKeys struct {
-	ID           string          `json:"id"`
-	Text         *string         `json:"text"`
-	UpdatedAt    json.RawMessage `json:"updatedAt"`
+	ID        string          `json:"id"`
+	Text      *string         `json:"text"`
+	UpdatedAt json.RawMessage `json:"updatedAt"`
 	// Applications are objects with expand=applications, id strings
 	// without it.
 	Applications []json.RawMessage `json:"applications"`

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"maps"
 	"net/url"
+	"slices"
 	"strconv"
 	"sync"
 	"time"
@@ -27,6 +28,9 @@ type stream struct {
 	// kept in the checkpoint's Cursor so a resumed window asks the same
 	// query its page token belongs to.
 	windowStart, windowEnd int64
+	// countIf, when set, counts only the records it accepts, so a pass
+	// that overlaps another adds only what that one cannot see.
+	countIf func(Record) bool
 	// plan, when set, makes this a planning step rather than a read: it
 	// returns the streams to read in its place.
 	plan func(ctx context.Context) ([]stream, error)
@@ -62,7 +66,7 @@ func (r *run) listStreams(commits *committer) []stream {
 		// only on the internal job site need their own pass. Upserts by id
 		// merge the two.
 		{name: "postings/default", phase: string(Postings), resource: Postings, path: "/postings", query: withParams(conf)},
-		{name: "postings/internal", phase: string(Postings), resource: Postings, path: "/postings", query: withParams(conf, "distributionChannel", "internal")},
+		{name: "postings/internal", phase: string(Postings), resource: Postings, path: "/postings", query: withParams(conf, "distributionChannel", "internal"), countIf: internalOnly},
 	}
 	opp := withParams(conf, "expand", "applications")
 	st := r.state()
@@ -311,6 +315,14 @@ func (r *run) runStream(ctx context.Context, commits *committer, s stream) (err 
 			return fmt.Errorf("sync %s: %w", s.name, err)
 		}
 		n := len(b.Upserts) + len(b.Deletes)
+		if s.countIf != nil {
+			n = 0
+			for _, rec := range b.Upserts {
+				if s.countIf(rec) {
+					n++
+				}
+			}
+		}
 		count.records += n
 		b.Checkpoint = Checkpoint{Stream: s.name, Offset: page.Next, Done: !page.HasNext, Records: count.records}
 		if s.deletes {
@@ -362,6 +374,18 @@ func (r *run) settle(p *pendingPage) error {
 	}
 	r.pump.emit(ev)
 	return nil
+}
+
+// internalOnly reports whether a posting is published on the internal job
+// site only: the postings the default pass does not list.
+func internalOnly(rec Record) bool {
+	var p struct {
+		DistributionChannels []string `json:"distributionChannels"`
+	}
+	if json.Unmarshal(rec.Raw, &p) != nil || len(p.DistributionChannels) == 0 {
+		return false
+	}
+	return !slices.Contains(p.DistributionChannels, "public")
 }
 
 func decodeRecords(res Resource, data []json.RawMessage) ([]Record, error) {

@@ -377,12 +377,13 @@ func (r *run) settle(p *pendingPage) error {
 }
 
 // internalOnly reports whether a posting is published on the internal job
-// site only: the postings the default pass does not list.
+// site only: the postings Lever's default list hides.
 func internalOnly(rec Record) bool {
 	var p struct {
+		State                string   `json:"state"`
 		DistributionChannels []string `json:"distributionChannels"`
 	}
-	if json.Unmarshal(rec.Raw, &p) != nil || len(p.DistributionChannels) == 0 {
+	if json.Unmarshal(rec.Raw, &p) != nil || p.State != "published" || len(p.DistributionChannels) == 0 {
 		return false
 	}
 	return !slices.Contains(p.DistributionChannels, "public")

@@ -41,11 +41,12 @@ func TestDecodeRecord(t *testing.T) {
 
 func TestInternalOnly(t *testing.T) {
 	for raw, want := range map[string]bool{
-		`{"id":"a","distributionChannels":["internal"]}`:          true,
-		`{"id":"b","distributionChannels":["public","internal"]}`: false,
-		`{"id":"c","distributionChannels":null}`:                  false,
-		`{"id":"d"}`:                                              false,
-		`{"id":"e","distributionChannels":["public"]}`:            false,
+		`{"id":"a","state":"published","distributionChannels":["internal"]}`: true,
+		`{"id":"f","state":"closed","distributionChannels":["internal"]}`:    false,
+		`{"id":"b","distributionChannels":["public","internal"]}`:            false,
+		`{"id":"c","distributionChannels":null}`:                             false,
+		`{"id":"d"}`:                                                         false,
+		`{"id":"e","distributionChannels":["public"]}`:                       false,
 	} {
 		if got := internalOnly(Record{Raw: []byte(raw)}); got != want {
 			t.Errorf("internalOnly(%s) = %v, want %v", raw, got, want)

@@ -412,14 +412,14 @@ func TestWizardKeyMissingTwoPermissionsNamesThem(t *testing.T) {
 	term.waitFor("paste the key here")
 	pasteKeyAndConnect(term, key)
 
-	// The live checklist was drawn on the connect step.
-	sawChecklist := false
 	// Missing permissions lead back to creating a key, naming each one with
 	// the fix.
 	fix := "Fix: permissions cannot be edited after a key is created: generate a new key with them"
 	back := term.waitUntil("step 7 with the missing permissions and the fix", func(s string) bool {
 		return strings.Contains(s, stepHeader(7)) && strings.Contains(flatten(s), fix)
 	})
+	// The live checklist was drawn on the connect step first.
+	sawChecklist := false
 	for _, f := range term.allFrames() {
 		if strings.Contains(f, stepHeader(9)) && strings.Contains(f, "key accepted") && strings.Contains(f, "find all tags") {
 			sawChecklist = true

@@ -46,6 +46,10 @@ func (a *app) resolveTarget(f connFlags) (target, error) {
 		}
 		t.env = env
 	}
+	saved, err := store.LoadSettings(a.configDir())
+	if err != nil {
+		saved = store.Settings{}
+	}
 	if f.baseURL != "" {
 		u, err := lever.NormalizeBaseURL(f.baseURL)
 		if err != nil {
@@ -53,12 +57,16 @@ func (a *app) resolveTarget(f connFlags) (target, error) {
 		}
 		t.baseURL = u
 		if t.env == "" {
+			// The API root the wizard was pointed at keeps its environment,
+			// so the key saved for it is found.
 			t.env = lever.Custom
+			if saved.Environment != "" && saved.BaseURL == u {
+				t.env = saved.Environment
+			}
 		}
 	}
 	if t.env == "" {
-		saved, err := store.LoadSettings(a.configDir())
-		if err == nil && saved.Environment != "" {
+		if saved.Environment != "" {
 			t.env, t.baseURL = saved.Environment, saved.BaseURL
 		} else {
 			t.env = lever.Production

@@ -491,8 +491,8 @@ func TestWizardRealKeyIsHiddenAndSavedPrivately(t *testing.T) {
 	assertKeyHidden(t, term, key, db, "", env, true)
 
 	// leversync sync finds the key where the wizard saved it (for the
-	// environment chosen in the wizard; --base-url alone means "custom").
-	args := append([]string{"sync", "--env", "production", "--base-url", srv.URL(), "--db", db}, fastSync...)
+	// environment chosen in the wizard and the API root it was pointed at).
+	args := append([]string{"sync", "--base-url", srv.URL(), "--db", db}, fastSync...)
 	if r := runBin(t, env, "", args...); r.code != 0 {
 		t.Fatalf("leversync sync with the saved key exited %d: %s", r.code, r.stderr)
 	} else {

@@ -253,7 +253,13 @@ func (sv *services) SaveKey(ctx context.Context, env lever.Environment, key leve
 		return "", fmt.Errorf("save the key: %w", err)
 	}
 	if sv.cfg.SettingsDir != "" {
-		if err := store.SaveSettings(sv.cfg.SettingsDir, store.Settings{Environment: env}); err != nil {
+		settings := store.Settings{Environment: env}
+		// An overridden API root (a proxy, --base-url) is saved too, so
+		// leversync sync reaches the same Lever.
+		if base, err := sv.baseURL(env); err == nil && base != env.BaseURL() {
+			settings.BaseURL = base
+		}
+		if err := store.SaveSettings(sv.cfg.SettingsDir, settings); err != nil {
 			return "", err
 		}
 	}

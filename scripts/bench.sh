@@ -1,0 +1,17 @@
+#!/usr/bin/env bash
+# Performance figures for the README, from go test -bench. Each comparison is
+# measured side by side in one run. Usage: scripts/bench.sh [benchtime]
+#   LARGE=1 also pages 1,000,000 opportunities from the fake (a few minutes).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+t=${1:-3x}
+echo "== store: one transaction per page of 100 vs one per record"
+go test -run '^$' -bench 'Commit(Page100|PerRecord)$' -benchtime 2s ./store/
+echo "== client: paging and decoding opportunities from the fake (no latency, no rate limit)"
+go test -run '^$' -bench 'ClientDecode' -benchtime "$t" ./lever/
+echo "== engine: end-to-end sync into bbolt (no latency, no rate limit)"
+go test -run '^$' -bench 'SyncEndToEnd' -benchtime "$t" ./lever/
+if [ "${LARGE:-}" = 1 ]; then
+  echo "== fake Lever: serving 1,000,000 opportunities"
+  go test -run '^$' -bench 'PageOpportunities' -benchtime 10000x -timeout 30m ./lever/fakelever/
+fi

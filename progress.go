@@ -151,7 +151,10 @@ func (p *humanPrinter) summary() string {
 	if len(parts) == 0 {
 		parts = append(parts, "nothing stored yet")
 	}
-	if p.retries > 0 {
+	switch {
+	case p.retries == 1:
+		parts = append(parts, "1 retry")
+	case p.retries > 1:
 		parts = append(parts, fmt.Sprintf("%d retries", p.retries))
 	}
 	return strings.Join(parts, " · ")

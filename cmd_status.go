@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 	"time"
 
 	"github.com/leversync/leversync/lever"
@@ -98,7 +99,7 @@ func printStatus(w io.Writer, rep statusReport) {
 	fmt.Fprintln(w, "\nStored records:")
 	for _, r := range lever.AllResources {
 		n, d := rep.Counts[r], rep.Deleted[r]
-		if n == 0 && d == 0 && !isListResource(r) {
+		if n == 0 && d == 0 && !slices.Contains(lever.ListResources, r) {
 			continue
 		}
 		line := fmt.Sprintf("  %-16s %10s", r, thousands(n))
@@ -125,15 +126,6 @@ func printStatus(w io.Writer, rep statusReport) {
 	if rep.LastRun == nil && rep.Unfinished == nil {
 		fmt.Fprintln(w, "No sync has run yet: run 'leversync sync'.")
 	}
-}
-
-func isListResource(r lever.Resource) bool {
-	for _, l := range lever.ListResources {
-		if l == r {
-			return true
-		}
-	}
-	return false
 }
 
 func formatMillis(ms int64) string {

@@ -6,6 +6,7 @@ import (
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/json"
+	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -208,7 +209,7 @@ func TestSyncKilledAtManyPointsResumes(t *testing.T) {
 				}
 			}
 		}
-		_, _ = ioReadAll(stdout)
+		_, _ = io.ReadAll(stdout)
 		err = cmd.Wait()
 		outputs = append(outputs, stderr.Bytes())
 		if finished && err == nil {
@@ -248,12 +249,6 @@ func TestSyncKilledAtManyPointsResumes(t *testing.T) {
 	assertNoKey(t, fakelever.KeyFull, "stderr of a killed sync", outputs...)
 }
 
-func ioReadAll(r interface{ Read([]byte) (int, error) }) ([]byte, error) {
-	var b bytes.Buffer
-	_, err := b.ReadFrom(r)
-	return b.Bytes(), err
-}
-
 // startSlowSync starts a sync against a fake with latency and returns once
 // its first page is stored.
 func startSlowSync(t *testing.T, env []string, srv *fakelever.Server, db string) (*exec.Cmd, *eventReader) {
@@ -275,7 +270,7 @@ func startSlowSync(t *testing.T, env []string, srv *fakelever.Server, db string)
 			t.Fatal("the sync ended before storing a page")
 		}
 		if ev.Type == lever.EventPageStored {
-			go func() { _, _ = ioReadAll(stdout) }()
+			go func() { _, _ = io.ReadAll(stdout) }()
 			return cmd, events
 		}
 	}

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/leversync/leversync/lever"
+	"github.com/leversync/leversync/lever/syncer"
 	"github.com/leversync/leversync/store"
 	"github.com/spf13/cobra"
 )
@@ -21,10 +22,10 @@ type statusReport struct {
 	BaseURL     string                 `json:"baseUrl,omitempty"`
 	Counts      map[lever.Resource]int `json:"counts,omitempty"`
 	Deleted     map[lever.Resource]int `json:"deleted,omitempty"`
-	LastRun     *lever.RunState        `json:"lastRun,omitempty"`
+	LastRun     *syncer.RunState       `json:"lastRun,omitempty"`
 	// Unfinished is a run that stopped before its end; the next sync
 	// resumes it.
-	Unfinished *lever.RunState `json:"unfinished,omitempty"`
+	Unfinished *syncer.RunState `json:"unfinished,omitempty"`
 	// LastSyncFinished is true when the most recent sync ran to its end.
 	LastSyncFinished bool `json:"lastSyncFinished"`
 }

@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/leversync/leversync/lever"
+	"github.com/leversync/leversync/lever/syncer"
 	"github.com/leversync/leversync/store"
 	"github.com/spf13/cobra"
 )
@@ -97,7 +98,7 @@ func (a *app) runSync(ctx context.Context, job syncJob) error {
 		return err
 	}
 
-	var engine *lever.Engine
+	var engine *syncer.Engine
 	client, err := lever.NewClient(lever.Options{
 		BaseURL:     job.target.baseURL,
 		Key:         job.key,
@@ -114,9 +115,9 @@ func (a *app) runSync(ctx context.Context, job syncJob) error {
 	if err != nil {
 		return usageError{err}
 	}
-	engine = lever.NewEngine(client, st, lever.SyncOptions{Full: job.flags.full, Details: job.flags.details})
+	engine = syncer.NewEngine(client, st, syncer.Options{Full: job.flags.full, Details: job.flags.details})
 
-	events := make(chan lever.Event, 512)
+	events := make(chan syncer.Event, 512)
 	var printer progressPrinter
 	if job.flags.json {
 		printer = newJSONPrinter(a.stdout)

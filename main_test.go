@@ -14,7 +14,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/leversync/leversync/lever"
+	"github.com/leversync/leversync/lever/syncer"
 )
 
 // binPath is the leversync binary built once for the tests that run it as a
@@ -98,12 +98,12 @@ func newEventReader(r io.Reader) *eventReader {
 }
 
 // next returns the next event, or false at the end of the stream.
-func (e *eventReader) next(t *testing.T) (lever.Event, bool) {
+func (e *eventReader) next(t *testing.T) (syncer.Event, bool) {
 	t.Helper()
 	if !e.sc.Scan() {
-		return lever.Event{}, false
+		return syncer.Event{}, false
 	}
-	var ev lever.Event
+	var ev syncer.Event
 	if err := json.Unmarshal(e.sc.Bytes(), &ev); err != nil {
 		t.Fatalf("sync --json printed a line that is not an event: %q: %v", e.sc.Text(), err)
 	}

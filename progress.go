@@ -8,13 +8,13 @@ import (
 	"strings"
 	"time"
 
-	"github.com/leversync/leversync/lever"
+	"github.com/leversync/leversync/lever/syncer"
 )
 
 // progressPrinter shows a headless sync's events.
 type progressPrinter interface {
-	event(lever.Event)
-	finish(lever.RunState, error)
+	event(syncer.Event)
+	finish(syncer.RunState, error)
 }
 
 // jsonPrinter writes each event as one JSON line (the schema is in the
@@ -23,9 +23,9 @@ type jsonPrinter struct{ enc *json.Encoder }
 
 func newJSONPrinter(w io.Writer) *jsonPrinter { return &jsonPrinter{enc: json.NewEncoder(w)} }
 
-func (p *jsonPrinter) event(ev lever.Event) { _ = p.enc.Encode(ev) }
+func (p *jsonPrinter) event(ev syncer.Event) { _ = p.enc.Encode(ev) }
 
-func (p *jsonPrinter) finish(lever.RunState, error) {}
+func (p *jsonPrinter) finish(syncer.RunState, error) {}
 
 // humanPrinter keeps one updating line on a terminal, and prints a plain
 // line every few seconds (and on every phase change or warning) otherwise.
@@ -45,34 +45,34 @@ func newHumanPrinter(w io.Writer, terminal bool) *humanPrinter {
 	return &humanPrinter{w: w, terminal: terminal, every: 5 * time.Second, totals: map[string]int{}, started: time.Now()}
 }
 
-func (p *humanPrinter) event(ev lever.Event) {
+func (p *humanPrinter) event(ev syncer.Event) {
 	if ev.Requests > p.requests {
 		p.requests = ev.Requests
 	}
 	switch ev.Type {
-	case lever.EventSyncStarted:
+	case syncer.EventSyncStarted:
 		what := "full sync"
 		if ev.Run != nil && ev.Run.UpdatedSince > 0 {
 			what = "incremental sync (changes since " + time.UnixMilli(ev.Run.UpdatedSince).UTC().Format(time.RFC3339) + ")"
 		}
 		p.line("sync started: " + what)
-	case lever.EventPageStored:
+	case syncer.EventPageStored:
 		if ev.Phase != "" {
 			p.totals[ev.Phase] = ev.Total
 		}
 		p.status(false)
-	case lever.EventRetry:
+	case syncer.EventRetry:
 		p.retries++
 		what := "network error"
 		if ev.Status != 0 {
 			what = fmt.Sprintf("HTTP %d", ev.Status)
 		}
 		p.line(fmt.Sprintf("retrying after %s (attempt %d), waiting %s", what, ev.Attempt, time.Duration(ev.WaitMS)*time.Millisecond))
-	case lever.EventWarning:
+	case syncer.EventWarning:
 		p.line("warning: " + ev.Message)
-	case lever.EventError:
+	case syncer.EventError:
 		// The command prints the error itself when it ends.
-	case lever.EventPhaseDone:
+	case syncer.EventPhaseDone:
 		if ev.Phase != "" && ev.Total > 0 {
 			p.totals[ev.Phase] = ev.Total
 		}
@@ -80,7 +80,7 @@ func (p *humanPrinter) event(ev lever.Event) {
 	}
 }
 
-func (p *humanPrinter) finish(st lever.RunState, err error) {
+func (p *humanPrinter) finish(st syncer.RunState, err error) {
 	p.endLine()
 	elapsed := time.Since(p.started).Round(100 * time.Millisecond)
 	if err != nil {
@@ -102,9 +102,9 @@ func (p *humanPrinter) finish(st lever.RunState, err error) {
 
 func resultWord(r string) string {
 	switch r {
-	case lever.ResultWarnings:
+	case syncer.ResultWarnings:
 		return "done with warnings"
-	case lever.ResultOK, "":
+	case syncer.ResultOK, "":
 		return "done"
 	}
 	return r

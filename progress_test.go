@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/leversync/leversync/lever"
+	"github.com/leversync/leversync/lever/syncer"
 )
 
 func TestThousands(t *testing.T) {
@@ -21,12 +22,12 @@ func TestThousands(t *testing.T) {
 func TestHumanPrinterPlainLines(t *testing.T) {
 	var out bytes.Buffer
 	p := newHumanPrinter(&out, false)
-	p.event(lever.Event{Type: lever.EventSyncStarted, Run: &lever.RunState{}})
-	p.event(lever.Event{Type: lever.EventPageStored, Phase: "opportunities", Total: 1200})
-	p.event(lever.Event{Type: lever.EventRetry, Status: 429, Attempt: 1, WaitMS: 1000})
-	p.event(lever.Event{Type: lever.EventPhaseDone, Phase: "opportunities", Total: 2500})
-	p.event(lever.Event{Type: lever.EventWarning, Message: "no confidential access"})
-	p.finish(lever.RunState{Result: lever.ResultWarnings, Totals: map[lever.Resource]int{lever.Opportunities: 2500}, Warnings: []string{"no confidential access"}}, nil)
+	p.event(syncer.Event{Type: syncer.EventSyncStarted, Run: &syncer.RunState{}})
+	p.event(syncer.Event{Type: syncer.EventPageStored, Phase: "opportunities", Total: 1200})
+	p.event(syncer.Event{Type: syncer.EventRetry, Status: 429, Attempt: 1, WaitMS: 1000})
+	p.event(syncer.Event{Type: syncer.EventPhaseDone, Phase: "opportunities", Total: 2500})
+	p.event(syncer.Event{Type: syncer.EventWarning, Message: "no confidential access"})
+	p.finish(syncer.RunState{Result: syncer.ResultWarnings, Totals: map[lever.Resource]int{lever.Opportunities: 2500}, Warnings: []string{"no confidential access"}}, nil)
 	got := out.String()
 	for _, want := range []string{"sync started: full sync", "retrying after HTTP 429 (attempt 1), waiting 1s", "opportunities 2,500 · 1 retry", "sync done with warnings", "warning: no confidential access"} {
 		if !strings.Contains(got, want) {
@@ -41,8 +42,8 @@ func TestHumanPrinterPlainLines(t *testing.T) {
 func TestHumanPrinterUpdatesOneLineOnATerminal(t *testing.T) {
 	var out bytes.Buffer
 	p := newHumanPrinter(&out, true)
-	p.event(lever.Event{Type: lever.EventPageStored, Phase: "postings", Total: 100})
-	p.event(lever.Event{Type: lever.EventPageStored, Phase: "postings", Total: 200})
+	p.event(syncer.Event{Type: syncer.EventPageStored, Phase: "postings", Total: 100})
+	p.event(syncer.Event{Type: syncer.EventPageStored, Phase: "postings", Total: 200})
 	if got := strings.Count(out.String(), "\r\x1b[K"); got != 2 {
 		t.Errorf("want 2 in-place updates, got %d: %q", got, out.String())
 	}

@@ -19,6 +19,7 @@ import (
 
 	"github.com/leversync/leversync/lever"
 	"github.com/leversync/leversync/lever/fakelever"
+	"github.com/leversync/leversync/lever/syncer"
 	"github.com/leversync/leversync/store"
 	"go.uber.org/goleak"
 )
@@ -195,13 +196,13 @@ func TestSyncKilledAtManyPointsResumes(t *testing.T) {
 			if !ok {
 				break
 			}
-			if ev.Type == lever.EventSyncDone {
+			if ev.Type == syncer.EventSyncDone {
 				finished = true
 			}
-			if ev.Type == lever.EventWarning && strings.Contains(ev.Message, "page token") {
+			if ev.Type == syncer.EventWarning && strings.Contains(ev.Message, "page token") {
 				tokenRestarts++
 			}
-			if ev.Type == lever.EventPageStored {
+			if ev.Type == syncer.EventPageStored {
 				pages++
 				if pages == n {
 					_ = cmd.Process.Signal(syscall.SIGKILL)
@@ -269,7 +270,7 @@ func startSlowSync(t *testing.T, env []string, srv *fakelever.Server, db string)
 		if !ok {
 			t.Fatal("the sync ended before storing a page")
 		}
-		if ev.Type == lever.EventPageStored {
+		if ev.Type == syncer.EventPageStored {
 			go func() { _, _ = io.ReadAll(stdout) }()
 			return cmd, events
 		}
@@ -479,7 +480,7 @@ func TestJSONOutputFollowsTheDocumentedSchema(t *testing.T) {
 	}
 	after := time.Now().UnixMilli()
 	known := map[string]bool{}
-	for _, ty := range []lever.EventType{lever.EventSyncStarted, lever.EventPhaseStarted, lever.EventPageStored, lever.EventRetry, lever.EventWarning, lever.EventError, lever.EventPhaseDone, lever.EventSyncDone} {
+	for _, ty := range []syncer.EventType{syncer.EventSyncStarted, syncer.EventPhaseStarted, syncer.EventPageStored, syncer.EventRetry, syncer.EventWarning, syncer.EventError, syncer.EventPhaseDone, syncer.EventSyncDone} {
 		known[string(ty)] = true
 	}
 	seen := map[string]int{}

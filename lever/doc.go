@@ -1,5 +1,6 @@
-// Package lever speaks Lever's Data API v1: the HTTP client (hosts, auth,
-// pagination, rate limit, retries, typed errors), the resource types, the
-// permission probes, and the sync engine that pages through resources and
-// hands each page to a Sink. It imports neither the store nor the UI.
+// Package lever is the client of Lever's Data API v1: hosts and
+// environments, the masked API key, auth, the shared rate limiter, retries,
+// typed errors, pagination, the record types the sync keeps, and the
+// permission probes. It imports neither the sync engine, the store nor the
+// UI.
 package lever

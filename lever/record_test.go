@@ -38,18 +38,3 @@ func TestDecodeRecord(t *testing.T) {
 		})
 	}
 }
-
-func TestInternalOnly(t *testing.T) {
-	for raw, want := range map[string]bool{
-		`{"id":"a","state":"published","distributionChannels":["internal"]}`: true,
-		`{"id":"f","state":"closed","distributionChannels":["internal"]}`:    false,
-		`{"id":"b","distributionChannels":["public","internal"]}`:            false,
-		`{"id":"c","distributionChannels":null}`:                             false,
-		`{"id":"d"}`:                                                         false,
-		`{"id":"e","distributionChannels":["public"]}`:                       false,
-	} {
-		if got := internalOnly(Record{Raw: []byte(raw)}); got != want {
-			t.Errorf("internalOnly(%s) = %v, want %v", raw, got, want)
-		}
-	}
-}

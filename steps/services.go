@@ -4,6 +4,7 @@ import (
 	"context"
 
 	"github.com/leversync/leversync/lever"
+	"github.com/leversync/leversync/lever/syncer"
 )
 
 // Services is everything the wizard needs from the outside world: the
@@ -35,7 +36,7 @@ type Services interface {
 // SyncRun is a sync running in the background.
 type SyncRun interface {
 	// Events delivers the engine's progress; it is closed when the run ends.
-	Events() <-chan lever.Event
+	Events() <-chan syncer.Event
 	// Wait blocks until the run ends and returns how it ended.
-	Wait() (lever.RunState, error)
+	Wait() (syncer.RunState, error)
 }

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/leversync/leversync/lever"
+	"github.com/leversync/leversync/lever/syncer"
 	"github.com/leversync/leversync/store"
 )
 
@@ -38,7 +39,7 @@ type ServicesConfig struct {
 	// BaseURL, Key and OnRetry are set per use.
 	Client lever.Options
 	// Sync tunes the sync the wizard starts.
-	Sync lever.SyncOptions
+	Sync syncer.Options
 	// StoreTimeout is how long opening the data file waits for a lock.
 	StoreTimeout time.Duration
 }
@@ -289,7 +290,7 @@ func (sv *services) StartSync(ctx context.Context, s State, key lever.APIKey) (S
 	if err != nil {
 		return nil, err
 	}
-	var eng atomic.Pointer[lever.Engine]
+	var eng atomic.Pointer[syncer.Engine]
 	c, err := sv.client(env, key, func(ri lever.RetryInfo) {
 		if e := eng.Load(); e != nil {
 			e.OnRetry(ri)
@@ -324,10 +325,10 @@ func (sv *services) StartSync(ctx context.Context, s State, key lever.APIKey) (S
 	sv.open = st
 	sv.mu.Unlock()
 
-	e := lever.NewEngine(c, st, sv.cfg.Sync)
+	e := syncer.NewEngine(c, st, sv.cfg.Sync)
 	eng.Store(e)
-	run := &syncRun{events: make(chan lever.Event, 256), done: make(chan struct{})}
-	raw := make(chan lever.Event, 64)
+	run := &syncRun{events: make(chan syncer.Event, 256), done: make(chan struct{})}
+	raw := make(chan syncer.Event, 64)
 	go run.forward(ctx, raw)
 	go func() {
 		state, err := e.Run(ctx, raw)
@@ -347,15 +348,15 @@ func (sv *services) StartSync(ctx context.Context, s State, key lever.APIKey) (S
 // syncRun is a running engine: its events, forwarded until it ends, and
 // its outcome.
 type syncRun struct {
-	events chan lever.Event
+	events chan syncer.Event
 	done   chan struct{}
-	state  lever.RunState
+	state  syncer.RunState
 	err    error
 }
 
-func (r *syncRun) Events() <-chan lever.Event { return r.events }
+func (r *syncRun) Events() <-chan syncer.Event { return r.events }
 
-func (r *syncRun) Wait() (lever.RunState, error) {
+func (r *syncRun) Wait() (syncer.RunState, error) {
 	<-r.done
 	return r.state, r.err
 }
@@ -363,9 +364,9 @@ func (r *syncRun) Wait() (lever.RunState, error) {
 // forward copies engine events to the consumer until the run ends, then
 // the last buffered ones, then closes. It gives up when ctx ends and the
 // consumer no longer reads.
-func (r *syncRun) forward(ctx context.Context, raw <-chan lever.Event) {
+func (r *syncRun) forward(ctx context.Context, raw <-chan syncer.Event) {
 	defer close(r.events)
-	deliver := func(ev lever.Event) bool {
+	deliver := func(ev syncer.Event) bool {
 		select {
 		case r.events <- ev:
 			return true

@@ -12,6 +12,7 @@ import (
 
 	"github.com/leversync/leversync/lever"
 	"github.com/leversync/leversync/lever/fakelever"
+	"github.com/leversync/leversync/lever/syncer"
 	"github.com/leversync/leversync/store"
 )
 
@@ -213,7 +214,7 @@ func TestStartSync(t *testing.T) {
 	if err := svc.SaveProgress(ctx, s); err != nil {
 		t.Fatalf("saving progress during a sync: %v", err)
 	}
-	var types = map[lever.EventType]int{}
+	var types = map[syncer.EventType]int{}
 	for ev := range run.Events() {
 		types[ev.Type]++
 	}
@@ -221,10 +222,10 @@ func TestStartSync(t *testing.T) {
 	if err != nil {
 		t.Fatalf("sync: %v", err)
 	}
-	if st.Result != lever.ResultOK && st.Result != lever.ResultWarnings {
+	if st.Result != syncer.ResultOK && st.Result != syncer.ResultWarnings {
 		t.Errorf("result %q", st.Result)
 	}
-	if types[lever.EventPageStored] == 0 || types[lever.EventSyncDone] != 1 {
+	if types[syncer.EventPageStored] == 0 || types[syncer.EventSyncDone] != 1 {
 		t.Errorf("events %v", types)
 	}
 	if st.Totals[lever.Opportunities] != 30 {

@@ -7,12 +7,13 @@ import (
 	"time"
 
 	"github.com/leversync/leversync/lever"
+	"github.com/leversync/leversync/lever/syncer"
 )
 
 // benchPage is a page of n opportunities of realistic size (about 2 KB of
 // JSON each) with ids unique to page p.
-func benchPage(p, n int) lever.Batch {
-	page := lever.Batch{Resource: lever.Opportunities, Checkpoint: lever.Checkpoint{Stream: "opportunities", Offset: fmt.Sprint(p + 1)}}
+func benchPage(p, n int) syncer.Batch {
+	page := syncer.Batch{Resource: lever.Opportunities, Checkpoint: syncer.Checkpoint{Stream: "opportunities", Offset: fmt.Sprint(p + 1)}}
 	for i := range n {
 		id := fmt.Sprintf("%08x-0000-4000-8000-%012x", p, i)
 		page.Upserts = append(page.Upserts, opportunity(id, time.Now().UnixMilli(), fmt.Sprintf("posting-%d", i%40)))
@@ -52,7 +53,7 @@ func BenchmarkCommitPage100(b *testing.B) {
 func BenchmarkCommitPerRecord(b *testing.B) {
 	s := benchStore(b)
 	n := 0
-	var page lever.Batch
+	var page syncer.Batch
 	for b.Loop() {
 		if n%100 == 0 {
 			b.StopTimer()
@@ -60,7 +61,7 @@ func BenchmarkCommitPerRecord(b *testing.B) {
 			b.StartTimer()
 		}
 		rec := page.Upserts[n%100]
-		if err := s.Commit(lever.Batch{Resource: lever.Opportunities, Upserts: []lever.Record{rec}, Checkpoint: page.Checkpoint}); err != nil {
+		if err := s.Commit(syncer.Batch{Resource: lever.Opportunities, Upserts: []lever.Record{rec}, Checkpoint: page.Checkpoint}); err != nil {
 			b.Fatal(err)
 		}
 		n++

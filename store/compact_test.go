@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/leversync/leversync/lever"
+	"github.com/leversync/leversync/lever/syncer"
 )
 
 func TestCompactDropsDeletedBytes(t *testing.T) {
@@ -28,8 +29,8 @@ func TestCompactDropsDeletedBytes(t *testing.T) {
 			dels = append(dels, lever.Deletion{ID: id, DeletedAt: 9})
 		}
 	}
-	mustCommit(t, s, lever.Batch{Resource: lever.Opportunities, Upserts: page})
-	mustCommit(t, s, lever.Batch{Resource: lever.Opportunities, Deletes: dels})
+	mustCommit(t, s, syncer.Batch{Resource: lever.Opportunities, Upserts: page})
+	mustCommit(t, s, syncer.Batch{Resource: lever.Opportunities, Deletes: dels})
 
 	// A reader that starts waiting for the lock before the file is replaced
 	// must end up reading the new file, not the unlinked old one.
@@ -72,7 +73,7 @@ func TestCompactDropsDeletedBytes(t *testing.T) {
 		t.Fatalf("tombstones after compaction = %d, want 200", d[lever.Opportunities])
 	}
 	mustCheck(t, s)
-	mustCommit(t, s, lever.Batch{Resource: lever.Opportunities, Upserts: []lever.Record{opportunity("opp-9999", 2, "post-b")}})
+	mustCommit(t, s, syncer.Batch{Resource: lever.Opportunities, Upserts: []lever.Record{opportunity("opp-9999", 2, "post-b")}})
 
 	// Still locked: a writer gets ErrInUse.
 	if _, err := Open(path, Options{Timeout: 200 * time.Millisecond}); !errors.Is(err, ErrInUse) {

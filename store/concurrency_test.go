@@ -12,6 +12,7 @@ import (
 	berrors "go.etcd.io/bbolt/errors"
 
 	"github.com/leversync/leversync/lever"
+	"github.com/leversync/leversync/lever/syncer"
 )
 
 // Pages committed from several goroutines while the UI reads all land, and
@@ -27,8 +28,8 @@ func TestConcurrentCommitsAndReads(t *testing.T) {
 				for i := range 20 {
 					page = append(page, opportunity(fmt.Sprintf("w%d-p%d-%02d", w, p, i), 1, fmt.Sprintf("post-%d", i%3)))
 				}
-				if err := s.Commit(lever.Batch{Resource: lever.Opportunities, Upserts: page,
-					Checkpoint: lever.Checkpoint{Stream: fmt.Sprintf("worker-%d", w), Offset: fmt.Sprint(p)}}); err != nil {
+				if err := s.Commit(syncer.Batch{Resource: lever.Opportunities, Upserts: page,
+					Checkpoint: syncer.Checkpoint{Stream: fmt.Sprintf("worker-%d", w), Offset: fmt.Sprint(p)}}); err != nil {
 					errs <- err
 					return
 				}

@@ -11,6 +11,7 @@ import (
 	"testing"
 
 	"github.com/leversync/leversync/lever"
+	"github.com/leversync/leversync/lever/syncer"
 )
 
 // newStore opens a fresh store in a folder the store creates itself.
@@ -85,7 +86,7 @@ func record(r lever.Resource, id, parent, js string) lever.Record {
 	return rec
 }
 
-func mustCommit(t testing.TB, s *Store, batches ...lever.Batch) {
+func mustCommit(t testing.TB, s *Store, batches ...syncer.Batch) {
 	t.Helper()
 	if err := s.Commit(batches...); err != nil {
 		t.Fatal(err)

@@ -20,6 +20,7 @@ import (
 	bolt "go.etcd.io/bbolt"
 
 	"github.com/leversync/leversync/lever"
+	"github.com/leversync/leversync/lever/syncer"
 )
 
 // helperEnv makes the test binary a child process that holds a store open
@@ -169,7 +170,7 @@ func TestReadOnlyOpen(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	mustCommit(t, s, lever.Batch{Resource: lever.Users, Upserts: []lever.Record{record(lever.Users, "u1", "", `{"id":"u1","name":"Ann"}`)}})
+	mustCommit(t, s, syncer.Batch{Resource: lever.Users, Upserts: []lever.Record{record(lever.Users, "u1", "", `{"id":"u1","name":"Ann"}`)}})
 	s.Close()
 	sum := fileSum(t, path)
 
@@ -211,7 +212,7 @@ func TestCorruptFileIsLeftUntouched(t *testing.T) {
 	for i := range 200 {
 		page = append(page, opportunity(fmt.Sprintf("opp-%03d", i), 1, "post-a"))
 	}
-	mustCommit(t, s, lever.Batch{Resource: lever.Opportunities, Upserts: page})
+	mustCommit(t, s, syncer.Batch{Resource: lever.Opportunities, Upserts: page})
 	s.Close()
 	goodBytes, err := os.ReadFile(good)
 	if err != nil {
@@ -290,7 +291,7 @@ func TestSchemaMigrations(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	mustCommit(t, s, lever.Batch{Resource: lever.Users, Upserts: []lever.Record{record(lever.Users, "u1", "", `{"id":"u1"}`)}})
+	mustCommit(t, s, syncer.Batch{Resource: lever.Users, Upserts: []lever.Record{record(lever.Users, "u1", "", `{"id":"u1"}`)}})
 	s.Close()
 
 	saved := migrations
@@ -394,7 +395,7 @@ func TestNoKeyInFile(t *testing.T) {
 	if got, _ := s.LoadWizard(); !bytes.Equal(got, wizard) {
 		t.Fatalf("LoadWizard = %s", got)
 	}
-	run := lever.RunState{ID: "r1", Error: fmt.Sprint("request failed with ", key), Warnings: []string{fmt.Sprintf("%v %+v %#v", key, key, key)}}
+	run := syncer.RunState{ID: "r1", Error: fmt.Sprint("request failed with ", key), Warnings: []string{fmt.Sprintf("%v %+v %#v", key, key, key)}}
 	if err := s.StartRun(run); err != nil {
 		t.Fatal(err)
 	}

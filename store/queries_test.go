@@ -8,20 +8,21 @@ import (
 	"testing"
 
 	"github.com/leversync/leversync/lever"
+	"github.com/leversync/leversync/lever/syncer"
 )
 
 func TestPostingsAndCandidates(t *testing.T) {
 	s := newStore(t)
 	mustCommit(t, s,
-		lever.Batch{Resource: lever.Stages, Upserts: []lever.Record{
+		syncer.Batch{Resource: lever.Stages, Upserts: []lever.Record{
 			record(lever.Stages, "lead-new", "", `{"id":"lead-new","text":"New lead"}`),
 			record(lever.Stages, "stage-offer", "", `{"id":"stage-offer","text":"Offer"}`),
 		}},
-		lever.Batch{Resource: lever.ArchiveReasons, Upserts: []lever.Record{
+		syncer.Batch{Resource: lever.ArchiveReasons, Upserts: []lever.Record{
 			record(lever.ArchiveReasons, "ar-hired", "", `{"id":"ar-hired","text":"Hired","type":"hired"}`),
 			record(lever.ArchiveReasons, "ar-withdrew", "", `{"id":"ar-withdrew","text":"Withdrew","type":"non-hired"}`),
 		}},
-		lever.Batch{Resource: lever.Postings, Upserts: []lever.Record{
+		syncer.Batch{Resource: lever.Postings, Upserts: []lever.Record{
 			record(lever.Postings, "post-b", "", `{"id":"post-b","text":"Backend Engineer","state":"published","confidentiality":"non-confidential",
 				"categories":{"team":"Platform","department":"Engineering","location":"Lisbon","commitment":"Full-time"},"createdAt":100,"updatedAt":200,
 				"distributionChannels":["public"]}`),
@@ -29,7 +30,7 @@ func TestPostingsAndCandidates(t *testing.T) {
 				"categories":{"location":"Remote"},"createdAt":50,"updatedAt":null,"distributionChannels":null,"urls":null}`),
 			record(lever.Postings, "post-c", "", `{"id":"post-c","text":"Designer","state":"internal"}`),
 		}},
-		lever.Batch{Resource: lever.Opportunities, Upserts: []lever.Record{
+		syncer.Batch{Resource: lever.Opportunities, Upserts: []lever.Record{
 			// stage as an id, archived as Lever really sends it
 			record(lever.Opportunities, "o1", "", `{"id":"o1","name":"zoe Park","emails":["zoe@example.com","z@ex.org"],"stage":"stage-offer",
 				"origin":"applied","archived":{"archivedAt":300,"reason":"ar-hired"},"createdAt":10,"updatedAt":20,
@@ -84,8 +85,8 @@ func TestExportOrderAndTombstones(t *testing.T) {
 	tag := func(text string) lever.Record {
 		return record(lever.Tags, text, "", fmt.Sprintf(`{"text":%q,"count":1}`, text))
 	}
-	mustCommit(t, s, lever.Batch{Resource: lever.Tags, Upserts: []lever.Record{tag("go"), tag("Go"), tag("backend"), tag("zeta")}})
-	mustCommit(t, s, lever.Batch{Resource: lever.Tags, Deletes: []lever.Deletion{{ID: "backend", DeletedAt: 7}, {ID: "absent", DeletedAt: 8}}})
+	mustCommit(t, s, syncer.Batch{Resource: lever.Tags, Upserts: []lever.Record{tag("go"), tag("Go"), tag("backend"), tag("zeta")}})
+	mustCommit(t, s, syncer.Batch{Resource: lever.Tags, Deletes: []lever.Deletion{{ID: "backend", DeletedAt: 7}, {ID: "absent", DeletedAt: 8}}})
 
 	if ids := exportIDs(t, s, lever.Tags, false); !slices.Equal(ids, []string{"Go", "go", "zeta"}) {
 		t.Fatalf("export = %v (sources and tags are keyed by exact, case-sensitive text)", ids)

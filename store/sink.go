@@ -10,13 +10,14 @@ import (
 	bolt "go.etcd.io/bbolt"
 
 	"github.com/leversync/leversync/lever"
+	"github.com/leversync/leversync/lever/syncer"
 )
 
-var _ lever.Sink = (*Store)(nil)
+var _ syncer.Sink = (*Store)(nil)
 
 // LoadRun returns the run in progress (nil if none) and the last finished
 // run (nil if none).
-func (s *Store) LoadRun() (current, last *lever.RunState, err error) {
+func (s *Store) LoadRun() (current, last *syncer.RunState, err error) {
 	err = s.view(func(tx *bolt.Tx) error {
 		meta := tx.Bucket(bucketMeta)
 		if meta == nil {
@@ -32,16 +33,16 @@ func (s *Store) LoadRun() (current, last *lever.RunState, err error) {
 }
 
 // LastRun is the last finished run, nil if none.
-func (s *Store) LastRun() (*lever.RunState, error) {
+func (s *Store) LastRun() (*syncer.RunState, error) {
 	_, last, err := s.LoadRun()
 	return last, err
 }
 
-func decodeRun(b []byte) (*lever.RunState, error) {
+func decodeRun(b []byte) (*syncer.RunState, error) {
 	if b == nil {
 		return nil, nil
 	}
-	var r lever.RunState
+	var r syncer.RunState
 	if err := json.Unmarshal(b, &r); err != nil {
 		return nil, fmt.Errorf("read the saved run state: %w", err)
 	}
@@ -49,7 +50,7 @@ func decodeRun(b []byte) (*lever.RunState, error) {
 }
 
 // StartRun records rs as the run in progress and clears every checkpoint.
-func (s *Store) StartRun(rs lever.RunState) error {
+func (s *Store) StartRun(rs syncer.RunState) error {
 	return s.update(func(tx *bolt.Tx) error {
 		if err := putJSON(tx.Bucket(bucketMeta), keyRun, rs); err != nil {
 			return err
@@ -59,7 +60,7 @@ func (s *Store) StartRun(rs lever.RunState) error {
 }
 
 // UpdateRun rewrites the run in progress.
-func (s *Store) UpdateRun(rs lever.RunState) error {
+func (s *Store) UpdateRun(rs syncer.RunState) error {
 	return s.update(func(tx *bolt.Tx) error {
 		return putJSON(tx.Bucket(bucketMeta), keyRun, rs)
 	})
@@ -67,7 +68,7 @@ func (s *Store) UpdateRun(rs lever.RunState) error {
 
 // FinishRun stores rs as the last run, clears the run in progress and the
 // checkpoints.
-func (s *Store) FinishRun(rs lever.RunState) error {
+func (s *Store) FinishRun(rs syncer.RunState) error {
 	return s.update(func(tx *bolt.Tx) error {
 		meta := tx.Bucket(bucketMeta)
 		if err := putJSON(meta, keyLastRun, rs); err != nil {
@@ -97,7 +98,7 @@ func putJSON(b *bolt.Bucket, key []byte, v any) error {
 }
 
 // Checkpoint returns the saved position of stream.
-func (s *Store) Checkpoint(stream string) (cp lever.Checkpoint, ok bool, err error) {
+func (s *Store) Checkpoint(stream string) (cp syncer.Checkpoint, ok bool, err error) {
 	err = s.view(func(tx *bolt.Tx) error {
 		b := tx.Bucket(bucketCheckpoints)
 		if b == nil {
@@ -118,7 +119,7 @@ func (s *Store) Checkpoint(stream string) (cp lever.Checkpoint, ok bool, err err
 
 // Commit writes every batch (records, tombstones, checkpoint) in one bbolt
 // transaction: all of it or, on any error, none of it.
-func (s *Store) Commit(batches ...lever.Batch) error {
+func (s *Store) Commit(batches ...syncer.Batch) error {
 	if len(batches) == 0 {
 		return nil
 	}
@@ -132,7 +133,7 @@ func (s *Store) Commit(batches ...lever.Batch) error {
 	})
 }
 
-func applyBatch(tx *bolt.Tx, b *lever.Batch) error {
+func applyBatch(tx *bolt.Tx, b *syncer.Batch) error {
 	if len(b.Upserts) > 0 || len(b.Deletes) > 0 || b.Replace != "" {
 		if !slices.Contains(lever.AllResources, b.Resource) {
 			return fmt.Errorf("commit: unknown resource %q", b.Resource)

@@ -11,14 +11,15 @@ import (
 	bolt "go.etcd.io/bbolt"
 
 	"github.com/leversync/leversync/lever"
+	"github.com/leversync/leversync/lever/syncer"
 )
 
 func TestUpsertReplacesRecord(t *testing.T) {
 	s := newStore(t)
 	first := opportunity("opp-1", 100, "post-a")
-	mustCommit(t, s, lever.Batch{Resource: lever.Opportunities, Upserts: []lever.Record{first}})
+	mustCommit(t, s, syncer.Batch{Resource: lever.Opportunities, Upserts: []lever.Record{first}})
 	second := opportunity("opp-1", 200, "post-a")
-	mustCommit(t, s, lever.Batch{Resource: lever.Opportunities, Upserts: []lever.Record{second}})
+	mustCommit(t, s, syncer.Batch{Resource: lever.Opportunities, Upserts: []lever.Record{second}})
 
 	if got := stored(t, s, lever.Opportunities, "opp-1"); !bytes.Equal(got, second.Raw) {
 		t.Fatalf("stored raw is not the second upsert:\n%s", got)
@@ -35,7 +36,7 @@ func TestUpsertReplacesRecord(t *testing.T) {
 
 func TestIndexFollowsPostingChanges(t *testing.T) {
 	s := newStore(t)
-	mustCommit(t, s, lever.Batch{Resource: lever.Opportunities, Upserts: []lever.Record{
+	mustCommit(t, s, syncer.Batch{Resource: lever.Opportunities, Upserts: []lever.Record{
 		opportunity("opp-1", 1, "post-a", "post-b"),
 		opportunity("opp-2", 1, "post-a"),
 	}})
@@ -43,7 +44,7 @@ func TestIndexFollowsPostingChanges(t *testing.T) {
 	assertCandidates(t, s, "post-b", "opp-1")
 
 	// opp-1 moves from a+b to c.
-	mustCommit(t, s, lever.Batch{Resource: lever.Opportunities, Upserts: []lever.Record{opportunity("opp-1", 2, "post-c")}})
+	mustCommit(t, s, syncer.Batch{Resource: lever.Opportunities, Upserts: []lever.Record{opportunity("opp-1", 2, "post-c")}})
 	assertCandidates(t, s, "post-a", "opp-2")
 	assertCandidates(t, s, "post-b")
 	assertCandidates(t, s, "post-c", "opp-1")
@@ -68,15 +69,15 @@ func assertCandidates(t *testing.T, s *Store, posting string, want ...string) {
 func TestDeletionRemovesRecordIndexAndDetail(t *testing.T) {
 	s := newStore(t)
 	mustCommit(t, s,
-		lever.Batch{Resource: lever.Opportunities, Upserts: []lever.Record{opportunity("opp-1", 1, "post-a"), opportunity("opp-2", 1, "post-a")}},
-		lever.Batch{Resource: lever.Notes, Upserts: []lever.Record{
+		syncer.Batch{Resource: lever.Opportunities, Upserts: []lever.Record{opportunity("opp-1", 1, "post-a"), opportunity("opp-2", 1, "post-a")}},
+		syncer.Batch{Resource: lever.Notes, Upserts: []lever.Record{
 			record(lever.Notes, "note-1", "opp-1", `{"id":"note-1","value":"private remark about opp-1"}`),
 			record(lever.Notes, "note-2", "opp-2", `{"id":"note-2","value":"about opp-2"}`),
 		}},
-		lever.Batch{Resource: lever.Offers, Upserts: []lever.Record{record(lever.Offers, "offer-1", "opp-1", `{"id":"offer-1"}`)}},
+		syncer.Batch{Resource: lever.Offers, Upserts: []lever.Record{record(lever.Offers, "offer-1", "opp-1", `{"id":"offer-1"}`)}},
 	)
-	mustCommit(t, s, lever.Batch{Resource: lever.Opportunities, Deletes: []lever.Deletion{{ID: "opp-1", DeletedAt: 5000}},
-		Checkpoint: lever.Checkpoint{Stream: "opportunities/deleted", Offset: "next"}})
+	mustCommit(t, s, syncer.Batch{Resource: lever.Opportunities, Deletes: []lever.Deletion{{ID: "opp-1", DeletedAt: 5000}},
+		Checkpoint: syncer.Checkpoint{Stream: "opportunities/deleted", Offset: "next"}})
 
 	if got := stored(t, s, lever.Opportunities, "opp-1"); got != nil {
 		t.Fatalf("deleted opportunity still stored: %s", got)
@@ -125,7 +126,7 @@ func TestDeletionRemovesRecordIndexAndDetail(t *testing.T) {
 	}
 
 	// The record coming back lifts its tombstone.
-	mustCommit(t, s, lever.Batch{Resource: lever.Opportunities, Upserts: []lever.Record{opportunity("opp-1", 9, "post-b")}})
+	mustCommit(t, s, syncer.Batch{Resource: lever.Opportunities, Upserts: []lever.Record{opportunity("opp-1", 9, "post-b")}})
 	if deleted, _ := s.DeletedCounts(); deleted[lever.Opportunities] != 0 {
 		t.Fatalf("tombstone kept after the record came back: %v", deleted)
 	}
@@ -137,10 +138,10 @@ func TestReplaceDeletesOldDetail(t *testing.T) {
 	note := func(id, parent string) lever.Record {
 		return record(lever.Notes, id, parent, fmt.Sprintf(`{"id":%q,"value":"v"}`, id))
 	}
-	mustCommit(t, s, lever.Batch{Resource: lever.Notes, Replace: "opp-1", Upserts: []lever.Record{note("n1", "opp-1"), note("n2", "opp-1")}},
-		lever.Batch{Resource: lever.Notes, Replace: "opp-2", Upserts: []lever.Record{note("n3", "opp-2")}})
-	mustCommit(t, s, lever.Batch{Resource: lever.Notes, Replace: "opp-1", Upserts: []lever.Record{note("n4", "opp-1")},
-		Checkpoint: lever.Checkpoint{Stream: "notes", Cursor: "opp-1"}})
+	mustCommit(t, s, syncer.Batch{Resource: lever.Notes, Replace: "opp-1", Upserts: []lever.Record{note("n1", "opp-1"), note("n2", "opp-1")}},
+		syncer.Batch{Resource: lever.Notes, Replace: "opp-2", Upserts: []lever.Record{note("n3", "opp-2")}})
+	mustCommit(t, s, syncer.Batch{Resource: lever.Notes, Replace: "opp-1", Upserts: []lever.Record{note("n4", "opp-1")},
+		Checkpoint: syncer.Checkpoint{Stream: "notes", Cursor: "opp-1"}})
 
 	if ids := exportIDs(t, s, lever.Notes, false); !slices.Equal(ids, []string{"n4", "n3"}) {
 		t.Fatalf("notes = %v, want [n4 n3] (opp-1's old notes replaced, opp-2's kept)", ids)
@@ -148,7 +149,7 @@ func TestReplaceDeletesOldDetail(t *testing.T) {
 	if c, _ := s.Counts(); c[lever.Notes] != 2 {
 		t.Fatalf("notes count = %d, want 2", c[lever.Notes])
 	}
-	if err := s.Commit(lever.Batch{Resource: lever.Opportunities, Replace: "opp-1"}); err == nil {
+	if err := s.Commit(syncer.Batch{Resource: lever.Opportunities, Replace: "opp-1"}); err == nil {
 		t.Fatal("Replace on a list resource was accepted")
 	}
 	mustCheck(t, s)
@@ -156,9 +157,9 @@ func TestReplaceDeletesOldDetail(t *testing.T) {
 
 func TestCommitIsAllOrNothing(t *testing.T) {
 	s := newStore(t)
-	good := lever.Batch{Resource: lever.Postings, Upserts: []lever.Record{record(lever.Postings, "post-a", "", `{"id":"post-a","text":"Engineer"}`)},
-		Checkpoint: lever.Checkpoint{Stream: "postings", Offset: "tok"}}
-	bad := lever.Batch{Resource: lever.Opportunities, Upserts: []lever.Record{{ID: "opp-1", Raw: json.RawMessage(`{"id":`)}}}
+	good := syncer.Batch{Resource: lever.Postings, Upserts: []lever.Record{record(lever.Postings, "post-a", "", `{"id":"post-a","text":"Engineer"}`)},
+		Checkpoint: syncer.Checkpoint{Stream: "postings", Offset: "tok"}}
+	bad := syncer.Batch{Resource: lever.Opportunities, Upserts: []lever.Record{{ID: "opp-1", Raw: json.RawMessage(`{"id":`)}}}
 	if err := s.Commit(good, bad); err == nil {
 		t.Fatal("a batch with invalid JSON was accepted")
 	}
@@ -178,12 +179,12 @@ func TestDiskFullRollsBack(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var page lever.Batch
+	var page syncer.Batch
 	page.Resource = lever.Opportunities
 	for i := range 300 {
 		page.Upserts = append(page.Upserts, opportunity(fmt.Sprintf("opp-%04d", i), int64(i+1), "post-a"))
 	}
-	page.Checkpoint = lever.Checkpoint{Stream: "opportunities", Offset: "page-2", Records: 300}
+	page.Checkpoint = syncer.Checkpoint{Stream: "opportunities", Offset: "page-2", Records: 300}
 
 	err = s.Commit(page)
 	wantErr(t, err, ErrDiskFull)
@@ -218,11 +219,11 @@ func TestRunStateAndCheckpoints(t *testing.T) {
 	if cur, last, err := s.LoadRun(); err != nil || cur != nil || last != nil {
 		t.Fatalf("new store LoadRun = %v %v %v", cur, last, err)
 	}
-	run := lever.RunState{ID: "r1", Full: true, StartedAt: 10}
+	run := syncer.RunState{ID: "r1", Full: true, StartedAt: 10}
 	if err := s.StartRun(run); err != nil {
 		t.Fatal(err)
 	}
-	mustCommit(t, s, lever.Batch{Checkpoint: lever.Checkpoint{Stream: "users", Offset: "t1", Records: 100}})
+	mustCommit(t, s, syncer.Batch{Checkpoint: syncer.Checkpoint{Stream: "users", Offset: "t1", Records: 100}})
 	if cp, ok, err := s.Checkpoint("users"); err != nil || !ok || cp.Offset != "t1" || cp.Records != 100 {
 		t.Fatalf("checkpoint = %+v %v %v", cp, ok, err)
 	}
@@ -236,14 +237,14 @@ func TestRunStateAndCheckpoints(t *testing.T) {
 	}
 
 	// A new run starts every stream over.
-	if err := s.StartRun(lever.RunState{ID: "r2"}); err != nil {
+	if err := s.StartRun(syncer.RunState{ID: "r2"}); err != nil {
 		t.Fatal(err)
 	}
 	if _, ok, _ := s.Checkpoint("users"); ok {
 		t.Fatal("StartRun kept a checkpoint")
 	}
-	mustCommit(t, s, lever.Batch{Checkpoint: lever.Checkpoint{Stream: "users", Done: true}})
-	done := lever.RunState{ID: "r2", FinishedAt: 20, Result: lever.ResultOK, Totals: map[lever.Resource]int{lever.Users: 3}}
+	mustCommit(t, s, syncer.Batch{Checkpoint: syncer.Checkpoint{Stream: "users", Done: true}})
+	done := syncer.RunState{ID: "r2", FinishedAt: 20, Result: syncer.ResultOK, Totals: map[lever.Resource]int{lever.Users: 3}}
 	if err := s.FinishRun(done); err != nil {
 		t.Fatal(err)
 	}
@@ -254,7 +255,7 @@ func TestRunStateAndCheckpoints(t *testing.T) {
 	if _, ok, _ := s.Checkpoint("users"); ok {
 		t.Fatal("FinishRun kept a checkpoint")
 	}
-	if lr, _ := s.LastRun(); lr == nil || lr.Result != lever.ResultOK {
+	if lr, _ := s.LastRun(); lr == nil || lr.Result != syncer.ResultOK {
 		t.Fatalf("LastRun = %+v", lr)
 	}
 }
@@ -265,7 +266,7 @@ func TestOpportunityIDs(t *testing.T) {
 	for i := range 10 {
 		page = append(page, opportunity(fmt.Sprintf("opp-%02d", i), int64(i*100), "post-a")) // opp-00 has updatedAt null
 	}
-	mustCommit(t, s, lever.Batch{Resource: lever.Opportunities, Upserts: page})
+	mustCommit(t, s, syncer.Batch{Resource: lever.Opportunities, Upserts: page})
 
 	all, _ := s.OpportunityIDs("", 0, 100)
 	if len(all) != 10 || all[0] != "opp-00" || all[9] != "opp-09" {
@@ -287,7 +288,7 @@ func TestOpportunityIDs(t *testing.T) {
 
 func TestCheckFindsInconsistency(t *testing.T) {
 	s := newStore(t)
-	mustCommit(t, s, lever.Batch{Resource: lever.Opportunities, Upserts: []lever.Record{opportunity("opp-1", 1, "post-a")}})
+	mustCommit(t, s, syncer.Batch{Resource: lever.Opportunities, Upserts: []lever.Record{opportunity("opp-1", 1, "post-a")}})
 	mustCheck(t, s)
 	// Break the index behind the store's back.
 	err := s.db.Update(func(tx *bolt.Tx) error { return tx.Bucket(bucketPostingIndex).Delete(indexKey("post-a", "opp-1")) })
@@ -308,11 +309,11 @@ func TestCommitManyKeepsCheckPassing(t *testing.T) {
 	s := newStore(t)
 	for round := range 5 {
 		var page []lever.Record
-		var notes []lever.Batch
+		var notes []syncer.Batch
 		for i := range 50 {
 			id := fmt.Sprintf("opp-%03d", i)
 			page = append(page, opportunity(id, int64(round*1000+i), fmt.Sprintf("post-%d", (i+round)%4)))
-			notes = append(notes, lever.Batch{Resource: lever.Notes, Replace: id, Upserts: []lever.Record{
+			notes = append(notes, syncer.Batch{Resource: lever.Notes, Replace: id, Upserts: []lever.Record{
 				record(lever.Notes, fmt.Sprintf("n-%d-%d", round, i), id, fmt.Sprintf(`{"id":"n-%d-%d"}`, round, i)),
 			}})
 		}
@@ -320,8 +321,8 @@ func TestCommitManyKeepsCheckPassing(t *testing.T) {
 		for i := round; i < 50; i += 7 {
 			dels = append(dels, lever.Deletion{ID: fmt.Sprintf("opp-%03d", i), DeletedAt: int64(round)})
 		}
-		mustCommit(t, s, append([]lever.Batch{{Resource: lever.Opportunities, Upserts: page}}, notes...)...)
-		mustCommit(t, s, lever.Batch{Resource: lever.Opportunities, Deletes: dels})
+		mustCommit(t, s, append([]syncer.Batch{{Resource: lever.Opportunities, Upserts: page}}, notes...)...)
+		mustCommit(t, s, syncer.Batch{Resource: lever.Opportunities, Deletes: dels})
 		mustCheck(t, s)
 	}
 }

@@ -1,7 +1,7 @@
 // Package store keeps what leversync holds on disk: the bbolt file of synced
 // Lever records (buckets per resource, a schema version with migrations,
 // atomic "page plus checkpoint" commits, the read queries of the UI and the
-// command line, export and an integrity check; it implements lever.Sink),
+// command line, export and an integrity check; it implements syncer.Sink),
 // and, apart from that file, the saved API key and the wizard's settings in
 // the user's config folder. It imports no UI.
 package store

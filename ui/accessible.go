@@ -9,6 +9,7 @@ import (
 
 	"github.com/leversync/leversync/lever"
 	"github.com/leversync/leversync/lever/permission"
+	"github.com/leversync/leversync/lever/syncer"
 	"github.com/leversync/leversync/steps"
 )
 
@@ -312,15 +313,15 @@ func (a *accessible) sync() error {
 	}
 	for ev := range run.Events() {
 		switch ev.Type {
-		case lever.EventPhaseStarted:
+		case syncer.EventPhaseStarted:
 			a.p.Say("Syncing " + phaseName(ev.Phase) + "…")
-		case lever.EventPhaseDone:
+		case syncer.EventPhaseDone:
 			a.p.Say(fmt.Sprintf("%s: %s.", phaseName(ev.Phase), plural(ev.Total, "record")))
-		case lever.EventRetry:
+		case syncer.EventRetry:
 			a.p.Say("Retrying: " + retryText(ev) + ".")
-		case lever.EventWarning:
+		case syncer.EventWarning:
 			a.p.Say("Warning: " + ev.Message)
-		case lever.EventError:
+		case syncer.EventError:
 			a.p.Say("Error: " + ev.Message)
 		}
 	}

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/leversync/leversync/lever"
+	"github.com/leversync/leversync/lever/syncer"
 	"github.com/leversync/leversync/steps"
 )
 
@@ -17,7 +18,7 @@ type fakeServices struct {
 	report func(s steps.State, key lever.APIKey) steps.ConnectReport
 	// block makes Connect wait for its context (to test cancelling).
 	block  bool
-	events []lever.Event
+	events []syncer.Event
 	runErr error
 	// startErr makes StartSync fail.
 	startErr error
@@ -91,14 +92,14 @@ func (f *fakeServices) StartSync(ctx context.Context, s steps.State, key lever.A
 	if f.startErr != nil {
 		return nil, f.startErr
 	}
-	ch := make(chan lever.Event, len(f.events))
+	ch := make(chan syncer.Event, len(f.events))
 	for _, ev := range f.events {
 		ch <- ev
 	}
 	close(ch)
-	st := lever.RunState{Result: lever.ResultOK, Totals: map[lever.Resource]int{}}
+	st := syncer.RunState{Result: syncer.ResultOK, Totals: map[lever.Resource]int{}}
 	for _, ev := range f.events {
-		if ev.Type == lever.EventSyncDone && ev.Run != nil {
+		if ev.Type == syncer.EventSyncDone && ev.Run != nil {
 			st = *ev.Run
 		}
 	}
@@ -106,31 +107,31 @@ func (f *fakeServices) StartSync(ctx context.Context, s steps.State, key lever.A
 }
 
 type fakeRun struct {
-	events chan lever.Event
-	state  lever.RunState
+	events chan syncer.Event
+	state  syncer.RunState
 	err    error
 }
 
-func (r fakeRun) Events() <-chan lever.Event    { return r.events }
-func (r fakeRun) Wait() (lever.RunState, error) { return r.state, r.err }
+func (r fakeRun) Events() <-chan syncer.Event    { return r.events }
+func (r fakeRun) Wait() (syncer.RunState, error) { return r.state, r.err }
 
 // syncEvents is a short, complete sync.
-func syncEvents() []lever.Event {
+func syncEvents() []syncer.Event {
 	totals := map[lever.Resource]int{lever.Users: 12, lever.Stages: 9, lever.Postings: 40, lever.Opportunities: 1200}
-	return []lever.Event{
-		{Type: lever.EventSyncStarted},
-		{Type: lever.EventPhaseStarted, Phase: "users"},
-		{Type: lever.EventPageStored, Phase: "users", Records: 12, Total: 12, Requests: 1},
-		{Type: lever.EventPhaseDone, Phase: "users", Total: 12, Requests: 1},
-		{Type: lever.EventPhaseStarted, Phase: "stages"},
-		{Type: lever.EventPhaseDone, Phase: "stages", Total: 9, Requests: 2},
-		{Type: lever.EventPhaseStarted, Phase: "postings"},
-		{Type: lever.EventPhaseDone, Phase: "postings", Total: 40, Requests: 3},
-		{Type: lever.EventPhaseStarted, Phase: "opportunities"},
-		{Type: lever.EventRetry, Phase: "opportunities", Status: 429, Attempt: 1, WaitMS: 1500},
-		{Type: lever.EventPageStored, Phase: "opportunities", Records: 100, Total: 1200, Deleted: 2, Requests: 15},
-		{Type: lever.EventWarning, Message: "the key has no access to confidential data; confidential jobs and candidates are left out"},
-		{Type: lever.EventPhaseDone, Phase: "opportunities", Total: 1200, Requests: 16},
-		{Type: lever.EventSyncDone, Requests: 16, Run: &lever.RunState{Result: lever.ResultWarnings, Totals: totals}},
+	return []syncer.Event{
+		{Type: syncer.EventSyncStarted},
+		{Type: syncer.EventPhaseStarted, Phase: "users"},
+		{Type: syncer.EventPageStored, Phase: "users", Records: 12, Total: 12, Requests: 1},
+		{Type: syncer.EventPhaseDone, Phase: "users", Total: 12, Requests: 1},
+		{Type: syncer.EventPhaseStarted, Phase: "stages"},
+		{Type: syncer.EventPhaseDone, Phase: "stages", Total: 9, Requests: 2},
+		{Type: syncer.EventPhaseStarted, Phase: "postings"},
+		{Type: syncer.EventPhaseDone, Phase: "postings", Total: 40, Requests: 3},
+		{Type: syncer.EventPhaseStarted, Phase: "opportunities"},
+		{Type: syncer.EventRetry, Phase: "opportunities", Status: 429, Attempt: 1, WaitMS: 1500},
+		{Type: syncer.EventPageStored, Phase: "opportunities", Records: 100, Total: 1200, Deleted: 2, Requests: 15},
+		{Type: syncer.EventWarning, Message: "the key has no access to confidential data; confidential jobs and candidates are left out"},
+		{Type: syncer.EventPhaseDone, Phase: "opportunities", Total: 1200, Requests: 16},
+		{Type: syncer.EventSyncDone, Requests: 16, Run: &syncer.RunState{Result: syncer.ResultWarnings, Totals: totals}},
 	}
 }

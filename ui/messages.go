@@ -7,6 +7,7 @@ import (
 	tea "charm.land/bubbletea/v2"
 
 	"github.com/leversync/leversync/lever"
+	"github.com/leversync/leversync/lever/syncer"
 	"github.com/leversync/leversync/steps"
 )
 
@@ -38,10 +39,10 @@ type (
 		run steps.SyncRun
 		err error
 	}
-	syncEventMsg struct{ event lever.Event }
+	syncEventMsg struct{ event syncer.Event }
 	syncEndedMsg struct{}
 	syncDoneMsg  struct {
-		run lever.RunState
+		run syncer.RunState
 		err error
 	}
 )

@@ -11,6 +11,7 @@ import (
 	tea "charm.land/bubbletea/v2"
 
 	"github.com/leversync/leversync/lever"
+	"github.com/leversync/leversync/lever/syncer"
 	"github.com/leversync/leversync/steps"
 )
 
@@ -42,7 +43,7 @@ type syncView struct {
 	warnings  []string
 	errors    []string
 	finished  bool
-	result    lever.RunState
+	result    syncer.RunState
 	resultErr error
 }
 
@@ -99,7 +100,7 @@ func (v *syncView) Update(msg tea.Msg) (tea.Cmd, *move) {
 	return nil, nil
 }
 
-func (v *syncView) apply(ev lever.Event) {
+func (v *syncView) apply(ev syncer.Event) {
 	if ev.Time > 0 {
 		if v.firstAt == 0 {
 			v.firstAt = ev.Time
@@ -125,10 +126,10 @@ func (v *syncView) apply(ev lever.Event) {
 		v.phases = append(v.phases, phase)
 	}
 	switch ev.Type {
-	case lever.EventPhaseStarted:
+	case syncer.EventPhaseStarted:
 		seen()
 		v.current = phase
-	case lever.EventPageStored:
+	case syncer.EventPageStored:
 		seen()
 		if ev.Total > v.counts[phase] {
 			v.counts[phase] = ev.Total
@@ -136,23 +137,23 @@ func (v *syncView) apply(ev lever.Event) {
 			v.counts[phase] += ev.Records
 		}
 		v.deleted[phase] += ev.Deleted
-	case lever.EventPhaseDone:
+	case syncer.EventPhaseDone:
 		seen()
 		v.done[phase] = true
 		if ev.Total > v.counts[phase] {
 			v.counts[phase] = ev.Total
 		}
-	case lever.EventRetry:
+	case syncer.EventRetry:
 		v.retries++
 		if ev.Status == 429 {
 			v.waits429++
 		}
 		v.lastRetry = retryText(ev)
-	case lever.EventWarning:
+	case syncer.EventWarning:
 		v.warnings = append(v.warnings, ev.Message)
-	case lever.EventError:
+	case syncer.EventError:
 		v.errors = append(v.errors, ev.Message)
-	case lever.EventSyncDone:
+	case syncer.EventSyncDone:
 		if ev.Run != nil {
 			v.result = *ev.Run
 		}
@@ -236,7 +237,7 @@ func phaseName(p string) string { return strings.ReplaceAll(p, "_", " ") }
 
 // retryText says what was retried: "HTTP 429 on /opportunities, attempt 1,
 // waited 1.5s".
-func retryText(ev lever.Event) string {
+func retryText(ev syncer.Event) string {
 	what := "network error"
 	if ev.Status != 0 {
 		what = fmt.Sprintf("HTTP %d", ev.Status)
@@ -280,13 +281,13 @@ func thousands(n int) string {
 
 func resultWord(r string) string {
 	switch r {
-	case lever.ResultOK:
+	case syncer.ResultOK:
 		return "everything synced"
-	case lever.ResultWarnings:
+	case syncer.ResultWarnings:
 		return "synced, with warnings"
-	case lever.ResultFailed:
+	case syncer.ResultFailed:
 		return "failed"
-	case lever.ResultInterrupted:
+	case syncer.ResultInterrupted:
 		return "interrupted; the next run resumes"
 	case "":
 		return "finished"

@@ -1,4 +1,4 @@
-package lever_test
+package syncer_test
 
 import (
 	"context"
@@ -18,6 +18,7 @@ import (
 
 	"github.com/leversync/leversync/lever"
 	"github.com/leversync/leversync/lever/fakelever"
+	"github.com/leversync/leversync/lever/syncer"
 	"github.com/leversync/leversync/store"
 )
 
@@ -28,7 +29,7 @@ type syncHarness struct {
 	transport *http.Transport
 	client    *lever.Client
 	store     *store.Store
-	engine    *lever.Engine
+	engine    *syncer.Engine
 }
 
 func newSyncHarness(t testing.TB, cfg fakelever.Config, key string) *syncHarness {
@@ -71,13 +72,13 @@ func openSyncStore(t testing.TB, path string) *store.Store {
 }
 
 // run syncs once; every event goes to onEvent, which may cancel.
-func (h *syncHarness) run(ctx context.Context, o lever.SyncOptions, onEvent func(lever.Event)) (lever.RunState, error) {
+func (h *syncHarness) run(ctx context.Context, o syncer.Options, onEvent func(syncer.Event)) (syncer.RunState, error) {
 	return h.runWith(ctx, h.client, o, onEvent)
 }
 
-func (h *syncHarness) runWith(ctx context.Context, l lever.Lister, o lever.SyncOptions, onEvent func(lever.Event)) (lever.RunState, error) {
-	h.engine = lever.NewEngine(l, h.store, o)
-	events := make(chan lever.Event, 64)
+func (h *syncHarness) runWith(ctx context.Context, l lever.Lister, o syncer.Options, onEvent func(syncer.Event)) (syncer.RunState, error) {
+	h.engine = syncer.NewEngine(l, h.store, o)
+	events := make(chan syncer.Event, 64)
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
@@ -162,7 +163,7 @@ func isConfidential(raw string) bool {
 func TestSyncStoresExactlyTheFakesData(t *testing.T) {
 	ignore := goleak.IgnoreCurrent()
 	h := newSyncHarness(t, fakelever.Config{Seed: 7, Opportunities: 600}, fakelever.KeyFull)
-	st, err := h.run(context.Background(), lever.SyncOptions{}, nil)
+	st, err := h.run(context.Background(), syncer.Options{}, nil)
 	if err != nil {
 		t.Fatalf("sync: %v", err)
 	}
@@ -170,7 +171,7 @@ func TestSyncStoresExactlyTheFakesData(t *testing.T) {
 	h.transport.CloseIdleConnections()
 	h.fake.Close()
 	goleak.VerifyNone(t, ignore)
-	if st.Result != lever.ResultOK {
+	if st.Result != syncer.ResultOK {
 		t.Errorf("result %q (%v), want ok", st.Result, st.Warnings)
 	}
 	assertMatchesFake(t, h.store, h.fake, nil)
@@ -213,7 +214,7 @@ func TestSyncStoresExactlyTheFakesData(t *testing.T) {
 func TestSyncInterruptedAndResumedEqualsUninterrupted(t *testing.T) {
 	cfg := fakelever.Config{Seed: 11, Opportunities: 400}
 	ref := newSyncHarness(t, cfg, fakelever.KeyFull)
-	if _, err := ref.run(context.Background(), lever.SyncOptions{}, nil); err != nil {
+	if _, err := ref.run(context.Background(), syncer.Options{}, nil); err != nil {
 		t.Fatalf("uninterrupted sync: %v", err)
 	}
 	for _, cut := range []int{1, 3, 7, 12} {
@@ -227,7 +228,7 @@ func TestSyncInterruptedAndResumedEqualsUninterrupted(t *testing.T) {
 				ctx, cancel := context.WithCancel(context.Background())
 				var pages atomic.Int64
 				stopAt := func(string, lever.Page) bool { return pages.Add(1) == int64(cut) }
-				_, err := h.runWith(ctx, cancellingLister{h.client, cancel, stopAt}, lever.SyncOptions{}, nil)
+				_, err := h.runWith(ctx, cancellingLister{h.client, cancel, stopAt}, syncer.Options{}, nil)
 				cancel()
 				if err == nil {
 					break
@@ -237,7 +238,7 @@ func TestSyncInterruptedAndResumedEqualsUninterrupted(t *testing.T) {
 				}
 				interrupted++
 				cur, _, lerr := h.store.LoadRun()
-				if lerr != nil || cur == nil || cur.Result != lever.ResultInterrupted {
+				if lerr != nil || cur == nil || cur.Result != syncer.ResultInterrupted {
 					t.Fatalf("after cancel the run in progress is %+v (%v), want interrupted", cur, lerr)
 				}
 			}
@@ -284,7 +285,7 @@ func TestSyncResumesCleanlyAfterPageTokensExpire(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	// Stop right after a page that leaves a token to resume from.
 	midStream := func(path string, p lever.Page) bool { return path == "/opportunities" && p.HasNext }
-	_, err := h.runWith(ctx, cancellingLister{h.client, cancel, midStream}, lever.SyncOptions{}, nil)
+	_, err := h.runWith(ctx, cancellingLister{h.client, cancel, midStream}, syncer.Options{}, nil)
 	cancel()
 	if !errors.Is(err, context.Canceled) {
 		t.Fatalf("first run = %v, want cancelled", err)
@@ -292,8 +293,8 @@ func TestSyncResumesCleanlyAfterPageTokensExpire(t *testing.T) {
 	clock.Advance(2 * time.Minute) // every saved page token is now too old
 
 	var restarts atomic.Int64
-	st, err := h.run(context.Background(), lever.SyncOptions{}, func(ev lever.Event) {
-		if ev.Type == lever.EventWarning && strings.Contains(ev.Message, "first page") {
+	st, err := h.run(context.Background(), syncer.Options{}, func(ev syncer.Event) {
+		if ev.Type == syncer.EventWarning && strings.Contains(ev.Message, "first page") {
 			restarts.Add(1)
 		}
 	})
@@ -303,7 +304,7 @@ func TestSyncResumesCleanlyAfterPageTokensExpire(t *testing.T) {
 	if restarts.Load() == 0 {
 		t.Error("no stream restarted: the saved tokens did not expire, so the test proves nothing")
 	}
-	if st.Result != lever.ResultOK {
+	if st.Result != syncer.ResultOK {
 		t.Errorf("result %q, want ok", st.Result)
 	}
 	assertMatchesFake(t, h.store, h.fake, nil)
@@ -315,7 +316,7 @@ func TestSyncResumesCleanlyAfterPageTokensExpire(t *testing.T) {
 func TestSyncIncrementalAppliesExactlyTheChanges(t *testing.T) {
 	const n = 2000
 	h := newSyncHarness(t, fakelever.Config{Seed: 5, Opportunities: n}, fakelever.KeyFull)
-	if _, err := h.run(context.Background(), lever.SyncOptions{}, nil); err != nil {
+	if _, err := h.run(context.Background(), syncer.Options{}, nil); err != nil {
 		t.Fatalf("initial sync: %v", err)
 	}
 	initial := h.fake.Stats().ByPath["GET /opportunities"]
@@ -325,7 +326,7 @@ func TestSyncIncrementalAppliesExactlyTheChanges(t *testing.T) {
 	deleted := h.fake.DeleteOpportunities(n / 200)
 	h.fake.ResetStats()
 
-	st, err := h.run(context.Background(), lever.SyncOptions{}, nil)
+	st, err := h.run(context.Background(), syncer.Options{}, nil)
 	if err != nil {
 		t.Fatalf("incremental sync: %v", err)
 	}
@@ -375,15 +376,15 @@ func TestSyncIncrementalAppliesExactlyTheChanges(t *testing.T) {
 func TestSyncWithoutConfidentialAccessWarns(t *testing.T) {
 	h := newSyncHarness(t, fakelever.Config{Seed: 9, Opportunities: 500}, fakelever.KeyNoConfidential)
 	var warned atomic.Bool
-	st, err := h.run(context.Background(), lever.SyncOptions{}, func(ev lever.Event) {
-		if ev.Type == lever.EventWarning && strings.Contains(ev.Message, "confidential") {
+	st, err := h.run(context.Background(), syncer.Options{}, func(ev syncer.Event) {
+		if ev.Type == syncer.EventWarning && strings.Contains(ev.Message, "confidential") {
 			warned.Store(true)
 		}
 	})
 	if err != nil {
 		t.Fatalf("sync: %v", err)
 	}
-	if st.Result != lever.ResultWarnings || len(st.Warnings) == 0 || !warned.Load() {
+	if st.Result != syncer.ResultWarnings || len(st.Warnings) == 0 || !warned.Load() {
 		t.Errorf("result %q warnings %q (event %v), want a warning about confidential data", st.Result, st.Warnings, warned.Load())
 	}
 	left := 0
@@ -401,7 +402,7 @@ func TestSyncWithoutConfidentialAccessWarns(t *testing.T) {
 
 func TestSyncMissingPermissionFails(t *testing.T) {
 	h := newSyncHarness(t, fakelever.Config{Seed: 2, Opportunities: 300}, fakelever.KeyMissingTwo)
-	st, err := h.run(context.Background(), lever.SyncOptions{}, nil)
+	st, err := h.run(context.Background(), syncer.Options{}, nil)
 	var pe *lever.PermissionError
 	if !errors.As(err, &pe) {
 		t.Fatalf("sync = %v, want a *PermissionError", err)
@@ -413,14 +414,14 @@ func TestSyncMissingPermissionFails(t *testing.T) {
 		t.Errorf("error %q does not name the permission", err)
 	}
 	cur, _, _ := h.store.LoadRun()
-	if st.Result != lever.ResultFailed || cur == nil || cur.Error == "" {
+	if st.Result != syncer.ResultFailed || cur == nil || cur.Error == "" {
 		t.Errorf("run after 403: %+v, in progress %+v; want failed and kept to resume", st, cur)
 	}
 }
 
 func TestSyncDetailsStoresNotesInterviewsOffers(t *testing.T) {
 	h := newSyncHarness(t, fakelever.Config{Seed: 4, Opportunities: 150}, fakelever.KeyFull)
-	st, err := h.run(context.Background(), lever.SyncOptions{Details: true}, nil)
+	st, err := h.run(context.Background(), syncer.Options{Details: true}, nil)
 	if err != nil {
 		t.Fatalf("sync: %v", err)
 	}

@@ -1,4 +1,6 @@
-package lever
+package syncer
+
+import "github.com/leversync/leversync/lever"
 
 // EventType names a sync progress event. The names are part of the --json
 // output schema documented in the README.
@@ -20,9 +22,9 @@ type Event struct {
 	Type EventType `json:"type"`
 	Time int64     `json:"time"`
 	// Phase is the resource being synced, or "deletions" / "details".
-	Phase    string   `json:"phase,omitempty"`
-	Resource Resource `json:"resource,omitempty"`
-	Stream   string   `json:"stream,omitempty"`
+	Phase    string         `json:"phase,omitempty"`
+	Resource lever.Resource `json:"resource,omitempty"`
+	Stream   string         `json:"stream,omitempty"`
 	// Records is what this page brought; Total what the phase stored so far
 	// in this run.
 	Records int `json:"records,omitempty"`

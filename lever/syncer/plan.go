@@ -1,4 +1,4 @@
-package lever
+package syncer
 
 import (
 	"context"
@@ -8,6 +8,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/leversync/leversync/lever"
 )
 
 // windowsStream is the checkpoint that keeps a full read's created_at
@@ -71,7 +73,7 @@ func (r *run) planOpportunityWindows(ctx context.Context, commits *committer, qu
 			return nil, err
 		}
 		saved := Checkpoint{Stream: windowsStream, Cursor: formatBounds(bounds), Done: true}
-		if err := commits.commit(Batch{Resource: Opportunities, Checkpoint: saved}).wait(); err != nil {
+		if err := commits.commit(Batch{Resource: lever.Opportunities, Checkpoint: saved}).wait(); err != nil {
 			return nil, fmt.Errorf("sync %s: store the windows: %w", windowsStream, err)
 		}
 	}
@@ -83,7 +85,7 @@ func (r *run) planOpportunityWindows(ctx context.Context, commits *committer, qu
 		}
 		ss = append(ss, stream{
 			name:  fmt.Sprintf("opportunities/created/%d-%d", w.start, w.end),
-			phase: string(Opportunities), resource: Opportunities, path: "/opportunities", query: q,
+			phase: string(lever.Opportunities), resource: lever.Opportunities, path: "/opportunities", query: q,
 		})
 	}
 	return ss, nil

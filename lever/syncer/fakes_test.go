@@ -1,4 +1,4 @@
-package lever
+package syncer
 
 import (
 	"context"
@@ -13,6 +13,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/leversync/leversync/lever"
 )
 
 // scriptedLever is a Lister over an in-memory dataset that filters like
@@ -65,7 +67,7 @@ func (f *scriptedLever) callsTo(path string) []listCall {
 	return cs
 }
 
-func (f *scriptedLever) ListPage(ctx context.Context, path string, q url.Values, offset string) (Page, error) {
+func (f *scriptedLever) ListPage(ctx context.Context, path string, q url.Values, offset string) (lever.Page, error) {
 	f.requests.Add(1)
 	c := listCall{Path: path, Query: url.Values{}, Offset: offset}
 	for k, v := range q {
@@ -76,25 +78,25 @@ func (f *scriptedLever) ListPage(ctx context.Context, path string, q url.Values,
 	before := f.before
 	f.mu.Unlock()
 	if err := ctx.Err(); err != nil {
-		return Page{}, err
+		return lever.Page{}, err
 	}
 	if before != nil {
 		if err := before(ctx, c); err != nil {
-			return Page{}, err
+			return lever.Page{}, err
 		}
 	}
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	if f.forbidden[path] || (f.noConfidential && q.Get("confidentiality") == "all") {
 		perm := "find all " + strings.ReplaceAll(strings.Trim(path, "/"), "_", " ")
-		return Page{}, &PermissionError{Permission: perm, Method: "GET", Path: path, Message: "not permitted"}
+		return lever.Page{}, &lever.PermissionError{Permission: perm, Method: "GET", Path: path, Message: "not permitted"}
 	}
 	all, ok := f.lists[path]
 	if !ok {
 		if strings.HasPrefix(path, "/opportunities/") || path == "/postings/deleted" {
 			all = nil // an opportunity without detail
 		} else {
-			return Page{}, &APIError{Status: 404, Method: "GET", Path: path, Message: "not found"}
+			return lever.Page{}, &lever.APIError{Status: 404, Method: "GET", Path: path, Message: "not found"}
 		}
 	}
 	var rows []map[string]any
@@ -111,11 +113,11 @@ func (f *scriptedLever) ListPage(ctx context.Context, path string, q url.Values,
 	if offset != "" {
 		var gen int
 		if _, err := fmt.Sscanf(offset, "t%d-%d", &gen, &start); err != nil || gen != f.tokenGen || start > len(rows) {
-			return Page{}, fmt.Errorf("GET %s: %w", path, ErrInvalidOffset)
+			return lever.Page{}, fmt.Errorf("GET %s: %w", path, lever.ErrInvalidOffset)
 		}
 	}
 	end := min(start+size, len(rows))
-	p := Page{ServerTime: f.serverTime}
+	p := lever.Page{ServerTime: f.serverTime}
 	for _, rec := range rows[start:end] {
 		raw, _ := json.Marshal(rec)
 		p.Data = append(p.Data, raw)
@@ -191,9 +193,9 @@ func leverFilter(path string, rec map[string]any, q url.Values) bool {
 
 // dataset fills the scripted Lever with every kind of record the sync must
 // keep, and returns what a full sync must store.
-func (f *scriptedLever) dataset(opportunities int) map[Resource]map[string]string {
-	want := map[Resource]map[string]string{}
-	add := func(path string, res Resource, rec map[string]any) {
+func (f *scriptedLever) dataset(opportunities int) map[lever.Resource]map[string]string {
+	want := map[lever.Resource]map[string]string{}
+	add := func(path string, res lever.Resource, rec map[string]any) {
 		f.lists[path] = append(f.lists[path], rec)
 		raw, _ := json.Marshal(rec)
 		id, _ := rec["id"].(string)
@@ -210,21 +212,21 @@ func (f *scriptedLever) dataset(opportunities int) map[Resource]map[string]strin
 		if i%5 == 0 {
 			u["deactivatedAt"] = float64(1.6e12 + float64(i))
 		}
-		add("/users", Users, u)
+		add("/users", lever.Users, u)
 	}
 	for i := range 7 {
-		add("/stages", Stages, map[string]any{"id": fmt.Sprintf("stage-%d", i), "text": fmt.Sprintf("Stage %d", i)})
+		add("/stages", lever.Stages, map[string]any{"id": fmt.Sprintf("stage-%d", i), "text": fmt.Sprintf("Stage %d", i)})
 	}
 	for i := range 4 {
-		add("/archive_reasons", ArchiveReasons, map[string]any{"id": fmt.Sprintf("ar-%d", i), "text": fmt.Sprintf("Reason %d", i)})
+		add("/archive_reasons", lever.ArchiveReasons, map[string]any{"id": fmt.Sprintf("ar-%d", i), "text": fmt.Sprintf("Reason %d", i)})
 	}
 	for i := range 12 {
-		add("/sources", Sources, map[string]any{"text": fmt.Sprintf("Source %d", i), "count": float64(i)})
+		add("/sources", lever.Sources, map[string]any{"text": fmt.Sprintf("Source %d", i), "count": float64(i)})
 	}
-	add("/tags", Tags, map[string]any{"text": "Go", "count": float64(3)})
-	add("/tags", Tags, map[string]any{"text": "go", "count": float64(1)})
+	add("/tags", lever.Tags, map[string]any{"text": "Go", "count": float64(3)})
+	add("/tags", lever.Tags, map[string]any{"text": "go", "count": float64(1)})
 	for i := range 9 {
-		add("/requisitions", Requisitions, map[string]any{"id": fmt.Sprintf("req-%d", i), "confidentiality": confidentialityOf(i%4 == 0)})
+		add("/requisitions", lever.Requisitions, map[string]any{"id": fmt.Sprintf("req-%d", i), "confidentiality": confidentialityOf(i%4 == 0)})
 	}
 	states := []string{"published", "internal", "closed", "draft", "pending", "rejected"}
 	for i := range 40 {
@@ -239,7 +241,7 @@ func (f *scriptedLever) dataset(opportunities int) map[Resource]map[string]strin
 		case 3:
 			p["distributionChannels"] = []any{"public"}
 		}
-		add("/postings", Postings, p)
+		add("/postings", lever.Postings, p)
 	}
 	base := time.Date(2014, 1, 1, 0, 0, 0, 0, time.UTC).UnixMilli()
 	span := f.serverTime.Add(-time.Hour).UnixMilli() - base
@@ -256,7 +258,7 @@ func (f *scriptedLever) dataset(opportunities int) map[Resource]map[string]strin
 		if i%3 == 0 {
 			o["updatedAt"] = nil // old records never updated
 		}
-		add("/opportunities", Opportunities, o)
+		add("/opportunities", lever.Opportunities, o)
 	}
 	return want
 }
@@ -276,8 +278,8 @@ type memSink struct {
 	checkpoints map[string]Checkpoint
 	// seen keeps every checkpoint ever committed, past FinishRun.
 	seen       map[string]Checkpoint
-	records    map[Resource]map[string]Record
-	tombstones map[Resource]map[string]Deletion
+	records    map[lever.Resource]map[string]lever.Record
+	tombstones map[lever.Resource]map[string]lever.Deletion
 	commits    int
 	batches    int
 	// failCommit, when set, may refuse a commit.
@@ -290,8 +292,8 @@ func newMemSink() *memSink {
 	return &memSink{
 		checkpoints: map[string]Checkpoint{},
 		seen:        map[string]Checkpoint{},
-		records:     map[Resource]map[string]Record{},
-		tombstones:  map[Resource]map[string]Deletion{},
+		records:     map[lever.Resource]map[string]lever.Record{},
+		tombstones:  map[lever.Resource]map[string]lever.Deletion{},
 	}
 }
 
@@ -360,8 +362,8 @@ func (s *memSink) Commit(batches ...Batch) error {
 	s.batches += len(batches)
 	for _, b := range batches {
 		if s.records[b.Resource] == nil {
-			s.records[b.Resource] = map[string]Record{}
-			s.tombstones[b.Resource] = map[string]Deletion{}
+			s.records[b.Resource] = map[string]lever.Record{}
+			s.tombstones[b.Resource] = map[string]lever.Deletion{}
 		}
 		if b.Replace != "" {
 			for id, rec := range s.records[b.Resource] {
@@ -389,7 +391,7 @@ func (s *memSink) OpportunityIDs(after string, updatedSince int64, limit int) ([
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	var ids []string
-	for id, rec := range s.records[Opportunities] {
+	for id, rec := range s.records[lever.Opportunities] {
 		if id > after && (updatedSince == 0 || rec.UpdatedAt >= updatedSince) {
 			ids = append(ids, id)
 		}
@@ -402,7 +404,7 @@ func (s *memSink) OpportunityIDs(after string, updatedSince int64, limit int) ([
 }
 
 // raw returns the stored raw JSON of res by key.
-func (s *memSink) raw(res Resource) map[string]string {
+func (s *memSink) raw(res lever.Resource) map[string]string {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	m := map[string]string{}

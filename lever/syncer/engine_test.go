@@ -1,4 +1,4 @@
-package lever
+package syncer
 
 import (
 	"context"
@@ -13,12 +13,14 @@ import (
 	"testing"
 	"time"
 
+	"github.com/leversync/leversync/lever"
+
 	"go.uber.org/goleak"
 )
 
 var testNow = time.Date(2026, 11, 28, 1, 0, 2, 0, time.UTC)
 
-func testEngine(l Lister, s Sink, o SyncOptions) *Engine {
+func testEngine(l lever.Lister, s Sink, o Options) *Engine {
 	if o.Now == nil {
 		o.Now = func() time.Time { return testNow }
 	}
@@ -40,9 +42,9 @@ func collectEvents(t *testing.T) (chan Event, func() []Event) {
 	return ch, func() []Event { close(ch); <-done; return evs }
 }
 
-func assertStored(t *testing.T, sink *memSink, want map[Resource]map[string]string) {
+func assertStored(t *testing.T, sink *memSink, want map[lever.Resource]map[string]string) {
 	t.Helper()
-	for _, res := range ListResources {
+	for _, res := range lever.ListResources {
 		got := sink.raw(res)
 		if len(got) != len(want[res]) {
 			t.Errorf("%s: stored %d records, want %d", res, len(got), len(want[res]))
@@ -62,7 +64,7 @@ func TestSyncFullStoresEveryRecord(t *testing.T) {
 	sink := newMemSink()
 	ch, stop := collectEvents(t)
 
-	st, err := testEngine(api, sink, SyncOptions{}).Run(context.Background(), ch)
+	st, err := testEngine(api, sink, Options{}).Run(context.Background(), ch)
 	evs := stop()
 	if err != nil {
 		t.Fatalf("Run: %v", err)
@@ -77,7 +79,7 @@ func TestSyncFullStoresEveryRecord(t *testing.T) {
 	if st.UpdatedSince != 0 {
 		t.Errorf("first sync UpdatedSince = %d, want 0 (unfiltered)", st.UpdatedSince)
 	}
-	if got := st.Totals[Opportunities]; got != 230 {
+	if got := st.Totals[lever.Opportunities]; got != 230 {
 		t.Errorf("Totals[opportunities] = %d, want 230", got)
 	}
 	if sink.current != nil || sink.last == nil || sink.last.ID != st.ID {
@@ -94,8 +96,8 @@ func TestSyncFullStoresEveryRecord(t *testing.T) {
 			t.Errorf("opportunities asked without expand=applications and confidentiality=all: %v", c.Query)
 		}
 	}
-	if len(sink.records[Opportunities]["opp-00007"].PostingIDs) != 1 {
-		t.Errorf("opportunity posting ids not decoded: %+v", sink.records[Opportunities]["opp-00007"])
+	if len(sink.records[lever.Opportunities]["opp-00007"].PostingIDs) != 1 {
+		t.Errorf("opportunity posting ids not decoded: %+v", sink.records[lever.Opportunities]["opp-00007"])
 	}
 	types := map[EventType]int{}
 	for _, ev := range evs {
@@ -168,7 +170,7 @@ func TestSyncFullReadUsesDisjointCreatedWindows(t *testing.T) {
 	api := newScriptedLever()
 	want := api.dataset(300)
 	sink := newMemSink()
-	if _, err := testEngine(api, sink, SyncOptions{OpportunityWindows: 4}).Run(context.Background(), nil); err != nil {
+	if _, err := testEngine(api, sink, Options{OpportunityWindows: 4}).Run(context.Background(), nil); err != nil {
 		t.Fatal(err)
 	}
 	firsts := map[string]bool{}
@@ -222,7 +224,7 @@ func TestSyncResumesFromCheckpoints(t *testing.T) {
 				}
 				return nil
 			}
-			_, err := testEngine(api, sink, SyncOptions{Concurrency: 3}).Run(ctx, nil)
+			_, err := testEngine(api, sink, Options{Concurrency: 3}).Run(ctx, nil)
 			if !errors.Is(err, context.Canceled) {
 				t.Fatalf("cancelled Run = %v, want context.Canceled", err)
 			}
@@ -234,7 +236,7 @@ func TestSyncResumesFromCheckpoints(t *testing.T) {
 			firstRunCalls := len(api.calls)
 
 			api.before = nil
-			st, err := testEngine(api, sink, SyncOptions{Full: true, Details: true}).Run(context.Background(), nil)
+			st, err := testEngine(api, sink, Options{Full: true, Details: true}).Run(context.Background(), nil)
 			if err != nil {
 				t.Fatalf("resumed Run: %v", err)
 			}
@@ -242,7 +244,7 @@ func TestSyncResumesFromCheckpoints(t *testing.T) {
 				t.Errorf("resumed run %s details=%v, want %s with its own options", st.ID, st.Details, id)
 			}
 			assertStored(t, sink, want)
-			if st.Totals[Opportunities] != 260 || st.Totals[Users] != 25 {
+			if st.Totals[lever.Opportunities] != 260 || st.Totals[lever.Users] != 25 {
 				t.Errorf("totals after resume = %v, want 260 opportunities and 25 users", st.Totals)
 			}
 			// Each stream resumed at its saved token; finished ones were not
@@ -311,7 +313,7 @@ func TestSyncRestartsStreamOnInvalidOffset(t *testing.T) {
 		}
 		return nil
 	}
-	if _, err := testEngine(api, sink, SyncOptions{}).Run(ctx, nil); !errors.Is(err, context.Canceled) {
+	if _, err := testEngine(api, sink, Options{}).Run(ctx, nil); !errors.Is(err, context.Canceled) {
 		t.Fatalf("Run = %v, want context.Canceled", err)
 	}
 	pendingTokens := 0
@@ -329,7 +331,7 @@ func TestSyncRestartsStreamOnInvalidOffset(t *testing.T) {
 	api.mu.Unlock()
 
 	ch, stop := collectEvents(t)
-	st, err := testEngine(api, sink, SyncOptions{}).Run(context.Background(), ch)
+	st, err := testEngine(api, sink, Options{}).Run(context.Background(), ch)
 	evs := stop()
 	if err != nil {
 		t.Fatalf("resumed Run: %v", err)
@@ -347,8 +349,8 @@ func TestSyncRestartsStreamOnInvalidOffset(t *testing.T) {
 	if st.Result != ResultOK {
 		t.Errorf("result %q, want ok: a restart is handled, not a warning", st.Result)
 	}
-	if st.Totals[Opportunities] != 200 {
-		t.Errorf("Totals[opportunities] = %d after restarts, want 200", st.Totals[Opportunities])
+	if st.Totals[lever.Opportunities] != 200 {
+		t.Errorf("Totals[opportunities] = %d after restarts, want 200", st.Totals[lever.Opportunities])
 	}
 }
 
@@ -361,10 +363,10 @@ func TestSyncPermissionErrorFailsTheRun(t *testing.T) {
 			api.forbidden[path] = true
 			sink := newMemSink()
 			ch, stop := collectEvents(t)
-			st, err := testEngine(api, sink, SyncOptions{}).Run(context.Background(), ch)
+			st, err := testEngine(api, sink, Options{}).Run(context.Background(), ch)
 			evs := stop()
-			var pe *PermissionError
-			if !errors.As(err, &pe) || !errors.Is(err, ErrForbidden) {
+			var pe *lever.PermissionError
+			if !errors.As(err, &pe) || !errors.Is(err, lever.ErrForbidden) {
 				t.Fatalf("Run = %v, want a *PermissionError", err)
 			}
 			if wantPerm := "find all " + strings.Trim(path, "/"); pe.Permission != wantPerm || !strings.Contains(err.Error(), wantPerm) {
@@ -387,10 +389,10 @@ func TestSyncUnauthorizedFailsTheRun(t *testing.T) {
 	api := newScriptedLever()
 	api.dataset(10)
 	api.before = func(context.Context, listCall) error {
-		return &APIError{Status: 401, Method: "GET", Path: "/postings", Message: "A valid API key was not provided"}
+		return &lever.APIError{Status: 401, Method: "GET", Path: "/postings", Message: "A valid API key was not provided"}
 	}
-	_, err := testEngine(api, newMemSink(), SyncOptions{}).Run(context.Background(), nil)
-	if !errors.Is(err, ErrUnauthorized) {
+	_, err := testEngine(api, newMemSink(), Options{}).Run(context.Background(), nil)
+	if !errors.Is(err, lever.ErrUnauthorized) {
 		t.Fatalf("Run = %v, want ErrUnauthorized", err)
 	}
 }
@@ -400,14 +402,14 @@ func TestSyncWithoutConfidentialAccessWarns(t *testing.T) {
 	want := api.dataset(120)
 	api.noConfidential = true
 	sink := newMemSink()
-	st, err := testEngine(api, sink, SyncOptions{}).Run(context.Background(), nil)
+	st, err := testEngine(api, sink, Options{}).Run(context.Background(), nil)
 	if err != nil {
 		t.Fatalf("Run: %v", err)
 	}
 	if st.Result != ResultWarnings || !slices.Contains(st.Warnings, warnNoConfidential) {
 		t.Errorf("result %q warnings %q, want warnings naming confidential data", st.Result, st.Warnings)
 	}
-	for _, res := range []Resource{Opportunities, Postings, Requisitions} {
+	for _, res := range []lever.Resource{lever.Opportunities, lever.Postings, lever.Requisitions} {
 		got := sink.raw(res)
 		nonConf := 0
 		for id, raw := range want[res] {
@@ -433,7 +435,7 @@ func TestSyncIncrementalReadsOnlyChanges(t *testing.T) {
 	api := newScriptedLever()
 	want := api.dataset(400)
 	sink := newMemSink()
-	first, err := testEngine(api, sink, SyncOptions{}).Run(context.Background(), nil)
+	first, err := testEngine(api, sink, Options{}).Run(context.Background(), nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -460,14 +462,14 @@ func TestSyncIncrementalReadsOnlyChanges(t *testing.T) {
 	api.mu.Unlock()
 
 	now := testNow.Add(24 * time.Hour)
-	st, err := testEngine(api, sink, SyncOptions{Now: func() time.Time { return now }}).Run(context.Background(), nil)
+	st, err := testEngine(api, sink, Options{Now: func() time.Time { return now }}).Run(context.Background(), nil)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if wantSince := first.ServerStartedAt - defaultOverlap.Milliseconds(); st.UpdatedSince != wantSince {
 		t.Errorf("UpdatedSince = %d, want last ServerStartedAt - overlap = %d", st.UpdatedSince, wantSince)
 	}
-	got := sink.raw(Opportunities)
+	got := sink.raw(lever.Opportunities)
 	if len(got) != 398 {
 		t.Errorf("%d opportunities stored, want 398", len(got))
 	}
@@ -475,7 +477,7 @@ func TestSyncIncrementalReadsOnlyChanges(t *testing.T) {
 		if _, ok := got[id]; ok {
 			t.Errorf("deleted %s still stored", id)
 		}
-		if _, ok := sink.tombstones[Opportunities][id]; !ok {
+		if _, ok := sink.tombstones[lever.Opportunities][id]; !ok {
 			t.Errorf("deleted %s has no tombstone", id)
 		}
 	}
@@ -484,8 +486,8 @@ func TestSyncIncrementalReadsOnlyChanges(t *testing.T) {
 			t.Errorf("changed %s not updated: %s", id, got[id])
 		}
 	}
-	if st.Totals[Opportunities] != len(changed) {
-		t.Errorf("incremental read %d opportunities, want %d", st.Totals[Opportunities], len(changed))
+	if st.Totals[lever.Opportunities] != len(changed) {
+		t.Errorf("incremental read %d opportunities, want %d", st.Totals[lever.Opportunities], len(changed))
 	}
 	incRequests := len(api.callsTo("/opportunities"))
 	if incRequests*10 > fullRequests {
@@ -497,7 +499,7 @@ func TestSyncIncrementalReadsOnlyChanges(t *testing.T) {
 		}
 	}
 	// Postings and reference lists are re-read in full.
-	if len(sink.raw(Postings)) != len(want[Postings]) || len(api.callsTo("/users")) == 0 {
+	if len(sink.raw(lever.Postings)) != len(want[lever.Postings]) || len(api.callsTo("/users")) == 0 {
 		t.Error("postings or users not re-read on an incremental sync")
 	}
 }
@@ -517,14 +519,14 @@ func TestSyncDetailsReplacesEachOpportunitysDetail(t *testing.T) {
 	}
 	sink := newMemSink()
 	// A note kept from an earlier sync that Lever no longer has.
-	if err := sink.Commit(Batch{Resource: Notes, Upserts: []Record{{ID: "stale", Parent: "opp-00001", Raw: []byte(`{}`)}}}); err != nil {
+	if err := sink.Commit(Batch{Resource: lever.Notes, Upserts: []lever.Record{{ID: "stale", Parent: "opp-00001", Raw: []byte(`{}`)}}}); err != nil {
 		t.Fatal(err)
 	}
-	st, err := testEngine(api, sink, SyncOptions{Details: true}).Run(context.Background(), nil)
+	st, err := testEngine(api, sink, Options{Details: true}).Run(context.Background(), nil)
 	if err != nil {
 		t.Fatalf("Run: %v", err)
 	}
-	notes := sink.raw(Notes)
+	notes := sink.raw(lever.Notes)
 	wantNotes := 0
 	for i := range 130 {
 		wantNotes += i % 4
@@ -532,14 +534,14 @@ func TestSyncDetailsReplacesEachOpportunitysDetail(t *testing.T) {
 	if _, ok := notes["stale"]; ok {
 		t.Error("a note Lever no longer has was kept")
 	}
-	if len(notes) != wantNotes || st.Totals[Notes] != wantNotes {
-		t.Errorf("stored %d notes, totals %d, want %d", len(notes), st.Totals[Notes], wantNotes)
+	if len(notes) != wantNotes || st.Totals[lever.Notes] != wantNotes {
+		t.Errorf("stored %d notes, totals %d, want %d", len(notes), st.Totals[lever.Notes], wantNotes)
 	}
-	if rec := sink.records[Notes]["note-6-1"]; rec.Parent != "opp-00006" {
+	if rec := sink.records[lever.Notes]["note-6-1"]; rec.Parent != "opp-00006" {
 		t.Errorf("note parent = %q, want opp-00006", rec.Parent)
 	}
-	if got := len(sink.raw(Offers)); got != 26 || st.Totals[Offers] != 26 {
-		t.Errorf("stored %d offers (totals %d), want 26", got, st.Totals[Offers])
+	if got := len(sink.raw(lever.Offers)); got != 26 || st.Totals[lever.Offers] != 26 {
+		t.Errorf("stored %d offers (totals %d), want 26", got, st.Totals[lever.Offers])
 	}
 	// Confidential opportunities are stored, so their detail is fetched.
 	if n := len(api.callsTo("/opportunities/opp-00000/interviews")); n != 1 {
@@ -559,7 +561,7 @@ func TestSyncDetailsResumesAfterTheLastChunk(t *testing.T) {
 		}
 		return nil
 	}
-	if _, err := testEngine(api, sink, SyncOptions{Details: true, Concurrency: 2}).Run(ctx, nil); !errors.Is(err, context.Canceled) {
+	if _, err := testEngine(api, sink, Options{Details: true, Concurrency: 2}).Run(ctx, nil); !errors.Is(err, context.Canceled) {
 		t.Fatalf("Run = %v, want context.Canceled", err)
 	}
 	cp := sink.checkpoints[detailStream]
@@ -570,7 +572,7 @@ func TestSyncDetailsResumesAfterTheLastChunk(t *testing.T) {
 	api.mu.Lock()
 	api.calls = nil
 	api.mu.Unlock()
-	if _, err := testEngine(api, sink, SyncOptions{}).Run(context.Background(), nil); err != nil {
+	if _, err := testEngine(api, sink, Options{}).Run(context.Background(), nil); err != nil {
 		t.Fatal(err)
 	}
 	if n := len(api.callsTo("/opportunities/opp-00050/notes")); n != 0 {
@@ -600,7 +602,7 @@ func TestSyncCancelIsPrompt(t *testing.T) {
 	}
 	result := make(chan error, 1)
 	go func() {
-		_, err := testEngine(api, sink, SyncOptions{}).Run(ctx, nil)
+		_, err := testEngine(api, sink, Options{}).Run(ctx, nil)
 		result <- err
 	}()
 	<-blocked
@@ -628,7 +630,7 @@ func countInWindow(sink *memSink, name string) int {
 	sink.mu.Lock()
 	defer sink.mu.Unlock()
 	n := 0
-	for _, rec := range sink.records[Opportunities] {
+	for _, rec := range sink.records[lever.Opportunities] {
 		var o struct{ CreatedAt int64 }
 		_ = json.Unmarshal(rec.Raw, &o)
 		if o.CreatedAt >= lo && o.CreatedAt <= hi {
@@ -645,7 +647,7 @@ func TestSyncNeverBlocksOnUnreadEvents(t *testing.T) {
 	sink := newMemSink()
 	ch := make(chan Event) // unbuffered and never read
 	result := make(chan error, 1)
-	e := testEngine(api, sink, SyncOptions{})
+	e := testEngine(api, sink, Options{})
 	go func() {
 		_, err := e.Run(context.Background(), ch)
 		result <- err
@@ -659,7 +661,7 @@ func TestSyncNeverBlocksOnUnreadEvents(t *testing.T) {
 		t.Fatal("Run blocked on an unread events channel")
 	}
 	assertStored(t, sink, want)
-	e.OnRetry(RetryInfo{Status: 429}) // between runs: dropped, never blocks
+	e.OnRetry(lever.RetryInfo{Status: 429}) // between runs: dropped, never blocks
 }
 
 func TestSyncSlowConsumerLosesNoCounts(t *testing.T) {
@@ -676,10 +678,10 @@ func TestSyncSlowConsumerLosesNoCounts(t *testing.T) {
 			time.Sleep(2 * time.Millisecond) // a slow terminal
 		}
 	}()
-	e := testEngine(api, sink, SyncOptions{})
+	e := testEngine(api, sink, Options{})
 	api.before = func(_ context.Context, c listCall) error {
 		if c.Path == "/users" {
-			e.OnRetry(RetryInfo{Path: "/users", Status: 429, Attempt: 1, Wait: 250 * time.Millisecond})
+			e.OnRetry(lever.RetryInfo{Path: "/users", Status: 429, Attempt: 1, Wait: 250 * time.Millisecond})
 		}
 		return nil
 	}
@@ -689,7 +691,7 @@ func TestSyncSlowConsumerLosesNoCounts(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	sum := map[Resource]int{}
+	sum := map[lever.Resource]int{}
 	pages := 0
 	retries := 0
 	for _, ev := range evs {
@@ -704,7 +706,7 @@ func TestSyncSlowConsumerLosesNoCounts(t *testing.T) {
 			}
 		}
 	}
-	for _, res := range ListResources {
+	for _, res := range lever.ListResources {
 		if sum[res] != st.Totals[res] || sum[res] == 0 {
 			t.Errorf("%s: page events add up to %d records, want %d", res, sum[res], st.Totals[res])
 		}
@@ -724,7 +726,7 @@ func TestSyncSharesCommitsBetweenStreams(t *testing.T) {
 	want := api.dataset(300)
 	sink := newMemSink()
 	sink.commitDelay = 3 * time.Millisecond
-	if _, err := testEngine(api, sink, SyncOptions{}).Run(context.Background(), nil); err != nil {
+	if _, err := testEngine(api, sink, Options{}).Run(context.Background(), nil); err != nil {
 		t.Fatal(err)
 	}
 	assertStored(t, sink, want)
@@ -745,12 +747,12 @@ func TestSyncStoreFailureFailsAndResumes(t *testing.T) {
 		}
 		return nil
 	}
-	_, err := testEngine(api, sink, SyncOptions{}).Run(context.Background(), nil)
+	_, err := testEngine(api, sink, Options{}).Run(context.Background(), nil)
 	if !errors.Is(err, diskFull) {
 		t.Fatalf("Run = %v, want the store's error", err)
 	}
 	sink.failCommit = nil
-	if _, err := testEngine(api, sink, SyncOptions{}).Run(context.Background(), nil); err != nil {
+	if _, err := testEngine(api, sink, Options{}).Run(context.Background(), nil); err != nil {
 		t.Fatal(err)
 	}
 	assertStored(t, sink, want)
@@ -766,7 +768,7 @@ func TestRunRefusesAConcurrentRun(t *testing.T) {
 		once.Do(func() { close(entered); <-release })
 		return nil
 	}
-	e := testEngine(api, newMemSink(), SyncOptions{})
+	e := testEngine(api, newMemSink(), Options{})
 	result := make(chan error, 1)
 	go func() { _, err := e.Run(context.Background(), nil); result <- err }()
 	<-entered
@@ -776,5 +778,20 @@ func TestRunRefusesAConcurrentRun(t *testing.T) {
 	close(release)
 	if err := <-result; err != nil {
 		t.Fatal(err)
+	}
+}
+
+func TestInternalOnly(t *testing.T) {
+	for raw, want := range map[string]bool{
+		`{"id":"a","state":"published","distributionChannels":["internal"]}`: true,
+		`{"id":"f","state":"closed","distributionChannels":["internal"]}`:    false,
+		`{"id":"b","distributionChannels":["public","internal"]}`:            false,
+		`{"id":"c","distributionChannels":null}`:                             false,
+		`{"id":"d"}`:                                                         false,
+		`{"id":"e","distributionChannels":["public"]}`:                       false,
+	} {
+		if got := internalOnly(lever.Record{Raw: []byte(raw)}); got != want {
+			t.Errorf("internalOnly(%s) = %v, want %v", raw, got, want)
+		}
 	}
 }

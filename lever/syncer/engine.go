@@ -1,4 +1,4 @@
-package lever
+package syncer
 
 import (
 	"context"
@@ -11,11 +11,13 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/leversync/leversync/lever"
 )
 
-// SyncOptions tune a sync. The zero value is an incremental sync without
+// Options tune a sync. The zero value is an incremental sync without
 // per-opportunity detail.
-type SyncOptions struct {
+type Options struct {
 	// Full ignores the last run and re-reads everything.
 	Full bool
 	// Details adds the per-opportunity notes, interviews and offers.
@@ -56,16 +58,16 @@ var ErrSyncRunning = errors.New("a sync is already running on this engine")
 // per-opportunity detail. Every page is committed with its stream's
 // checkpoint, so a run that stops for any reason resumes where it stopped.
 type Engine struct {
-	lister  Lister
+	lister  lever.Lister
 	sink    Sink
-	opts    SyncOptions
+	opts    Options
 	running atomic.Bool
 	// pump is the event pump of the run in progress, for OnRetry.
 	pump atomic.Pointer[eventPump]
 }
 
 // NewEngine returns an engine that reads with l and writes to sink.
-func NewEngine(l Lister, sink Sink, o SyncOptions) *Engine {
+func NewEngine(l lever.Lister, sink Sink, o Options) *Engine {
 	if o.Overlap <= 0 {
 		o.Overlap = defaultOverlap
 	}
@@ -83,7 +85,7 @@ func NewEngine(l Lister, sink Sink, o SyncOptions) *Engine {
 
 // OnRetry turns a client retry into an EventRetry; wire it to the client's
 // Options.OnRetry. It never blocks and does nothing between runs.
-func (e *Engine) OnRetry(ri RetryInfo) {
+func (e *Engine) OnRetry(ri lever.RetryInfo) {
 	p := e.pump.Load()
 	if p == nil {
 		return
@@ -142,7 +144,7 @@ type run struct {
 // streamCount is what one stream stored in this run.
 type streamCount struct {
 	phase    string
-	resource Resource
+	resource lever.Resource
 	records  int
 	deletes  bool // records counts tombstones
 }
@@ -255,7 +257,7 @@ func (r *run) probeConfidential(ctx context.Context) error {
 	if ctx.Err() != nil {
 		return ctx.Err()
 	}
-	var pe *PermissionError
+	var pe *lever.PermissionError
 	if !errors.As(err, &pe) {
 		return fmt.Errorf("sync: check access to confidential data: %w", err)
 	}
@@ -319,8 +321,8 @@ func (r *run) state() RunState {
 
 // totalsLocked sums the records of every stream per resource; counts are
 // loaded from checkpoints, so totals survive a resume.
-func (r *run) totalsLocked() map[Resource]int {
-	t := map[Resource]int{}
+func (r *run) totalsLocked() map[lever.Resource]int {
+	t := map[lever.Resource]int{}
 	for _, c := range r.counts {
 		if c.deletes {
 			continue

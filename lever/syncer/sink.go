@@ -1,4 +1,6 @@
-package lever
+package syncer
+
+import "github.com/leversync/leversync/lever"
 
 // Sink is where the sync engine puts what it reads. The store implements it;
 // lever never imports the store.
@@ -31,9 +33,9 @@ type Sink interface {
 // Batch is one page of one stream: the records it brought and where the
 // stream goes next. Replaying a batch is harmless: writes are upserts by id.
 type Batch struct {
-	Resource Resource
-	Upserts  []Record
-	Deletes  []Deletion
+	Resource lever.Resource
+	Upserts  []lever.Record
+	Deletes  []lever.Deletion
 	// Replace, for a per-opportunity detail page, first removes the stored
 	// detail records of Resource whose Parent is this opportunity id.
 	Replace    string
@@ -68,12 +70,12 @@ type RunState struct {
 	// UpdatedSince is the updated_at_start this run uses; 0 means unfiltered.
 	UpdatedSince int64 `json:"updatedSince,omitempty"`
 	// DeletedSince is where this run's deleted-list windows begin.
-	DeletedSince int64            `json:"deletedSince,omitempty"`
-	FinishedAt   int64            `json:"finishedAt,omitempty"`
-	Result       string           `json:"result,omitempty"` // ok, warnings, failed, interrupted
-	Totals       map[Resource]int `json:"totals,omitempty"`
-	Warnings     []string         `json:"warnings,omitempty"`
-	Error        string           `json:"error,omitempty"`
+	DeletedSince int64                  `json:"deletedSince,omitempty"`
+	FinishedAt   int64                  `json:"finishedAt,omitempty"`
+	Result       string                 `json:"result,omitempty"` // ok, warnings, failed, interrupted
+	Totals       map[lever.Resource]int `json:"totals,omitempty"`
+	Warnings     []string               `json:"warnings,omitempty"`
+	Error        string                 `json:"error,omitempty"`
 }
 
 // Run results.

@@ -1,4 +1,4 @@
-package lever
+package syncer
 
 import (
 	"sync"

@@ -1,4 +1,4 @@
-package lever
+package syncer
 
 import (
 	"context"
@@ -11,6 +11,8 @@ import (
 	"strconv"
 	"sync"
 	"time"
+
+	"github.com/leversync/leversync/lever"
 )
 
 // stream is one paged read with its own checkpoint: a resource, or one
@@ -19,7 +21,7 @@ type stream struct {
 	// name keys the checkpoint, e.g. "postings/internal"; never a URL.
 	name     string
 	phase    string
-	resource Resource
+	resource lever.Resource
 	path     string
 	query    url.Values
 	// deletes: the pages are {id, deletedAt} tombstones of resource.
@@ -30,7 +32,7 @@ type stream struct {
 	windowStart, windowEnd int64
 	// countIf, when set, counts only the records it accepts, so a pass
 	// that overlaps another adds only what that one cannot see.
-	countIf func(Record) bool
+	countIf func(lever.Record) bool
 	// plan, when set, makes this a planning step rather than a read: it
 	// returns the streams to read in its place.
 	plan func(ctx context.Context) ([]stream, error)
@@ -52,27 +54,27 @@ func (r *run) listStreams(commits *committer) []stream {
 	if r.confidential {
 		conf.Set("confidentiality", "all")
 	}
-	list := func(res Resource, q url.Values) stream {
+	list := func(res lever.Resource, q url.Values) stream {
 		return stream{name: string(res), phase: string(res), resource: res, path: "/" + string(res), query: q}
 	}
 	ss := []stream{
-		list(Users, url.Values{"includeDeactivated": {"true"}}),
-		list(Stages, nil),
-		list(ArchiveReasons, nil),
-		list(Sources, nil),
-		list(Tags, nil),
-		list(Requisitions, withParams(conf)),
+		list(lever.Users, url.Values{"includeDeactivated": {"true"}}),
+		list(lever.Stages, nil),
+		list(lever.ArchiveReasons, nil),
+		list(lever.Sources, nil),
+		list(lever.Tags, nil),
+		list(lever.Requisitions, withParams(conf)),
 		// Every state is listed without a state filter; published postings
 		// only on the internal job site need their own pass. Upserts by id
 		// merge the two.
-		{name: "postings/default", phase: string(Postings), resource: Postings, path: "/postings", query: withParams(conf)},
-		{name: "postings/internal", phase: string(Postings), resource: Postings, path: "/postings", query: withParams(conf, "distributionChannel", "internal"), countIf: internalOnly},
+		{name: "postings/default", phase: string(lever.Postings), resource: lever.Postings, path: "/postings", query: withParams(conf)},
+		{name: "postings/internal", phase: string(lever.Postings), resource: lever.Postings, path: "/postings", query: withParams(conf, "distributionChannel", "internal"), countIf: internalOnly},
 	}
 	opp := withParams(conf, "expand", "applications")
 	st := r.state()
 	if st.UpdatedSince > 0 {
 		return append(ss, stream{
-			name: "opportunities/updated", phase: string(Opportunities), resource: Opportunities, path: "/opportunities",
+			name: "opportunities/updated", phase: string(lever.Opportunities), resource: lever.Opportunities, path: "/opportunities",
 			query: withParams(opp, "updated_at_start", strconv.FormatInt(st.UpdatedSince, 10)),
 		})
 	}
@@ -80,7 +82,7 @@ func (r *run) listStreams(commits *committer) []stream {
 	// records; created_at windows split it into parallel streams, planned
 	// once the range of creation times is known.
 	return append(ss, stream{
-		name: windowsStream, phase: string(Opportunities), resource: Opportunities,
+		name: windowsStream, phase: string(lever.Opportunities), resource: lever.Opportunities,
 		plan: func(ctx context.Context) ([]stream, error) { return r.planOpportunityWindows(ctx, commits, opp) },
 	})
 }
@@ -97,7 +99,7 @@ func (r *run) deletionStreams() []stream {
 		end = r.now()
 	}
 	var ss []stream
-	for _, res := range []Resource{Opportunities, Postings} {
+	for _, res := range []lever.Resource{lever.Opportunities, lever.Postings} {
 		for _, w := range deletionWindows(st.DeletedSince, end) {
 			ss = append(ss, stream{
 				name:  fmt.Sprintf("deleted/%s/%d", res, w.start),
@@ -214,7 +216,7 @@ func (r *run) runStreams(ctx context.Context, commits *committer, streams []stre
 	return firstErr
 }
 
-func phaseResource(s stream) Resource {
+func phaseResource(s stream) lever.Resource {
 	if s.phase == string(s.resource) {
 		return s.resource
 	}
@@ -285,14 +287,14 @@ func (r *run) runStream(ctx context.Context, commits *committer, s stream) (err 
 			if ctx.Err() != nil {
 				return ctx.Err()
 			}
-			if errors.Is(lerr, ErrInvalidOffset) && offset != "" && restarts < maxOffsetRestarts {
+			if errors.Is(lerr, lever.ErrInvalidOffset) && offset != "" && restarts < maxOffsetRestarts {
 				restarts++
 				r.warn(fmt.Sprintf("%s: Lever rejected the saved page token; reading this stream again from its first page", s.name), false)
 				offset = ""
 				count.records = 0
 				continue
 			}
-			var ae *APIError
+			var ae *lever.APIError
 			if s.deletes && errors.As(lerr, &ae) && ae.Status == 404 {
 				// The deleted lists are recent additions to Lever's API.
 				r.warn(fmt.Sprintf("Lever has no %s list here (404); records deleted in Lever stay in the local copy", s.path), true)
@@ -301,7 +303,7 @@ func (r *run) runStream(ctx context.Context, commits *committer, s stream) (err 
 			return fmt.Errorf("sync %s: %w", s.name, lerr)
 		}
 		if page.HasNext && (page.Next == "" || page.Next == offset) {
-			return fmt.Errorf("sync %s: %w", s.name, ErrPaginationLoop)
+			return fmt.Errorf("sync %s: %w", s.name, lever.ErrPaginationLoop)
 		}
 		r.sawServerTime(page.ServerTime)
 
@@ -378,7 +380,7 @@ func (r *run) settle(p *pendingPage) error {
 
 // internalOnly reports whether a posting is published on the internal job
 // site only: the postings Lever's default list hides.
-func internalOnly(rec Record) bool {
+func internalOnly(rec lever.Record) bool {
 	var p struct {
 		State                string   `json:"state"`
 		DistributionChannels []string `json:"distributionChannels"`
@@ -389,10 +391,10 @@ func internalOnly(rec Record) bool {
 	return !slices.Contains(p.DistributionChannels, "public")
 }
 
-func decodeRecords(res Resource, data []json.RawMessage) ([]Record, error) {
-	recs := make([]Record, 0, len(data))
+func decodeRecords(res lever.Resource, data []json.RawMessage) ([]lever.Record, error) {
+	recs := make([]lever.Record, 0, len(data))
 	for _, raw := range data {
-		rec, err := DecodeRecord(res, raw, "")
+		rec, err := lever.DecodeRecord(res, raw, "")
 		if err != nil {
 			return nil, err
 		}
@@ -401,10 +403,10 @@ func decodeRecords(res Resource, data []json.RawMessage) ([]Record, error) {
 	return recs, nil
 }
 
-func decodeDeletions(data []json.RawMessage) ([]Deletion, error) {
-	ds := make([]Deletion, 0, len(data))
+func decodeDeletions(data []json.RawMessage) ([]lever.Deletion, error) {
+	ds := make([]lever.Deletion, 0, len(data))
 	for _, raw := range data {
-		var d Deletion
+		var d lever.Deletion
 		if err := json.Unmarshal(raw, &d); err != nil {
 			return nil, fmt.Errorf("decode a deleted record: %w", err)
 		}

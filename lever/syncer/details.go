@@ -1,4 +1,4 @@
-package lever
+package syncer
 
 import (
 	"context"
@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"maps"
 	"sync"
+
+	"github.com/leversync/leversync/lever"
 )
 
 // detailStream is the checkpoint of the details phase: its Cursor is the
@@ -13,7 +15,7 @@ import (
 // checkpoints carry each detail resource's count.
 const detailStream = "details"
 
-func detailCountStream(res Resource) string { return detailStream + "/" + string(res) }
+func detailCountStream(res lever.Resource) string { return detailStream + "/" + string(res) }
 
 // details fetches notes, interviews and offers of the stored opportunities
 // (those updated since detailsSince), a chunk of opportunities at a time.
@@ -26,8 +28,8 @@ func (r *run) details(ctx context.Context, commits *committer) error {
 	if err != nil {
 		return fmt.Errorf("sync details: read its checkpoint: %w", err)
 	}
-	counts := map[Resource]int{}
-	for _, res := range DetailResources {
+	counts := map[lever.Resource]int{}
+	for _, res := range lever.DetailResources {
 		c, ok, err := sink.Checkpoint(detailCountStream(res))
 		if err != nil {
 			return fmt.Errorf("sync details: read its checkpoint: %w", err)
@@ -62,16 +64,16 @@ func (r *run) details(ctx context.Context, commits *committer) error {
 				stored += len(b.Upserts)
 			}
 			total := 0
-			for _, res := range DetailResources {
+			for _, res := range lever.DetailResources {
 				total += next[res]
 				batches = append(batches, Batch{Resource: res, Checkpoint: Checkpoint{Stream: detailCountStream(res), Records: next[res], Done: done}})
 			}
-			batches = append(batches, Batch{Resource: Notes, Checkpoint: Checkpoint{Stream: detailStream, Cursor: cursor, Records: total, Done: done}})
+			batches = append(batches, Batch{Resource: lever.Notes, Checkpoint: Checkpoint{Stream: detailStream, Cursor: cursor, Records: total, Done: done}})
 			if err := commits.commit(batches...).wait(); err != nil {
 				return fmt.Errorf("sync details: store detail of %d opportunities: %w", len(ids), err)
 			}
 			counts = next
-			for _, res := range DetailResources {
+			for _, res := range lever.DetailResources {
 				total = r.setCount(detailCountStream(res), streamCount{phase: PhaseDetails, resource: res, records: counts[res]})
 			}
 			r.pump.emit(Event{Type: EventPageStored, Phase: PhaseDetails, Stream: detailStream, Records: stored, Total: total})
@@ -88,10 +90,10 @@ func (r *run) details(ctx context.Context, commits *committer) error {
 // requests at once and returns one replacing batch per opportunity and
 // resource, in id order.
 func (r *run) fetchDetails(ctx context.Context, ids []string) ([]Batch, error) {
-	batches := make([]Batch, len(ids)*len(DetailResources))
+	batches := make([]Batch, len(ids)*len(lever.DetailResources))
 	for i, id := range ids {
-		for j, res := range DetailResources {
-			batches[i*len(DetailResources)+j] = Batch{Resource: res, Replace: id}
+		for j, res := range lever.DetailResources {
+			batches[i*len(lever.DetailResources)+j] = Batch{Resource: res, Replace: id}
 		}
 	}
 	gctx, cancel := context.WithCancel(ctx)
@@ -139,9 +141,9 @@ feed:
 
 // fetchDetail pages through one opportunity's list of res. An opportunity
 // deleted meanwhile (404) has no detail.
-func (r *run) fetchDetail(ctx context.Context, res Resource, opp string) ([]Record, error) {
+func (r *run) fetchDetail(ctx context.Context, res lever.Resource, opp string) ([]lever.Record, error) {
 	path := "/opportunities/" + opp + "/" + string(res)
-	var recs []Record
+	var recs []lever.Record
 	offset := ""
 	restarts := 0
 	for {
@@ -150,11 +152,11 @@ func (r *run) fetchDetail(ctx context.Context, res Resource, opp string) ([]Reco
 			if ctx.Err() != nil {
 				return nil, ctx.Err()
 			}
-			var ae *APIError
+			var ae *lever.APIError
 			if errors.As(err, &ae) && ae.Status == 404 {
 				return nil, nil
 			}
-			if errors.Is(err, ErrInvalidOffset) && offset != "" && restarts < maxOffsetRestarts {
+			if errors.Is(err, lever.ErrInvalidOffset) && offset != "" && restarts < maxOffsetRestarts {
 				restarts++
 				recs, offset = nil, ""
 				continue
@@ -162,11 +164,11 @@ func (r *run) fetchDetail(ctx context.Context, res Resource, opp string) ([]Reco
 			return nil, fmt.Errorf("sync %s of opportunity %s: %w", res, opp, err)
 		}
 		if page.HasNext && (page.Next == "" || page.Next == offset) {
-			return nil, fmt.Errorf("sync %s of opportunity %s: %w", res, opp, ErrPaginationLoop)
+			return nil, fmt.Errorf("sync %s of opportunity %s: %w", res, opp, lever.ErrPaginationLoop)
 		}
 		r.sawServerTime(page.ServerTime)
 		for _, raw := range page.Data {
-			rec, err := DecodeRecord(res, raw, opp)
+			rec, err := lever.DecodeRecord(res, raw, opp)
 			if err != nil {
 				return nil, fmt.Errorf("sync %s of opportunity %s: %w", res, opp, err)
 			}

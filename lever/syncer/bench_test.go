@@ -1,4 +1,4 @@
-package lever_test
+package syncer_test
 
 import (
 	"context"
@@ -7,6 +7,7 @@ import (
 
 	"github.com/leversync/leversync/lever"
 	"github.com/leversync/leversync/lever/fakelever"
+	"github.com/leversync/leversync/lever/syncer"
 	"github.com/leversync/leversync/store"
 )
 
@@ -33,7 +34,7 @@ func BenchmarkSyncEndToEnd(b *testing.B) {
 			b.Fatal(err)
 		}
 		b.StartTimer()
-		state, err := lever.NewEngine(client, st, lever.SyncOptions{}).Run(context.Background(), nil)
+		state, err := syncer.NewEngine(client, st, syncer.Options{}).Run(context.Background(), nil)
 		b.StopTimer()
 		if err != nil {
 			b.Fatal(err)

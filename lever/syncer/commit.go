@@ -1,4 +1,4 @@
-package lever
+package syncer
 
 // committer is the one goroutine that writes to the sink. Pages queued by
 // several streams while a commit runs share the next Commit: one

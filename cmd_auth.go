@@ -6,8 +6,8 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/leversync/leversync/config"
 	"github.com/leversync/leversync/lever"
-	"github.com/leversync/leversync/store"
 	"github.com/spf13/cobra"
 )
 
@@ -46,7 +46,7 @@ The key comes from --key-stdin, else LEVER_API_KEY.`,
 			if err != nil {
 				return fmt.Errorf("save the key: %w", err)
 			}
-			if err := store.SaveSettings(a.configDir(), store.Settings{Environment: t.env, BaseURL: t.baseURL}); err != nil {
+			if err := config.SaveSettings(a.configDir(), config.Settings{Environment: t.env, BaseURL: t.baseURL}); err != nil {
 				return fmt.Errorf("save the environment: %w", err)
 			}
 			fmt.Fprintf(a.stdout, "Key verified with %s and saved in %s.\nNext: leversync sync\n", t.env.Title(), where)
@@ -76,7 +76,7 @@ func (a *app) logoutCommand() *cobra.Command {
 			creds := a.credentials()
 			removed := 0
 			for _, env := range envs {
-				if _, _, err := creds.Load(env); errors.Is(err, store.ErrNoCredential) {
+				if _, _, err := creds.Load(env); errors.Is(err, config.ErrNoCredential) {
 					continue
 				}
 				if err := creds.Delete(env); err != nil {

@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/charmbracelet/x/term"
+	"github.com/leversync/leversync/config"
 	"github.com/leversync/leversync/lever"
 	"github.com/leversync/leversync/store"
 	"github.com/spf13/cobra"
@@ -46,9 +47,9 @@ func (a *app) resolveTarget(f connFlags) (target, error) {
 		}
 		t.env = env
 	}
-	saved, err := store.LoadSettings(a.configDir())
+	saved, err := config.LoadSettings(a.configDir())
 	if err != nil {
-		saved = store.Settings{}
+		saved = config.Settings{}
 	}
 	if f.baseURL != "" {
 		u, err := lever.NormalizeBaseURL(f.baseURL)
@@ -98,7 +99,7 @@ func (a *app) resolveKey(f connFlags, env lever.Environment) (lever.APIKey, erro
 		return lever.NewAPIKey(v), nil
 	}
 	key, _, err := a.credentials().Load(env)
-	if errors.Is(err, store.ErrNoCredential) {
+	if errors.Is(err, config.ErrNoCredential) {
 		return key, errNoKey
 	}
 	if err != nil {
@@ -119,9 +120,9 @@ func (a *app) dbPath(flag string) (string, error) {
 	return p, nil
 }
 
-func (a *app) credentials() *store.Credentials { return store.DefaultCredentials() }
+func (a *app) credentials() *config.Credentials { return config.DefaultCredentials() }
 
-func (a *app) configDir() string { return store.DefaultCredentials().ConfigDir }
+func (a *app) configDir() string { return config.DefaultCredentials().ConfigDir }
 
 // isTerminal reports whether r or w is an interactive terminal.
 func isTerminal(f any) bool {

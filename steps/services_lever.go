@@ -10,6 +10,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/leversync/leversync/config"
 	"github.com/leversync/leversync/lever"
 	"github.com/leversync/leversync/lever/syncer"
 	"github.com/leversync/leversync/store"
@@ -31,7 +32,7 @@ type ServicesConfig struct {
 	// DBPath is the data file; "" keeps progress in memory only.
 	DBPath string
 	// Credentials saves and loads keys; nil saves none.
-	Credentials *store.Credentials
+	Credentials *config.Credentials
 	// SettingsDir receives settings.json (the environment) once a key is
 	// saved, for leversync sync; "" writes none.
 	SettingsDir string
@@ -254,17 +255,17 @@ func (sv *services) SaveKey(ctx context.Context, env lever.Environment, key leve
 		return "", fmt.Errorf("save the key: %w", err)
 	}
 	if sv.cfg.SettingsDir != "" {
-		settings := store.Settings{Environment: env}
+		settings := config.Settings{Environment: env}
 		// An overridden API root (a proxy, --base-url) is saved too, so
 		// leversync sync reaches the same Lever.
 		if base, err := sv.baseURL(env); err == nil && base != env.BaseURL() {
 			settings.BaseURL = base
 		}
-		if err := store.SaveSettings(sv.cfg.SettingsDir, settings); err != nil {
+		if err := config.SaveSettings(sv.cfg.SettingsDir, settings); err != nil {
 			return "", err
 		}
 	}
-	if where == store.InKeyring {
+	if where == config.InKeyring {
 		return "saved in the system keyring (leversync sync finds it there)", nil
 	}
 	return "saved in " + where + ", readable only by you (no system keyring here)", nil

@@ -10,10 +10,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/leversync/leversync/config"
 	"github.com/leversync/leversync/lever"
 	"github.com/leversync/leversync/lever/fakelever"
 	"github.com/leversync/leversync/lever/syncer"
-	"github.com/leversync/leversync/store"
 )
 
 func startFake(t *testing.T) *fakelever.Server {
@@ -34,7 +34,7 @@ func fakeServices(t *testing.T, fake *fakelever.Server, demo bool) (Services, Se
 		DemoKey:     lever.NewAPIKey(fakelever.KeyFull),
 		BaseURLs:    map[lever.Environment]string{lever.Production: fake.URL(), lever.Sandbox: fake.SandboxURL()},
 		DBPath:      filepath.Join(dir, "leversync.db"),
-		Credentials: &store.Credentials{ConfigDir: filepath.Join(dir, "config")},
+		Credentials: &config.Credentials{ConfigDir: filepath.Join(dir, "config")},
 		SettingsDir: filepath.Join(dir, "config"),
 		Client:      lever.Options{Rate: -1, MaxRetries: 1, BaseBackoff: time.Millisecond},
 	}
@@ -174,7 +174,7 @@ func TestProgressAndKey(t *testing.T) {
 	if err != nil || k.Reveal() != fakelever.KeyFull {
 		t.Fatalf("saved key not found: %v", err)
 	}
-	set, err := store.LoadSettings(cfg.SettingsDir)
+	set, err := config.LoadSettings(cfg.SettingsDir)
 	if err != nil || set.Environment != lever.Production {
 		t.Errorf("settings = %+v, %v", set, err)
 	}
@@ -194,7 +194,7 @@ func TestDemoNeverTouchesSavedKeys(t *testing.T) {
 	if err != nil || !strings.Contains(where, "demo") {
 		t.Fatalf("demo SaveKey = %q, %v", where, err)
 	}
-	if _, _, err := cfg.Credentials.Load(lever.Production); !errors.Is(err, store.ErrNoCredential) {
+	if _, _, err := cfg.Credentials.Load(lever.Production); !errors.Is(err, config.ErrNoCredential) {
 		t.Errorf("the demo saved a key: %v", err)
 	}
 }

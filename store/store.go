@@ -1,9 +1,8 @@
-// Package store keeps what leversync holds on disk: the bbolt file of synced
-// Lever records (buckets per resource, a schema version with migrations,
-// atomic "page plus checkpoint" commits, the read queries of the UI and the
-// command line, export and an integrity check; it implements syncer.Sink),
-// and, apart from that file, the saved API key and the wizard's settings in
-// the user's config folder. It imports no UI.
+// Package store is the bbolt data file of synced Lever records: buckets per
+// resource, a schema version with migrations, atomic "page plus checkpoint"
+// commits (it implements syncer.Sink), the read queries of the UI and the
+// command line, export and an integrity check. The saved key and settings
+// live in package config, never here. It imports no UI.
 package store
 
 import (

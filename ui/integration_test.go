@@ -11,10 +11,10 @@ import (
 	tea "charm.land/bubbletea/v2"
 	"github.com/charmbracelet/x/exp/teatest/v2"
 
+	"github.com/leversync/leversync/config"
 	"github.com/leversync/leversync/lever"
 	"github.com/leversync/leversync/lever/fakelever"
 	"github.com/leversync/leversync/steps"
-	"github.com/leversync/leversync/store"
 )
 
 // realServices wires the wizard to the fake Lever the way --demo does.
@@ -31,7 +31,7 @@ func realServices(t *testing.T, demo bool) (steps.Services, steps.ServicesConfig
 		DemoKey:     lever.NewAPIKey(fakelever.KeyFull),
 		BaseURLs:    map[lever.Environment]string{lever.Production: fake.URL(), lever.Sandbox: fake.SandboxURL()},
 		DBPath:      filepath.Join(dir, "leversync.db"),
-		Credentials: &store.Credentials{ConfigDir: filepath.Join(dir, "config")},
+		Credentials: &config.Credentials{ConfigDir: filepath.Join(dir, "config")},
 		Client:      lever.Options{Rate: -1, MaxRetries: 1, BaseBackoff: time.Millisecond},
 	}
 	return steps.NewServices(cfg), cfg

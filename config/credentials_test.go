@@ -1,4 +1,4 @@
-package store
+package config
 
 import (
 	"bytes"
@@ -193,5 +193,12 @@ func TestDefaultConfigDir(t *testing.T) {
 	t.Setenv("HOME", "/home/ann")
 	if d := DefaultCredentials(); d.ConfigDir != "/home/ann/.config/leversync" || !d.UseKeyring || d.Timeout != DefaultKeyringTimeout {
 		t.Fatalf("DefaultCredentials = %+v", d)
+	}
+}
+
+func wantErr(t testing.TB, err, target error) {
+	t.Helper()
+	if !errors.Is(err, target) {
+		t.Fatalf("error = %v, want one matching %q", err, target)
 	}
 }

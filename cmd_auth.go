@@ -11,7 +11,7 @@ import (
 	"github.com/spf13/cobra"
 )
 
-func (a *app) loginCommand() *cobra.Command {
+func (a *cli) loginCommand() *cobra.Command {
 	var f connFlags
 	cmd := &cobra.Command{
 		Use:   "login",
@@ -29,27 +29,24 @@ The key comes from --key-stdin, else LEVER_API_KEY.`,
 			if err != nil {
 				return err
 			}
-			key, err := a.resolveKey(f, t.env)
+			key, err := a.resolveKey(f, t.Env)
 			if err != nil {
 				return err
 			}
-			client, err := lever.NewClient(lever.Options{BaseURL: t.baseURL, Key: key})
+			client, err := lever.NewClient(lever.Options{BaseURL: t.BaseURL, Key: key})
 			if err != nil {
 				return usageError{err}
 			}
 			ctx, cancel := context.WithTimeout(cmd.Context(), time.Minute)
 			defer cancel()
 			if err := client.VerifyKey(ctx); err != nil {
-				return fmt.Errorf("verify the key with %s: %w", t.env.Title(), err)
+				return fmt.Errorf("verify the key with %s: %w", t.Env.Title(), err)
 			}
-			where, err := a.credentials().Save(t.env, key)
+			where, err := a.config.SaveKey(t, key)
 			if err != nil {
-				return fmt.Errorf("save the key: %w", err)
+				return err
 			}
-			if err := config.SaveSettings(a.configDir(), config.Settings{Environment: t.env, BaseURL: t.baseURL}); err != nil {
-				return fmt.Errorf("save the environment: %w", err)
-			}
-			fmt.Fprintf(a.stdout, "Key verified with %s and saved in %s.\nNext: leversync sync\n", t.env.Title(), where)
+			fmt.Fprintf(a.stdout, "Key verified with %s and saved in %s.\nNext: leversync sync\n", t.Env.Title(), where)
 			return nil
 		},
 	}
@@ -57,7 +54,7 @@ The key comes from --key-stdin, else LEVER_API_KEY.`,
 	return cmd
 }
 
-func (a *app) logoutCommand() *cobra.Command {
+func (a *cli) logoutCommand() *cobra.Command {
 	var envFlag string
 	cmd := &cobra.Command{
 		Use:   "logout",
@@ -73,7 +70,7 @@ func (a *app) logoutCommand() *cobra.Command {
 				}
 				envs = []lever.Environment{env}
 			}
-			creds := a.credentials()
+			creds := a.config.Credentials
 			removed := 0
 			for _, env := range envs {
 				if _, _, err := creds.Load(env); errors.Is(err, config.ErrNoCredential) {
@@ -95,7 +92,7 @@ func (a *app) logoutCommand() *cobra.Command {
 	return cmd
 }
 
-func (a *app) setupCommand() *cobra.Command {
+func (a *cli) setupCommand() *cobra.Command {
 	var f rootFlags
 	cmd := &cobra.Command{
 		Use:   "setup",

@@ -31,7 +31,7 @@ var csvColumns = map[lever.Resource][]string{
 	lever.Offers:         {"id", "status", "createdAt", "sentAt", "approvedAt"},
 }
 
-func (a *app) exportCommand() *cobra.Command {
+func (a *cli) exportCommand() *cobra.Command {
 	var (
 		db             string
 		resource       string

@@ -8,7 +8,7 @@ import (
 	"github.com/spf13/cobra"
 )
 
-func (a *app) fakeLeverCommand() *cobra.Command {
+func (a *cli) fakeLeverCommand() *cobra.Command {
 	var (
 		addr string
 		cfg  fakelever.Config

@@ -12,7 +12,7 @@ import (
 	"github.com/spf13/cobra"
 )
 
-func (a *app) resetCommand() *cobra.Command {
+func (a *cli) resetCommand() *cobra.Command {
 	var db string
 	var yes bool
 	cmd := &cobra.Command{

@@ -30,7 +30,7 @@ type statusReport struct {
 	LastSyncFinished bool `json:"lastSyncFinished"`
 }
 
-func (a *app) statusCommand() *cobra.Command {
+func (a *cli) statusCommand() *cobra.Command {
 	var db string
 	var asJSON bool
 	cmd := &cobra.Command{

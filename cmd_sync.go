@@ -4,6 +4,7 @@ import (
 	"context"
 	"time"
 
+	"github.com/leversync/leversync/app"
 	"github.com/leversync/leversync/lever"
 	"github.com/leversync/leversync/lever/syncer"
 	"github.com/leversync/leversync/store"
@@ -25,7 +26,7 @@ type syncFlags struct {
 	maxDBBytes int
 }
 
-func (a *app) syncCommand() *cobra.Command {
+func (a *cli) syncCommand() *cobra.Command {
 	var f syncFlags
 	cmd := &cobra.Command{
 		Use:   "sync",
@@ -51,7 +52,7 @@ Exit codes: 0 done (warnings allowed), 2 usage, 3 no key or key rejected,
 			if err != nil {
 				return err
 			}
-			key, err := a.resolveKey(f.conn, t.env)
+			key, err := a.resolveKey(f.conn, t.Env)
 			if err != nil {
 				return err
 			}
@@ -59,7 +60,7 @@ Exit codes: 0 done (warnings allowed), 2 usage, 3 no key or key rejected,
 			if err != nil {
 				return err
 			}
-			return a.runSync(cmd.Context(), syncJob{target: t, key: key, dbPath: path, flags: f})
+			return a.runSync(cmd.Context(), f.job(t, key, path), f.json)
 		},
 	}
 	f.conn.register(cmd, true)
@@ -67,10 +68,10 @@ Exit codes: 0 done (warnings allowed), 2 usage, 3 no key or key rejected,
 	cmd.Flags().BoolVar(&f.full, "full", false, "re-read everything instead of only what changed")
 	cmd.Flags().BoolVar(&f.details, "details", false, "also fetch each candidate's notes, interviews and offers (one request each)")
 	cmd.Flags().BoolVar(&f.json, "json", false, "write one JSON event per line on stdout")
-	cmd.Flags().Float64Var(&f.rate, "rate", 10, "requests per second (Lever's limit is 10)")
-	cmd.Flags().IntVar(&f.burst, "burst", 20, "request burst (Lever allows up to 20)")
-	cmd.Flags().IntVar(&f.retries, "retries", 8, "retries of a failed request before giving up")
-	cmd.Flags().DurationVar(&f.backoff, "backoff", 500*time.Millisecond, "first retry wait (doubles each retry, with jitter)")
+	cmd.Flags().Float64Var(&f.rate, "rate", lever.DefaultRate, "requests per second (Lever's limit is 10)")
+	cmd.Flags().IntVar(&f.burst, "burst", lever.DefaultBurst, "request burst (Lever allows up to 20)")
+	cmd.Flags().IntVar(&f.retries, "retries", lever.DefaultMaxRetries, "retries of a failed request before giving up")
+	cmd.Flags().DurationVar(&f.backoff, "backoff", lever.DefaultBaseBackoff, "first retry wait (doubles each retry, with jitter)")
 	cmd.Flags().IntVar(&f.maxDBBytes, "max-db-size", 0, "stop with a disk-full error when the data file would grow past this many bytes")
 	for _, name := range []string{"rate", "burst", "retries", "backoff", "max-db-size"} {
 		_ = cmd.Flags().MarkHidden(name)
@@ -78,63 +79,35 @@ Exit codes: 0 done (warnings allowed), 2 usage, 3 no key or key rejected,
 	return cmd
 }
 
-// syncJob is one resolved sync: where from, with which key, into which file.
-type syncJob struct {
-	target target
-	key    lever.APIKey
-	dbPath string
-	flags  syncFlags
-}
-
 // runSync runs one sync to the end and reports it on stderr (or stdout as
 // JSON events).
-func (a *app) runSync(ctx context.Context, job syncJob) error {
-	st, err := store.Open(job.dbPath, store.Options{Timeout: 2 * time.Second, MaxSize: job.flags.maxDBBytes})
+func (a *cli) runSync(ctx context.Context, job app.SyncJob, asJSON bool) error {
+	run, err := app.Start(ctx, job)
 	if err != nil {
 		return err
 	}
-	defer st.Close()
-	if err := st.Bind(job.target.env, job.target.baseURL); err != nil {
-		return err
-	}
-
-	var engine *syncer.Engine
-	client, err := lever.NewClient(lever.Options{
-		BaseURL:     job.target.baseURL,
-		Key:         job.key,
-		Rate:        job.flags.rate,
-		Burst:       job.flags.burst,
-		MaxRetries:  job.flags.retries,
-		BaseBackoff: job.flags.backoff,
-		OnRetry: func(r lever.RetryInfo) {
-			if engine != nil {
-				engine.OnRetry(r)
-			}
-		},
-	})
-	if err != nil {
-		return usageError{err}
-	}
-	engine = syncer.NewEngine(client, st, syncer.Options{Full: job.flags.full, Details: job.flags.details})
-
-	events := make(chan syncer.Event, 512)
 	var printer progressPrinter
-	if job.flags.json {
+	if asJSON {
 		printer = newJSONPrinter(a.stdout)
 	} else {
 		printer = newHumanPrinter(a.stderr, isTerminal(a.stderr))
 	}
-	printed := make(chan struct{})
-	go func() {
-		defer close(printed)
-		for ev := range events {
-			printer.event(ev)
-		}
-	}()
-	state, runErr := engine.Run(ctx, events)
-	close(events)
-	<-printed
-	printer.finish(state, runErr)
+	for ev := range run.Events() {
+		printer.event(ev)
+	}
+	state, err := run.Wait()
+	printer.finish(state, err)
+	return err
+}
 
-	return runErr
+// job turns the sync flags into what app.Start needs.
+func (f syncFlags) job(t app.Target, key lever.APIKey, dbPath string) app.SyncJob {
+	return app.SyncJob{
+		Target: t,
+		Key:    key,
+		DBPath: dbPath,
+		Client: lever.Options{Rate: f.rate, Burst: f.burst, MaxRetries: f.retries, BaseBackoff: f.backoff},
+		Store:  store.Options{MaxSize: f.maxDBBytes},
+		Sync:   syncer.Options{Full: f.full, Details: f.details},
+	}
 }

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"syscall"
 
+	"github.com/leversync/leversync/app"
 	"github.com/leversync/leversync/lever"
 	"github.com/leversync/leversync/store"
 	"github.com/spf13/cobra"
@@ -38,9 +39,6 @@ func usagef(format string, args ...any) error {
 	return usageError{fmt.Errorf(format, args...)}
 }
 
-// errNoKey is returned when no API key can be found anywhere.
-var errNoKey = errors.New("no Lever API key: pass one with --key-stdin or LEVER_API_KEY, or save one with 'leversync' (the wizard) or 'leversync login --key-stdin'")
-
 // errSilent is an error already reported to the user; it only sets the exit
 // code.
 var errSilent = errors.New("reported")
@@ -63,7 +61,7 @@ func usageArgs(check cobra.PositionalArgs) cobra.PositionalArgs {
 }
 
 // exitCode maps an error to the documented exit codes.
-func (a *app) exitCode(err error) int {
+func (a *cli) exitCode(err error) int {
 	if sig, ok := a.stopSignal.Load().(os.Signal); ok && (err == nil || errors.Is(err, context.Canceled)) {
 		return signalExitCode(sig)
 	}
@@ -82,7 +80,7 @@ func codeFor(err error) int {
 	switch {
 	case isUsage(err):
 		return exitUsage
-	case errors.Is(err, errNoKey), errors.Is(err, lever.ErrUnauthorized):
+	case errors.Is(err, app.ErrNoKey), errors.Is(err, lever.ErrUnauthorized):
 		return exitNoKey
 	case errors.Is(err, lever.ErrForbidden):
 		return exitPermission

@@ -1,8 +1,9 @@
 // Command leversync takes a Lever administrator from "I have a Lever account"
 // to "my jobs and candidates are synced and I can watch them arrive", then
 // keeps that local copy current. This file holds only the command line: it
-// parses flags, wires the packages together and picks the wizard or headless
-// mode; the work lives in lever, store, steps and ui.
+// parses flags, picks the wizard or headless mode and maps errors to exit
+// codes; package app builds the sync, and the work lives in lever,
+// lever/syncer, store, config, steps and ui.
 package main
 
 import (
@@ -17,6 +18,7 @@ import (
 	"syscall"
 
 	"charm.land/fang/v2"
+	"github.com/leversync/leversync/app"
 	"github.com/spf13/cobra"
 )
 
@@ -27,20 +29,21 @@ func main() {
 	os.Exit(run(context.Background(), os.Args[1:], os.Stdin, os.Stdout, os.Stderr, os.Getenv))
 }
 
-// app is what every command shares: its streams, environment and the signal
-// that stopped it, if any.
-type app struct {
+// cli is what every command shares: its streams, environment, where the
+// saved key and settings live, and the signal that stopped it, if any.
+type cli struct {
 	stdin  io.Reader
 	stdout io.Writer
 	stderr io.Writer
 	getenv func(string) string
+	config app.Config
 	// stopSignal is the first SIGINT or SIGTERM received.
 	stopSignal atomic.Value
 }
 
 // run executes the command line and returns the process exit code.
 func run(parent context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer, getenv func(string) string) int {
-	a := &app{stdin: stdin, stdout: stdout, stderr: stderr, getenv: getenv}
+	a := &cli{stdin: stdin, stdout: stdout, stderr: stderr, getenv: getenv, config: app.DefaultConfig()}
 	ctx, stop := a.notifyContext(parent)
 	defer stop()
 
@@ -61,7 +64,7 @@ func run(parent context.Context, args []string, stdin io.Reader, stdout, stderr 
 
 // notifyContext cancels ctx on the first SIGINT or SIGTERM, so work stops at
 // a page boundary; a second signal exits at once.
-func (a *app) notifyContext(parent context.Context) (context.Context, func()) {
+func (a *cli) notifyContext(parent context.Context) (context.Context, func()) {
 	ctx, cancel := context.WithCancel(parent)
 	sigc := make(chan os.Signal, 2)
 	signal.Notify(sigc, os.Interrupt, syscall.SIGTERM)
@@ -87,7 +90,7 @@ func (a *app) notifyContext(parent context.Context) (context.Context, func()) {
 	}
 }
 
-func (a *app) rootCommand() *cobra.Command {
+func (a *cli) rootCommand() *cobra.Command {
 	var flags rootFlags
 	root := &cobra.Command{
 		Use:   "leversync",
@@ -125,7 +128,7 @@ everything against a built-in fake Lever with --demo.`,
 }
 
 // printError prints a command's error once, plainly, on stderr.
-func (a *app) printError(w io.Writer, _ fang.Styles, err error) {
+func (a *cli) printError(w io.Writer, _ fang.Styles, err error) {
 	if errors.Is(err, errSilent) {
 		return
 	}

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/leversync/leversync/app"
 	"github.com/leversync/leversync/lever"
 	"github.com/leversync/leversync/lever/fakelever"
 )
@@ -28,7 +29,7 @@ var demoConfig = fakelever.Config{Seed: 1, Opportunities: 3000, Latency: 40 * ti
 
 // runRoot opens the wizard on a terminal; without one it runs the headless
 // demo sync (--demo) or explains what to run instead.
-func (a *app) runRoot(ctx context.Context, f rootFlags) error {
+func (a *cli) runRoot(ctx context.Context, f rootFlags) error {
 	accessible := f.accessible || a.getenv("ACCESSIBLE") != ""
 	terminal := isTerminal(a.stdin) && isTerminal(a.stdout)
 	if f.demo {
@@ -43,12 +44,11 @@ func (a *app) runRoot(ctx context.Context, f rootFlags) error {
 		}
 		if !terminal && !accessible {
 			fmt.Fprintf(a.stderr, "No terminal: running the demo sync headless against the built-in fake Lever at %s, into %s.\n", srv.URL(), db)
-			return a.runSync(ctx, syncJob{
-				target: target{env: lever.Demo, baseURL: srv.URL()},
-				key:    lever.NewAPIKey(fakelever.KeyFull),
-				dbPath: db,
-				flags:  syncFlags{rate: 10, burst: 20, retries: 8, backoff: 500 * time.Millisecond},
-			})
+			return a.runSync(ctx, app.SyncJob{
+				Target: app.Target{Env: lever.Demo, BaseURL: srv.URL()},
+				Key:    lever.NewAPIKey(fakelever.KeyFull),
+				DBPath: db,
+			}, false)
 		}
 		return a.runWizard(ctx, wizardJob{flags: f, accessible: accessible, dbPath: db, demo: srv})
 	}

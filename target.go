@@ -1,7 +1,6 @@
 package main
 
 import (
-	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -9,7 +8,7 @@ import (
 	"strings"
 
 	"github.com/charmbracelet/x/term"
-	"github.com/leversync/leversync/config"
+	"github.com/leversync/leversync/app"
 	"github.com/leversync/leversync/lever"
 	"github.com/leversync/leversync/store"
 	"github.com/spf13/cobra"
@@ -30,60 +29,18 @@ func (f *connFlags) register(cmd *cobra.Command, withKey bool) {
 	}
 }
 
-// target is the Lever a command talks to.
-type target struct {
-	env     lever.Environment
-	baseURL string
-}
-
 // resolveTarget applies the flags, then the wizard's saved settings, then
 // production.
-func (a *app) resolveTarget(f connFlags) (target, error) {
-	var t target
-	if f.env != "" {
-		env, err := lever.ParseEnvironment(f.env)
-		if err != nil {
-			return t, usageError{err}
-		}
-		t.env = env
-	}
-	saved, err := config.LoadSettings(a.configDir())
+func (a *cli) resolveTarget(f connFlags) (app.Target, error) {
+	t, err := a.config.ResolveTarget(f.env, f.baseURL)
 	if err != nil {
-		saved = config.Settings{}
-	}
-	if f.baseURL != "" {
-		u, err := lever.NormalizeBaseURL(f.baseURL)
-		if err != nil {
-			return t, usageError{err}
-		}
-		t.baseURL = u
-		if t.env == "" {
-			// The API root the wizard was pointed at keeps its environment,
-			// so the key saved for it is found.
-			t.env = lever.Custom
-			if saved.Environment != "" && saved.BaseURL == u {
-				t.env = saved.Environment
-			}
-		}
-	}
-	if t.env == "" {
-		if saved.Environment != "" {
-			t.env, t.baseURL = saved.Environment, saved.BaseURL
-		} else {
-			t.env = lever.Production
-		}
-	}
-	if t.baseURL == "" {
-		t.baseURL = t.env.BaseURL()
-	}
-	if t.baseURL == "" {
-		return t, usagef("no API root known for environment %q: pass --base-url", t.env)
+		return t, usageError{err}
 	}
 	return t, nil
 }
 
 // resolveKey reads --key-stdin, else LEVER_API_KEY, else the saved key.
-func (a *app) resolveKey(f connFlags, env lever.Environment) (lever.APIKey, error) {
+func (a *cli) resolveKey(f connFlags, env lever.Environment) (lever.APIKey, error) {
 	if f.keyStdin {
 		b, err := io.ReadAll(io.LimitReader(a.stdin, 64<<10))
 		if err != nil {
@@ -91,25 +48,18 @@ func (a *app) resolveKey(f connFlags, env lever.Environment) (lever.APIKey, erro
 		}
 		key := lever.NewAPIKey(string(b))
 		if key.IsZero() {
-			return key, fmt.Errorf("standard input was empty: %w", errNoKey)
+			return key, fmt.Errorf("standard input was empty: %w", app.ErrNoKey)
 		}
 		return key, nil
 	}
 	if v := a.getenv("LEVER_API_KEY"); strings.TrimSpace(v) != "" {
 		return lever.NewAPIKey(v), nil
 	}
-	key, _, err := a.credentials().Load(env)
-	if errors.Is(err, config.ErrNoCredential) {
-		return key, errNoKey
-	}
-	if err != nil {
-		return key, fmt.Errorf("load the saved key: %w", err)
-	}
-	return key, nil
+	return a.config.SavedKey(env)
 }
 
 // dbPath is --db, else the default data file.
-func (a *app) dbPath(flag string) (string, error) {
+func (a *cli) dbPath(flag string) (string, error) {
 	if flag != "" {
 		return flag, nil
 	}
@@ -119,10 +69,6 @@ func (a *app) dbPath(flag string) (string, error) {
 	}
 	return p, nil
 }
-
-func (a *app) credentials() *config.Credentials { return config.DefaultCredentials() }
-
-func (a *app) configDir() string { return config.DefaultCredentials().ConfigDir }
 
 // isTerminal reports whether r or w is an interactive terminal.
 func isTerminal(f any) bool {

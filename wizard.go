@@ -2,21 +2,16 @@ package main
 
 import (
 	"context"
-	"time"
 
+	"github.com/leversync/leversync/app"
 	"github.com/leversync/leversync/lever"
 	"github.com/leversync/leversync/lever/fakelever"
-	"github.com/leversync/leversync/steps"
 	"github.com/leversync/leversync/ui"
 )
 
 // runWizard runs the set-up wizard (ui) on the services of steps.
-func (a *app) runWizard(ctx context.Context, job wizardJob) error {
-	cfg := steps.ServicesConfig{
-		DBPath:       job.dbPath,
-		Client:       lever.Options{Rate: 10, Burst: 20},
-		StoreTimeout: 2 * time.Second,
-	}
+func (a *cli) runWizard(ctx context.Context, job wizardJob) error {
+	cfg := app.ServicesConfig{DBPath: job.dbPath}
 	if job.demo != nil {
 		cfg.Demo = true
 		cfg.DemoKey = lever.NewAPIKey(fakelever.KeyFull)
@@ -26,8 +21,7 @@ func (a *app) runWizard(ctx context.Context, job wizardJob) error {
 			lever.EU:         job.demo.URL(),
 		}
 	} else {
-		cfg.Credentials = a.credentials()
-		cfg.SettingsDir = a.configDir()
+		cfg.Config = a.config
 		if job.flags.baseURL != "" {
 			u, err := lever.NormalizeBaseURL(job.flags.baseURL)
 			if err != nil {
@@ -36,7 +30,7 @@ func (a *app) runWizard(ctx context.Context, job wizardJob) error {
 			cfg.BaseURLs = map[lever.Environment]string{lever.Production: u, lever.Sandbox: u, lever.EU: u}
 		}
 	}
-	svc := steps.NewServices(cfg)
+	svc := app.NewServices(cfg)
 	uiCfg := ui.Config{Services: svc, Accessible: job.accessible, Setup: job.flags.restart, In: a.stdin, Out: a.stdout}
 	if job.demo != nil {
 		uiCfg.Demo = true

@@ -11,6 +11,7 @@ import (
 	tea "charm.land/bubbletea/v2"
 	"github.com/charmbracelet/x/exp/teatest/v2"
 
+	"github.com/leversync/leversync/app"
 	"github.com/leversync/leversync/config"
 	"github.com/leversync/leversync/lever"
 	"github.com/leversync/leversync/lever/fakelever"
@@ -18,7 +19,7 @@ import (
 )
 
 // realServices wires the wizard to the fake Lever the way --demo does.
-func realServices(t *testing.T, demo bool) (steps.Services, steps.ServicesConfig) {
+func realServices(t *testing.T, demo bool) (steps.Services, app.ServicesConfig) {
 	t.Helper()
 	fake, err := fakelever.Start(fakelever.Config{Opportunities: 40, Postings: 6, Users: 5, Rate: -1}, "127.0.0.1:0")
 	if err != nil {
@@ -26,15 +27,15 @@ func realServices(t *testing.T, demo bool) (steps.Services, steps.ServicesConfig
 	}
 	t.Cleanup(func() { _ = fake.Close() })
 	dir := t.TempDir()
-	cfg := steps.ServicesConfig{
-		Demo:        demo,
-		DemoKey:     lever.NewAPIKey(fakelever.KeyFull),
-		BaseURLs:    map[lever.Environment]string{lever.Production: fake.URL(), lever.Sandbox: fake.SandboxURL()},
-		DBPath:      filepath.Join(dir, "leversync.db"),
-		Credentials: &config.Credentials{ConfigDir: filepath.Join(dir, "config")},
-		Client:      lever.Options{Rate: -1, MaxRetries: 1, BaseBackoff: time.Millisecond},
+	cfg := app.ServicesConfig{
+		Demo:     demo,
+		DemoKey:  lever.NewAPIKey(fakelever.KeyFull),
+		BaseURLs: map[lever.Environment]string{lever.Production: fake.URL(), lever.Sandbox: fake.SandboxURL()},
+		DBPath:   filepath.Join(dir, "leversync.db"),
+		Config:   app.Config{Credentials: &config.Credentials{ConfigDir: filepath.Join(dir, "config")}},
+		Client:   lever.Options{Rate: -1, MaxRetries: 1, BaseBackoff: time.Millisecond},
 	}
-	return steps.NewServices(cfg), cfg
+	return app.NewServices(cfg), cfg
 }
 
 func TestDemoAgainstFakeLever(t *testing.T) {
@@ -51,7 +52,7 @@ func TestDemoAgainstFakeLever(t *testing.T) {
 		t.Fatal("setup not complete")
 	}
 	fm.waitSync(10 * time.Second)
-	if _, _, err := cfg.Credentials.Load(lever.Production); err == nil {
+	if _, _, err := cfg.Config.Credentials.Load(lever.Production); err == nil {
 		t.Error("the demo saved a key")
 	}
 	// A restart resumes on the sync view from the saved progress.

@@ -1,8 +1,9 @@
-package steps
+package app
 
 import (
 	"context"
 	"errors"
+	"github.com/leversync/leversync/steps"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -16,6 +17,21 @@ import (
 	"github.com/leversync/leversync/lever/syncer"
 )
 
+func at(step steps.StepID) steps.State {
+	s := steps.NewState()
+	s.Step = step
+	return s
+}
+
+func allTicked(s steps.State) steps.State {
+	for _, it := range steps.CreateKeyChecklist(s) {
+		if !s.Ticked(it.ID) {
+			s = steps.ToggleTick(s, it.ID)
+		}
+	}
+	return s
+}
+
 func startFake(t *testing.T) *fakelever.Server {
 	t.Helper()
 	s, err := fakelever.Start(fakelever.Config{Opportunities: 30, Postings: 5, Users: 4, Rate: -1}, "127.0.0.1:0")
@@ -26,29 +42,28 @@ func startFake(t *testing.T) *fakelever.Server {
 	return s
 }
 
-func fakeServices(t *testing.T, fake *fakelever.Server, demo bool) (Services, ServicesConfig) {
+func fakeServices(t *testing.T, fake *fakelever.Server, demo bool) (steps.Services, ServicesConfig) {
 	t.Helper()
 	dir := t.TempDir()
 	cfg := ServicesConfig{
-		Demo:        demo,
-		DemoKey:     lever.NewAPIKey(fakelever.KeyFull),
-		BaseURLs:    map[lever.Environment]string{lever.Production: fake.URL(), lever.Sandbox: fake.SandboxURL()},
-		DBPath:      filepath.Join(dir, "leversync.db"),
-		Credentials: &config.Credentials{ConfigDir: filepath.Join(dir, "config")},
-		SettingsDir: filepath.Join(dir, "config"),
-		Client:      lever.Options{Rate: -1, MaxRetries: 1, BaseBackoff: time.Millisecond},
+		Demo:     demo,
+		DemoKey:  lever.NewAPIKey(fakelever.KeyFull),
+		BaseURLs: map[lever.Environment]string{lever.Production: fake.URL(), lever.Sandbox: fake.SandboxURL()},
+		DBPath:   filepath.Join(dir, "leversync.db"),
+		Config:   Config{Credentials: &config.Credentials{ConfigDir: filepath.Join(dir, "config")}, SettingsDir: filepath.Join(dir, "config")},
+		Client:   lever.Options{Rate: -1, MaxRetries: 1, BaseBackoff: time.Millisecond},
 	}
 	return NewServices(cfg), cfg
 }
 
-func connectWith(t *testing.T, svc Services, s State, key string) (ConnectReport, []Check) {
+func connectWith(t *testing.T, svc steps.Services, s steps.State, key string) (steps.ConnectReport, []steps.Check) {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	checks := make(chan Check, 64)
+	checks := make(chan steps.Check, 64)
 	r := svc.Connect(ctx, s, lever.NewAPIKey(key), checks)
 	close(checks)
-	var streamed []Check
+	var streamed []steps.Check
 	for c := range checks {
 		streamed = append(streamed, c)
 	}
@@ -58,34 +73,34 @@ func connectWith(t *testing.T, svc Services, s State, key string) (ConnectReport
 func TestConnectAgainstFakeLever(t *testing.T) {
 	fake := startFake(t)
 	svc, _ := fakeServices(t, fake, false)
-	base := allTicked(at(StepConnect))
+	base := allTicked(at(steps.StepConnect))
 	readOnly := base
-	readOnly.Access = ReadOnly
+	readOnly.Access = steps.ReadOnly
 	sandbox := base
 	sandbox.Environment = lever.Sandbox
 
 	cases := []struct {
 		name        string
-		s           State
+		s           steps.State
 		key         string
-		wantStep    StepID
-		wantKind    ProblemKind
+		wantStep    steps.StepID
+		wantKind    steps.ProblemKind
 		wantMissing []string
 		wantEnv     lever.Environment
 	}{
-		{"full key", base, fakelever.KeyFull, StepSync, "", nil, lever.Production},
-		{"read-only key, read-only choice", readOnly, fakelever.KeyReadOnly, StepSync, "", nil, lever.Production},
-		{"read-only key, read/write choice", base, fakelever.KeyReadOnly, StepCreateKey, ProblemMissingPermissions, writeNames(), lever.Production},
-		{"missing two", base, fakelever.KeyMissingTwo, StepCreateKey, ProblemMissingPermissions, []string{"find all tags", "find all requisitions"}, lever.Production},
-		{"no confidential", base, fakelever.KeyNoConfidential, StepConnect, ProblemNoConfidential, nil, lever.Production},
-		{"sandbox key on production", base, fakelever.KeySandbox, StepData, ProblemOtherEnvironment, nil, lever.Sandbox},
-		{"sandbox key on sandbox", sandbox, fakelever.KeySandbox, StepSync, "", nil, lever.Sandbox},
-		{"unknown key", base, "notAKeyTheFakeKnows123", StepPasteKey, ProblemRejected, nil, lever.Production},
+		{"full key", base, fakelever.KeyFull, steps.StepSync, "", nil, lever.Production},
+		{"read-only key, read-only choice", readOnly, fakelever.KeyReadOnly, steps.StepSync, "", nil, lever.Production},
+		{"read-only key, read/write choice", base, fakelever.KeyReadOnly, steps.StepCreateKey, steps.ProblemMissingPermissions, writeNames(), lever.Production},
+		{"missing two", base, fakelever.KeyMissingTwo, steps.StepCreateKey, steps.ProblemMissingPermissions, []string{"find all tags", "find all requisitions"}, lever.Production},
+		{"no confidential", base, fakelever.KeyNoConfidential, steps.StepConnect, steps.ProblemNoConfidential, nil, lever.Production},
+		{"sandbox key on production", base, fakelever.KeySandbox, steps.StepData, steps.ProblemOtherEnvironment, nil, lever.Sandbox},
+		{"sandbox key on sandbox", sandbox, fakelever.KeySandbox, steps.StepSync, "", nil, lever.Sandbox},
+		{"unknown key", base, "notAKeyTheFakeKnows123", steps.StepPasteKey, steps.ProblemRejected, nil, lever.Production},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			r, streamed := connectWith(t, svc, c.s, c.key)
-			next := AfterConnect(c.s, r)
+			next := steps.AfterConnect(c.s, r)
 			if next.Step != c.wantStep {
 				t.Fatalf("routed to %s, want %s (report err %v, missing %v)", next.Step, c.wantStep, r.Err, r.MissingPermissions())
 			}
@@ -102,7 +117,7 @@ func TestConnectAgainstFakeLever(t *testing.T) {
 				if len(streamed) != len(r.Checks) {
 					t.Errorf("streamed %d checks, reported %d", len(streamed), len(r.Checks))
 				}
-				want := len(RequiredPermissions(c.s))
+				want := len(steps.RequiredPermissions(c.s))
 				if c.s.Confidential {
 					want++
 				}
@@ -119,7 +134,7 @@ func TestConnectAgainstFakeLever(t *testing.T) {
 
 func writeNames() []string {
 	var out []string
-	for _, p := range RequiredPermissions(NewState()) {
+	for _, p := range steps.RequiredPermissions(steps.NewState()) {
 		if p.Write {
 			out = append(out, p.Name)
 		}
@@ -132,9 +147,9 @@ func TestConnectHonoursCancel(t *testing.T) {
 	svc, _ := fakeServices(t, fake, false)
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
-	done := make(chan ConnectReport, 1)
+	done := make(chan steps.ConnectReport, 1)
 	go func() {
-		done <- svc.Connect(ctx, allTicked(at(StepConnect)), lever.NewAPIKey(fakelever.KeyFull), make(chan Check))
+		done <- svc.Connect(ctx, allTicked(at(steps.StepConnect)), lever.NewAPIKey(fakelever.KeyFull), make(chan steps.Check))
 	}()
 	select {
 	case r := <-done:
@@ -157,7 +172,7 @@ func TestProgressAndKey(t *testing.T) {
 	if _, err := os.Stat(cfg.DBPath); err == nil {
 		t.Error("loading progress created the data file")
 	}
-	s := allTicked(at(StepPasteKey))
+	s := allTicked(at(steps.StepPasteKey))
 	if err := svc.SaveProgress(ctx, s); err != nil {
 		t.Fatal(err)
 	}
@@ -170,11 +185,11 @@ func TestProgressAndKey(t *testing.T) {
 	if err != nil || !strings.HasPrefix(where, "saved in ") || !strings.Contains(where, "credentials.json") {
 		t.Fatalf("SaveKey = %q, %v", where, err)
 	}
-	k, _, err := cfg.Credentials.Load(lever.Production)
+	k, _, err := cfg.Config.Credentials.Load(lever.Production)
 	if err != nil || k.Reveal() != fakelever.KeyFull {
 		t.Fatalf("saved key not found: %v", err)
 	}
-	set, err := config.LoadSettings(cfg.SettingsDir)
+	set, err := config.LoadSettings(cfg.Config.SettingsDir)
 	if err != nil || set.Environment != lever.Production {
 		t.Errorf("settings = %+v, %v", set, err)
 	}
@@ -194,7 +209,7 @@ func TestDemoNeverTouchesSavedKeys(t *testing.T) {
 	if err != nil || !strings.Contains(where, "demo") {
 		t.Fatalf("demo SaveKey = %q, %v", where, err)
 	}
-	if _, _, err := cfg.Credentials.Load(lever.Production); !errors.Is(err, config.ErrNoCredential) {
+	if _, _, err := cfg.Config.Credentials.Load(lever.Production); !errors.Is(err, config.ErrNoCredential) {
 		t.Errorf("the demo saved a key: %v", err)
 	}
 }
@@ -204,7 +219,7 @@ func TestStartSync(t *testing.T) {
 	svc, _ := fakeServices(t, fake, true)
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	s := at(StepSync)
+	s := at(steps.StepSync)
 	s.Completed = true
 	run, err := svc.StartSync(ctx, s, lever.APIKey{}) // the demo key
 	if err != nil {

@@ -1,0 +1,8 @@
+// Package app is leversync's one wiring, in the way charmbracelet/crush keeps
+// internal/app for both its TUI and its headless run: it turns flags or saved
+// state into a running sync (environment and API root, the key and where it
+// came from, the data file opened and bound, a client whose retries reach the
+// engine, the engine, its event stream). The headless commands and the
+// wizard's services both call it, so a sync is built one way only, and the
+// defaults live in the packages that own them (lever, store), never copied.
+package app

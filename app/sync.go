@@ -1,0 +1,138 @@
+package app
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+
+	"github.com/leversync/leversync/lever"
+	"github.com/leversync/leversync/lever/syncer"
+	"github.com/leversync/leversync/store"
+)
+
+// SyncJob is everything one sync needs.
+type SyncJob struct {
+	// Target binds the data file (Target.Env) and is where requests go.
+	Target Target
+	Key    lever.APIKey
+	DBPath string
+	// Client tunes the client (rate, burst, retries, HTTP client); its
+	// BaseURL, Key and OnRetry are set by Start. Zero values are lever's
+	// defaults.
+	Client lever.Options
+	// Store tunes the data file (lock timeout, size limit); zero values are
+	// store's defaults.
+	Store store.Options
+	Sync  syncer.Options
+}
+
+// Sync is a sync running in the background.
+type Sync struct {
+	events chan syncer.Event
+	done   chan struct{}
+	state  syncer.RunState
+	err    error
+
+	mu sync.Mutex
+	st *store.Store // nil once the run has closed it
+}
+
+// Start opens and binds the data file, builds the client and the engine,
+// and starts the run. Events arrive on Events until the run ends; the engine
+// never blocks on them, so a consumer that stops reading loses progress
+// reports, never data.
+func Start(ctx context.Context, job SyncJob) (*Sync, error) {
+	if job.DBPath == "" {
+		return nil, errors.New("no data file to sync into: pass --db")
+	}
+	s := &Sync{events: make(chan syncer.Event, 512), done: make(chan struct{})}
+	var engine *syncer.Engine
+	var engineMu sync.Mutex
+	o := job.Client
+	o.BaseURL, o.Key = job.Target.BaseURL, job.Key
+	o.OnRetry = func(ri lever.RetryInfo) {
+		engineMu.Lock()
+		e := engine
+		engineMu.Unlock()
+		if e != nil {
+			e.OnRetry(ri)
+		}
+	}
+	client, err := lever.NewClient(o)
+	if err != nil {
+		return nil, err
+	}
+	st, err := store.Open(job.DBPath, job.Store)
+	if err != nil {
+		return nil, err
+	}
+	if err := st.Bind(job.Target.Env, job.Target.BaseURL); err != nil {
+		_ = st.Close()
+		return nil, err
+	}
+	engineMu.Lock()
+	engine = syncer.NewEngine(client, st, job.Sync)
+	e := engine
+	engineMu.Unlock()
+	s.st = st
+
+	go func() {
+		tombstones := deletedCount(st)
+		state, err := e.Run(ctx, s.events)
+		if err == nil && tombstones >= 0 && deletedCount(st) > tombstones {
+			// bbolt keeps the bytes of freed pages: rewrite the file so the
+			// data of records deleted in Lever leaves the disk. Only after
+			// a run that deleted something, since it copies the whole file.
+			if cerr := st.Compact(); cerr != nil {
+				err = fmt.Errorf("remove deleted records' data from the file: %w", cerr)
+			}
+		}
+		s.mu.Lock()
+		cerr := st.Close()
+		s.st = nil
+		s.mu.Unlock()
+		if err == nil && cerr != nil {
+			err = fmt.Errorf("close the data file: %w", cerr)
+		}
+		s.state, s.err = state, err
+		close(s.events)
+		close(s.done)
+	}()
+	return s, nil
+}
+
+// Events delivers the engine's progress; it is closed when the run ends.
+func (s *Sync) Events() <-chan syncer.Event { return s.events }
+
+// Wait blocks until the run ends and returns how it ended. It may be called
+// more than once.
+func (s *Sync) Wait() (syncer.RunState, error) {
+	<-s.done
+	return s.state, s.err
+}
+
+// WithStore runs fn on the data file while the run holds it open (the file
+// cannot be opened twice) and reports whether it did.
+func (s *Sync) WithStore(fn func(*store.Store) error) (ran bool, err error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.st == nil {
+		return false, nil
+	}
+	return true, fn(s.st)
+}
+
+// deletedCount is how many tombstones the file holds; -1 if unknown, so an
+// unknown count never triggers a compaction.
+func deletedCount(st *store.Store) int {
+	counts, err := st.DeletedCounts()
+	if err != nil {
+		return -1
+	}
+	n := 0
+	for _, c := range counts {
+		n += c
+	}
+	return n
+}

@@ -8,7 +8,6 @@ import (
 	"io"
 	"strconv"
 	"strings"
-	"time"
 
 	"github.com/leversync/leversync/lever"
 	"github.com/leversync/leversync/store"
@@ -63,7 +62,7 @@ Lever: {"id":...,"deletedAt":...,"deleted":true}.`,
 			if err != nil {
 				return err
 			}
-			st, err := store.Open(path, store.Options{ReadOnly: true, Timeout: time.Second})
+			st, err := store.Open(path, store.Options{ReadOnly: true})
 			if err != nil {
 				return err
 			}

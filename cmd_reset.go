@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"os"
 	"strings"
-	"time"
 
 	"github.com/leversync/leversync/store"
 	"github.com/spf13/cobra"
@@ -40,7 +39,7 @@ func (a *cli) resetCommand() *cobra.Command {
 				}
 			}
 			// Opening proves no sync holds the file before it goes.
-			st, err := store.Open(path, store.Options{Timeout: time.Second})
+			st, err := store.Open(path, store.Options{})
 			if err != nil && !errors.Is(err, store.ErrCorrupt) {
 				return err
 			}

@@ -28,11 +28,13 @@ type statusReport struct {
 	Unfinished *syncer.RunState `json:"unfinished,omitempty"`
 	// LastSyncFinished is true when the most recent sync ran to its end.
 	LastSyncFinished bool `json:"lastSyncFinished"`
+	// Checked is true when --check verified the file and found it sound.
+	Checked bool `json:"checked,omitempty"`
 }
 
 func (a *cli) statusCommand() *cobra.Command {
 	var db string
-	var asJSON bool
+	var asJSON, check bool
 	cmd := &cobra.Command{
 		Use:   "status",
 		Short: "Show what is stored locally and how the last sync went",
@@ -42,7 +44,7 @@ func (a *cli) statusCommand() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			rep, err := readStatus(path)
+			rep, err := readStatus(path, check)
 			if err != nil {
 				return err
 			}
@@ -57,13 +59,15 @@ func (a *cli) statusCommand() *cobra.Command {
 	}
 	cmd.Flags().StringVar(&db, "db", "", "data file (default under $XDG_DATA_HOME/leversync)")
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print the status as JSON")
+	cmd.Flags().BoolVar(&check, "check", false, "also verify the data file's integrity (reads all of it; exit 6 if it is damaged)")
 	return cmd
 }
 
-// readStatus reads the store briefly, read-only.
-func readStatus(path string) (statusReport, error) {
+// readStatus reads the store briefly, read-only; with check it also verifies
+// every page and leversync's own counts and index.
+func readStatus(path string, check bool) (statusReport, error) {
 	rep := statusReport{Path: path}
-	st, err := store.Open(path, store.Options{ReadOnly: true, Timeout: time.Second})
+	st, err := store.Open(path, store.Options{ReadOnly: true})
 	if errors.Is(err, store.ErrNoStore) {
 		return rep, nil
 	}
@@ -85,6 +89,12 @@ func readStatus(path string) (statusReport, error) {
 		return rep, err
 	}
 	rep.LastSyncFinished = rep.Unfinished == nil && rep.LastRun != nil
+	if check {
+		if err := st.Check(); err != nil {
+			return rep, err
+		}
+		rep.Checked = true
+	}
 	return rep, nil
 }
 
@@ -94,6 +104,9 @@ func printStatus(w io.Writer, rep statusReport) {
 		return
 	}
 	fmt.Fprintf(w, "Data file: %s\n", rep.Path)
+	if rep.Checked {
+		fmt.Fprintln(w, "Integrity: checked, sound")
+	}
 	if rep.Environment != "" {
 		fmt.Fprintf(w, "Lever:     %s (%s)\n", rep.Environment.Title(), rep.BaseURL)
 	}

@@ -62,9 +62,6 @@ func TestOpenCreatesPrivateFileAndFolder(t *testing.T) {
 	if strings.TrimSpace(string(pid)) != strconv.Itoa(os.Getpid()) {
 		t.Errorf("pid sidecar = %q, want %d", pid, os.Getpid())
 	}
-	if s.Path() != path {
-		t.Errorf("Path() = %q", s.Path())
-	}
 	if err := s.Close(); err != nil {
 		t.Fatal(err)
 	}
@@ -406,7 +403,7 @@ func TestNoKeyInFile(t *testing.T) {
 		t.Fatal(err)
 	}
 	s.Close()
-	raw, err := os.ReadFile(s.Path())
+	raw, err := os.ReadFile(s.path)
 	if err != nil {
 		t.Fatal(err)
 	}

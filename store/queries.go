@@ -42,11 +42,18 @@ func (s *Store) counts(key func(lever.Resource) []byte) (map[lever.Resource]int,
 
 // PostingSummary is one job as the Jobs page lists it.
 type PostingSummary struct {
-	ID, Text, State, Team, Department, Location, Commitment string
-	Confidential                                            bool
+	ID           string `json:"id"`
+	Text         string `json:"text"`
+	State        string `json:"state"`
+	Team         string `json:"team,omitempty"`
+	Department   string `json:"department,omitempty"`
+	Location     string `json:"location,omitempty"`
+	Commitment   string `json:"commitment,omitempty"`
+	Confidential bool   `json:"confidential"`
 	// Candidates counts the stored opportunities that applied to it.
-	Candidates           int
-	CreatedAt, UpdatedAt int64
+	Candidates int   `json:"candidates"`
+	CreatedAt  int64 `json:"createdAt,omitempty"`
+	UpdatedAt  int64 `json:"updatedAt,omitempty"`
 }
 
 // postingView is the part of a Lever posting the summary reads.
@@ -128,10 +135,17 @@ func number(n json.Number) int64 {
 
 // CandidateSummary is one opportunity as a job's candidate list shows it.
 type CandidateSummary struct {
-	ID, Name, Email, StageID, StageText, Origin string
-	Archived                                    bool
-	ArchiveReason                               string // the reason's text, or its id when unknown
-	CreatedAt, UpdatedAt                        int64
+	ID        string `json:"id"`
+	Name      string `json:"name"`
+	Email     string `json:"email,omitempty"`
+	StageID   string `json:"stageId,omitempty"`
+	StageText string `json:"stage,omitempty"`
+	Origin    string `json:"origin,omitempty"`
+	Archived  bool   `json:"archived"`
+	// ArchiveReason is the reason's text, or its id when unknown.
+	ArchiveReason string `json:"archiveReason,omitempty"`
+	CreatedAt     int64  `json:"createdAt,omitempty"`
+	UpdatedAt     int64  `json:"updatedAt,omitempty"`
 }
 
 // opportunityView is the part of a Lever opportunity the summary reads.

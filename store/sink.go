@@ -32,12 +32,6 @@ func (s *Store) LoadRun() (current, last *syncer.RunState, err error) {
 	return current, last, err
 }
 
-// LastRun is the last finished run, nil if none.
-func (s *Store) LastRun() (*syncer.RunState, error) {
-	_, last, err := s.LoadRun()
-	return last, err
-}
-
 func decodeRun(b []byte) (*syncer.RunState, error) {
 	if b == nil {
 		return nil, nil

@@ -255,8 +255,8 @@ func TestRunStateAndCheckpoints(t *testing.T) {
 	if _, ok, _ := s.Checkpoint("users"); ok {
 		t.Fatal("FinishRun kept a checkpoint")
 	}
-	if lr, _ := s.LastRun(); lr == nil || lr.Result != syncer.ResultOK {
-		t.Fatalf("LastRun = %+v", lr)
+	if last.Result != syncer.ResultOK {
+		t.Fatalf("last run = %+v", last)
 	}
 }
 

@@ -132,9 +132,6 @@ func Open(path string, o Options) (*Store, error) {
 	return s, nil
 }
 
-// Path is the file the store was opened from.
-func (s *Store) Path() string { return s.path }
-
 // Close releases the file and its lock, and removes the pid sidecar. It is
 // safe to call more than once.
 func (s *Store) Close() error {

@@ -1,9 +1,11 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"encoding/binary"
 	"encoding/json"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -160,4 +162,30 @@ func TestStatusCheck(t *testing.T) {
 	if res.code != 6 || !strings.Contains(res.stderr, "inconsistent records") {
 		t.Errorf("status --check of a damaged file: exit %d, stderr %q; want 6 naming the damage", res.code, res.stderr)
 	}
+}
+
+// A sync that deletes records rewrites the file, so a deleted candidate's
+// data is not left in bbolt's freed pages.
+func TestDeletedCandidatesLeaveTheFile(t *testing.T) {
+	srv := startFake(t, fakelever.Config{Seed: 11, Opportunities: 300, Postings: 6})
+	env := keyEnv(t, fakelever.KeyFull)
+	db := filepath.Join(t.TempDir(), "deleted.db")
+	if res := runBin(t, env, "", syncArgs(srv, db)...); res.code != 0 {
+		t.Fatalf("sync: exit %d: %s", res.code, res.stderr)
+	}
+	before := srv.Expected(string(lever.Opportunities))
+	deleted := srv.DeleteOpportunities(20)
+	if res := runBin(t, env, "", syncArgs(srv, db)...); res.code != 0 {
+		t.Fatalf("incremental sync: exit %d: %s", res.code, res.stderr)
+	}
+	raw, err := os.ReadFile(db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, id := range deleted {
+		if bytes.Contains(raw, before[id]) {
+			t.Fatalf("the JSON of deleted opportunity %s is still in the file", id)
+		}
+	}
+	assertStoreMatchesFake(t, env, db, srv)
 }

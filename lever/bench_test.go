@@ -19,7 +19,7 @@ func BenchmarkClientDecode(b *testing.B) {
 	ctx := context.Background()
 	records := 0
 	for b.Loop() {
-		for page, err := range c.Pages(ctx, "/opportunities", allOpportunities, "") {
+		for page, err := range lever.Pages(ctx, c, "/opportunities", allOpportunities, "") {
 			if err != nil {
 				b.Fatal(err)
 			}

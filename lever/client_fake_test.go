@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"net/http"
 	"net/url"
 	"strings"
 	"sync"
@@ -43,14 +44,14 @@ func fakeClient(t testing.TB, base, key string, mod func(*lever.Options)) *lever
 }
 
 // allOpportunities is the query whose result the fake's Expected describes.
-var allOpportunities = lever.OpportunitiesQuery{Expand: []string{"applications"}, Confidentiality: lever.ConfidentialityAll}.Values()
+var allOpportunities = url.Values{"expand": {"applications"}, "confidentiality": {"all"}}
 
 // collect pages through path and returns id -> raw, failing on a duplicate.
 // It may run in any goroutine.
 func collect(t testing.TB, c *lever.Client, r lever.Resource, query url.Values) map[string]json.RawMessage {
 	t.Helper()
 	got := map[string]json.RawMessage{}
-	for page, err := range c.Pages(context.Background(), lever.ListPath(r), query, "") {
+	for page, err := range lever.Pages(context.Background(), c, "/"+string(r), query, "") {
 		if err != nil {
 			t.Errorf("paging %s: %v", r, err)
 			return got
@@ -98,7 +99,7 @@ func TestFakePaginatesEveryOpportunityOnce(t *testing.T) {
 	c := fakeClient(t, fake.URL(), fakelever.KeyFull, nil)
 	seen := make(map[string]bool, n)
 	total := 0
-	for page, err := range c.Pages(context.Background(), "/opportunities", url.Values{"confidentiality": {"all"}}, "") {
+	for page, err := range lever.Pages(context.Background(), c, "/opportunities", url.Values{"confidentiality": {"all"}}, "") {
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -147,8 +148,8 @@ func TestFakeRecoversFromFaults(t *testing.T) {
 	want := map[lever.Resource]map[string]json.RawMessage{}
 	cc := fakeClient(t, clean.URL(), fakelever.KeyFull, nil)
 	want[lever.Opportunities] = collect(t, cc, lever.Opportunities, allOpportunities)
-	want[lever.Users] = collect(t, cc, lever.Users, lever.UsersQuery{IncludeDeactivated: true}.Values())
-	want[lever.Postings] = collect(t, cc, lever.Postings, lever.PostingsQuery{Confidentiality: lever.ConfidentialityAll}.Values())
+	want[lever.Users] = collect(t, cc, lever.Users, url.Values{"includeDeactivated": {"true"}})
+	want[lever.Postings] = collect(t, cc, lever.Postings, url.Values{"confidentiality": {"all"}})
 	sameRecords(t, "clean opportunities", want[lever.Opportunities], clean.Expected("opportunities"))
 
 	cfg.Faults, cfg.Rate, cfg.Burst = 0.25, 20, 2
@@ -165,9 +166,9 @@ func TestFakeRecoversFromFaults(t *testing.T) {
 		q := allOpportunities
 		switch r {
 		case lever.Users:
-			q = lever.UsersQuery{IncludeDeactivated: true}.Values()
+			q = url.Values{"includeDeactivated": {"true"}}
 		case lever.Postings:
-			q = lever.PostingsQuery{Confidentiality: lever.ConfidentialityAll}.Values()
+			q = url.Values{"confidentiality": {"all"}}
 		}
 		wg.Go(func() {
 			recs := collect(t, fc, r, q)
@@ -376,7 +377,7 @@ func TestFakeProbeAllCancel(t *testing.T) {
 }
 
 // TestNoGoroutineLeft: paging and a cancelled ProbeAll leave no goroutine
-// behind once the client's idle connections are closed.
+// behind once the transport's idle connections are closed.
 func TestNoGoroutineLeft(t *testing.T) {
 	defer goleak.VerifyNone(t, goleak.IgnoreCurrent())
 	fake, err := fakelever.Start(fakelever.Config{Seed: 2, Opportunities: 300, Rate: -1}, "")
@@ -384,8 +385,9 @@ func TestNoGoroutineLeft(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer fake.Close()
-	c := fakeClient(t, fake.URL(), fakelever.KeyFull, nil)
-	defer c.CloseIdleConnections()
+	tr := http.DefaultTransport.(*http.Transport).Clone()
+	defer tr.CloseIdleConnections()
+	c := fakeClient(t, fake.URL(), fakelever.KeyFull, func(o *lever.Options) { o.HTTPClient = &http.Client{Transport: tr} })
 	var wg sync.WaitGroup
 	for _, r := range []lever.Resource{lever.Opportunities, lever.Users, lever.Postings} {
 		var q url.Values

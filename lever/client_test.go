@@ -186,7 +186,7 @@ func TestGet(t *testing.T) {
 	}))
 	defer srv.Close()
 	c := newTestClient(t, srv, nil)
-	var st lever.Stage
+	var st struct{ ID, Text string }
 	if err := c.Get(context.Background(), "/stages/lead-new", nil, &st); err != nil {
 		t.Fatal(err)
 	}
@@ -383,7 +383,7 @@ func TestPages(t *testing.T) {
 	defer srv.Close()
 	c := newTestClient(t, srv, nil)
 	var ids []string
-	for page, err := range c.Pages(context.Background(), "/users", nil, "") {
+	for page, err := range lever.Pages(context.Background(), c, "/users", nil, "") {
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -400,7 +400,7 @@ func TestPages(t *testing.T) {
 	}
 	// Resuming from a saved token reads only the rest.
 	ids = nil
-	for page, err := range c.Pages(context.Background(), "/users", nil, "p3") {
+	for page, err := range lever.Pages(context.Background(), c, "/users", nil, "p3") {
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -411,7 +411,7 @@ func TestPages(t *testing.T) {
 	}
 	// An expired token surfaces as ErrInvalidOffset.
 	var last error
-	for _, err := range c.Pages(context.Background(), "/users", nil, "stale") {
+	for _, err := range lever.Pages(context.Background(), c, "/users", nil, "stale") {
 		last = err
 	}
 	if !errors.Is(last, lever.ErrInvalidOffset) {
@@ -419,22 +419,58 @@ func TestPages(t *testing.T) {
 	}
 }
 
-func TestPaginationLoop(t *testing.T) {
-	cases := map[string]func(offset string) string{
-		"repeated next": func(string) string { return "same" },
-		"cycle":         func(o string) string { return map[string]string{"": "a", "a": "b", "b": "a"}[o] },
-		"empty next":    func(string) string { return "" },
+// endlessLister pages for ever and ignores ctx, as a Lister may.
+type endlessLister struct{ n int64 }
+
+func (l *endlessLister) ListPage(context.Context, string, url.Values, string) (lever.Page, error) {
+	l.n++
+	return lever.Page{HasNext: true, Next: fmt.Sprint("t", l.n)}, nil
+}
+
+func (l *endlessLister) Requests() int64 { return l.n }
+
+func TestPagesStopsOnCancel(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	l := &endlessLister{}
+	var last error
+	for _, err := range lever.Pages(ctx, l, "/users", nil, "") {
+		cancel()
+		last = err
+		if l.n > 10 {
+			t.Fatal("still paging after the cancel")
+		}
 	}
-	for name, next := range cases {
+	if !errors.Is(last, context.Canceled) || l.n != 1 {
+		t.Errorf("%v after %d requests, want context.Canceled after 1", last, l.n)
+	}
+}
+
+// TestPaginationLoop: a next token that is empty or was used before in the
+// pass ends it with ErrPaginationLoop, and the page that gave it is not
+// yielded (its token is not one to save).
+func TestPaginationLoop(t *testing.T) {
+	cases := map[string]struct {
+		start string
+		next  map[string]string // offset -> next token
+		pages int
+	}{
+		"repeated next":     {"", map[string]string{"": "same", "same": "same"}, 1},
+		"cycle":             {"", map[string]string{"": "a", "a": "b", "b": "a"}, 2},
+		"back to the start": {"s", map[string]string{"s": "a", "a": "s"}, 1},
+		"empty next":        {"", map[string]string{"": ""}, 0},
+		"empty next later":  {"", map[string]string{"": "a", "a": ""}, 1},
+	}
+	for name, tc := range cases {
 		t.Run(name, func(t *testing.T) {
 			srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-				writeJSON(w, 200, map[string]any{"data": []any{map[string]string{"id": "x"}}, "hasNext": true, "next": next(r.URL.Query().Get("offset"))})
+				writeJSON(w, 200, map[string]any{"data": []any{map[string]string{"id": "x"}}, "hasNext": true, "next": tc.next[r.URL.Query().Get("offset")]})
 			}))
 			defer srv.Close()
 			c := newTestClient(t, srv, nil)
 			pages, errs := 0, 0
 			var last error
-			for _, err := range c.Pages(context.Background(), "/opportunities", nil, "") {
+			for _, err := range lever.Pages(context.Background(), c, "/opportunities", nil, tc.start) {
 				if err != nil {
 					errs++
 					last = err
@@ -447,6 +483,9 @@ func TestPaginationLoop(t *testing.T) {
 			}
 			if errs != 1 || !errors.Is(last, lever.ErrPaginationLoop) {
 				t.Errorf("%d errors, last %v; want one ErrPaginationLoop", errs, last)
+			}
+			if pages != tc.pages {
+				t.Errorf("%d pages yielded, want %d", pages, tc.pages)
 			}
 		})
 	}

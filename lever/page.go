@@ -23,7 +23,8 @@ type Page struct {
 type Lister interface {
 	// ListPage GETs path (relative to the API root, e.g. "/opportunities")
 	// with query plus limit and offset; offset "" asks for the first page.
-	// It rate-limits and retries, and returns typed errors.
+	// It rate-limits and retries, returns typed errors, and leaves query
+	// as it was: Pages passes the same query for every page.
 	ListPage(ctx context.Context, path string, query url.Values, offset string) (Page, error)
 	// Requests counts the HTTP requests made so far (retries included).
 	Requests() int64

@@ -144,10 +144,7 @@ feed:
 func (r *run) fetchDetail(ctx context.Context, res lever.Resource, opp string) ([]lever.Record, error) {
 	path := "/opportunities/" + opp + "/" + string(res)
 	var recs []lever.Record
-	offset := ""
-	restarts := 0
-	for {
-		page, err := r.e.lister.ListPage(ctx, path, nil, offset)
+	for page, err := range r.pages(ctx, path, nil, "", func() { recs = nil }) {
 		if err != nil {
 			if ctx.Err() != nil {
 				return nil, ctx.Err()
@@ -156,15 +153,7 @@ func (r *run) fetchDetail(ctx context.Context, res lever.Resource, opp string) (
 			if errors.As(err, &ae) && ae.Status == 404 {
 				return nil, nil
 			}
-			if errors.Is(err, lever.ErrInvalidOffset) && offset != "" && restarts < maxOffsetRestarts {
-				restarts++
-				recs, offset = nil, ""
-				continue
-			}
 			return nil, fmt.Errorf("sync %s of opportunity %s: %w", res, opp, err)
-		}
-		if page.HasNext && (page.Next == "" || page.Next == offset) {
-			return nil, fmt.Errorf("sync %s of opportunity %s: %w", res, opp, lever.ErrPaginationLoop)
 		}
 		r.sawServerTime(page.ServerTime)
 		for _, raw := range page.Data {
@@ -174,9 +163,6 @@ func (r *run) fetchDetail(ctx context.Context, res lever.Resource, opp string) (
 			}
 			recs = append(recs, rec)
 		}
-		if !page.HasNext {
-			return recs, nil
-		}
-		offset = page.Next
 	}
+	return recs, nil
 }

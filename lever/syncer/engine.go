@@ -41,8 +41,9 @@ const (
 	defaultConcurrency        = 6
 	// detailChunk is how many opportunities one details commit covers.
 	detailChunk = 100
-	// maxOffsetRestarts bounds how often one stream restarts from its
-	// first page after Lever rejects a page token, in one run.
+	// maxOffsetRestarts bounds how often one stream, or one opportunity's
+	// detail list, starts over from its first page after Lever rejects a
+	// page token, in one run.
 	maxOffsetRestarts = 5
 	// warnNoConfidential is the run warning of a key without confidential
 	// access.

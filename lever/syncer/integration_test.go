@@ -428,7 +428,7 @@ func TestSyncDetailsStoresNotesInterviewsOffers(t *testing.T) {
 	for _, r := range lever.DetailResources {
 		want := map[string]string{}
 		for id := range h.fake.Expected("opportunities") {
-			for page, err := range h.client.Pages(context.Background(), "/opportunities/"+id+"/"+string(r), nil, "") {
+			for page, err := range lever.Pages(context.Background(), h.client, "/opportunities/"+id+"/"+string(r), nil, "") {
 				if err != nil {
 					t.Fatal(err)
 				}

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"iter"
 	"maps"
 	"net/url"
 	"slices"
@@ -276,23 +277,14 @@ func (r *run) runStream(ctx context.Context, commits *committer, s stream) (err 
 		}
 	}()
 
-	offset := cp.Offset
-	restarts := 0
-	for {
-		if ctx.Err() != nil {
-			return ctx.Err()
-		}
-		page, lerr := r.e.lister.ListPage(ctx, s.path, maps.Clone(s.query), offset)
+	restart := func() {
+		r.warn(fmt.Sprintf("%s: Lever rejected the saved page token; reading this stream again from its first page", s.name), false)
+		count.records = 0
+	}
+	for page, lerr := range r.pages(ctx, s.path, s.query, cp.Offset, restart) {
 		if lerr != nil {
 			if ctx.Err() != nil {
 				return ctx.Err()
-			}
-			if errors.Is(lerr, lever.ErrInvalidOffset) && offset != "" && restarts < maxOffsetRestarts {
-				restarts++
-				r.warn(fmt.Sprintf("%s: Lever rejected the saved page token; reading this stream again from its first page", s.name), false)
-				offset = ""
-				count.records = 0
-				continue
 			}
 			var ae *lever.APIError
 			if s.deletes && errors.As(lerr, &ae) && ae.Status == 404 {
@@ -301,9 +293,6 @@ func (r *run) runStream(ctx context.Context, commits *committer, s stream) (err 
 				return nil
 			}
 			return fmt.Errorf("sync %s: %w", s.name, lerr)
-		}
-		if page.HasNext && (page.Next == "" || page.Next == offset) {
-			return fmt.Errorf("sync %s: %w", s.name, lever.ErrPaginationLoop)
 		}
 		r.sawServerTime(page.ServerTime)
 
@@ -339,10 +328,35 @@ func (r *run) runStream(ctx context.Context, commits *committer, s stream) (err 
 			}
 		}
 		pending = append(pending, &pendingPage{req: commits.commit(b), name: s.name, s: s, count: count, records: n})
-		if !page.HasNext {
-			return nil
+	}
+	return nil
+}
+
+// pages is lever.Pages with the engine's answer to an expired page token
+// (the saved one, or one that aged while the list was read): read the list
+// again from its first page, at most maxOffsetRestarts times. restart runs
+// first, so the caller can drop what the abandoned pass counted.
+func (r *run) pages(ctx context.Context, path string, query url.Values, start string, restart func()) iter.Seq2[lever.Page, error] {
+	return func(yield func(lever.Page, error) bool) {
+		restarts := 0
+	pass:
+		for {
+			// at is the token of the request Pages is making.
+			at := start
+			for page, err := range lever.Pages(ctx, r.e.lister, path, query, start) {
+				if err != nil && ctx.Err() == nil && errors.Is(err, lever.ErrInvalidOffset) && at != "" && restarts < maxOffsetRestarts {
+					restarts++
+					restart()
+					start = ""
+					continue pass
+				}
+				if !yield(page, err) {
+					return
+				}
+				at = page.Next
+			}
+			return
 		}
-		offset = page.Next
 	}
 }
 

@@ -125,8 +125,8 @@ func NewClient(o Options) (*Client, error) {
 	if o.HTTPClient != nil {
 		hc = *o.HTTPClient
 	} else {
-		// An own transport, so CloseIdleConnections touches only this
-		// client, with enough idle connections for parallel streams.
+		// A transport with enough idle connections for parallel streams;
+		// a clone, so the change stays with this client.
 		t := http.DefaultTransport.(*http.Transport).Clone()
 		t.MaxIdleConnsPerHost = 32
 		hc.Transport = t
@@ -192,9 +192,6 @@ func isLoopback(host string) bool {
 	return ip != nil && ip.IsLoopback()
 }
 
-// BaseURL is the normalized API root the client talks to.
-func (c *Client) BaseURL() string { return c.base }
-
 // Format prints the client as its API root only: fmt would otherwise print
 // unexported fields, the key among them.
 func (c *Client) Format(f fmt.State, verb rune) {
@@ -204,10 +201,6 @@ func (c *Client) Format(f fmt.State, verb rune) {
 	}
 	fmt.Fprintf(f, "lever.Client(%s)", c.base)
 }
-
-// CloseIdleConnections closes the keep-alive connections the client is not
-// using, for a clean shutdown.
-func (c *Client) CloseIdleConnections() { c.http.CloseIdleConnections() }
 
 // Requests counts the HTTP requests made so far, retries included.
 func (c *Client) Requests() int64 { return c.requests.Load() }

@@ -123,7 +123,7 @@ func (c *Client) Probe(ctx context.Context, p permission.Permission) ProbeResult
 // forbidden too, the answer says nothing and the result is Unknown.
 func (c *Client) ProbeConfidential(ctx context.Context) ProbeResult {
 	res := ProbeResult{Permission: ConfidentialAccess}
-	q := url.Values{"confidentiality": {ConfidentialityConfidential}, "limit": {"1"}}
+	q := url.Values{"confidentiality": {"confidential"}, "limit": {"1"}}
 	_, err := c.ListPage(ctx, "/opportunities", q, "")
 	if err == nil {
 		res.Status, res.Detail = Granted, "granted (200 on confidential opportunities)"

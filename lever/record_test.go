@@ -10,29 +10,39 @@ func TestDecodeRecord(t *testing.T) {
 		name     string
 		r        Resource
 		raw      string
+		parent   string
 		id       string
 		updated  int64
 		postings []string
 		wantErr  bool
 	}{
-		{"expanded applications", Opportunities, `{"id":"o1","updatedAt":12,"applications":[{"id":"a","posting":"p1"},{"posting":{"id":"p2"}}]}`, "o1", 12, []string{"p1", "p2"}, false},
-		{"application ids", Opportunities, `{"id":"o2","updatedAt":null,"applications":["a1","a2"]}`, "o2", 0, nil, false},
-		{"no application posting", Opportunities, `{"id":"o3","applications":[{"id":"a","posting":null}]}`, "o3", 0, nil, false},
-		{"source by text", Sources, `{"text":"LinkedIn","count":3}`, "LinkedIn", 0, nil, false},
-		{"tag without text", Tags, `{"count":3}`, "", 0, nil, true},
-		{"no id", Users, `{"name":"x"}`, "", 0, nil, true},
-		{"not json", Users, `{"id":`, "", 0, nil, true},
+		// Lever's real shape: archived object, never-updated null updatedAt,
+		// fields this project does not know yet (kept in Raw).
+		{"real opportunity", Opportunities, `{"id":"o1","stage":"lead-new","archived":{"archivedAt":1700000000000,"reason":"r-hired"},
+			"applications":[{"id":"ap","type":"posting","posting":"p1"}],"updatedAt":null,"somethingNew":{"x":1}}`, "", "o1", 0, []string{"p1"}, false},
+		// The docs' shape: top-level archivedAt and archiveReason, expanded posting.
+		{"documented opportunity", Opportunities, `{"id":"o2","archivedAt":1700000000001,"archiveReason":"r-2",
+			"applications":[{"posting":{"id":"p2","text":"Engineer"}}],"updatedAt":1700000000002}`, "", "o2", 1700000000002, []string{"p2"}, false},
+		{"closed posting, float updatedAt", Postings, `{"id":"p","state":"closed","distributionChannels":null,"urls":null,"updatedAt":2.0}`, "", "p", 2, nil, false},
+		{"note of an opportunity", Notes, `{"id":"n1","text":"Call back","createdAt":1}`, "o1", "n1", 0, nil, false},
+		{"expanded applications", Opportunities, `{"id":"o1","updatedAt":12,"applications":[{"id":"a","posting":"p1"},{"posting":{"id":"p2"}}]}`, "", "o1", 12, []string{"p1", "p2"}, false},
+		{"application ids", Opportunities, `{"id":"o2","updatedAt":null,"applications":["a1","a2"]}`, "", "o2", 0, nil, false},
+		{"no application posting", Opportunities, `{"id":"o3","applications":[{"id":"a","posting":null}]}`, "", "o3", 0, nil, false},
+		{"source by text", Sources, `{"text":"LinkedIn","count":3}`, "", "LinkedIn", 0, nil, false},
+		{"tag without text", Tags, `{"count":3}`, "", "", 0, nil, true},
+		{"no id", Users, `{"name":"x"}`, "", "", 0, nil, true},
+		{"not json", Users, `{"id":`, "", "", 0, nil, true},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			rec, err := DecodeRecord(c.r, []byte(c.raw), "")
+			rec, err := DecodeRecord(c.r, []byte(c.raw), c.parent)
 			if (err != nil) != c.wantErr {
 				t.Fatalf("err = %v, want error %v", err, c.wantErr)
 			}
 			if err != nil {
 				return
 			}
-			if rec.ID != c.id || rec.UpdatedAt != c.updated || !slices.Equal(rec.PostingIDs, c.postings) || string(rec.Raw) != c.raw {
+			if rec.ID != c.id || rec.UpdatedAt != c.updated || !slices.Equal(rec.PostingIDs, c.postings) || string(rec.Raw) != c.raw || rec.Parent != c.parent {
 				t.Errorf("got %+v", rec)
 			}
 		})

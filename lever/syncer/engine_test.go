@@ -498,6 +498,13 @@ func TestSyncIncrementalReadsOnlyChanges(t *testing.T) {
 			t.Errorf("deleted list asked from %s, want %d", c.Query.Get("deleted_at_start"), st.DeletedSince)
 		}
 	}
+	// Lever combines updated_at on postings only with confidentiality, and
+	// one postings pass needs distributionChannel: no updated_at there.
+	for _, c := range api.callsTo("/postings") {
+		if c.Query.Has("updated_at_start") || c.Query.Has("updated_at_end") {
+			t.Errorf("postings asked with an updated_at range: %v", c.Query)
+		}
+	}
 	// Postings and reference lists are re-read in full.
 	if len(sink.raw(lever.Postings)) != len(want[lever.Postings]) || len(api.callsTo("/users")) == 0 {
 		t.Error("postings or users not re-read on an incremental sync")

@@ -32,7 +32,7 @@ func TestCredentialsInKeyring(t *testing.T) {
 		t.Fatal("saving to the keyring wrote the config folder")
 	}
 	got, where, err := c.Load(lever.Sandbox)
-	if err != nil || !got.Equal(key) || where != InKeyring {
+	if err != nil || got.Reveal() != key.Reveal() || where != InKeyring {
 		t.Fatalf("Load = %v %q %v", got, where, err)
 	}
 	if _, _, err := c.Load(lever.Production); !errors.Is(err, ErrNoCredential) {

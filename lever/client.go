@@ -229,22 +229,6 @@ func (c *Client) ListPage(ctx context.Context, path string, query url.Values, of
 	return page, err
 }
 
-// Get reads a single object, {"data": {...}}, into out.
-func (c *Client) Get(ctx context.Context, path string, query url.Values, out any) error {
-	return c.do(ctx, http.MethodGet, path, cloneValues(query), nil, func(r *response) error {
-		var env struct {
-			Data json.RawMessage `json:"data"`
-		}
-		if err := json.Unmarshal(r.body, &env); err != nil {
-			return err
-		}
-		if len(env.Data) == 0 || string(env.Data) == "null" {
-			return errors.New("the response has no data")
-		}
-		return json.Unmarshal(env.Data, out)
-	})
-}
-
 // pageEnvelope is Lever's list envelope.
 type pageEnvelope struct {
 	Data    *[]json.RawMessage `json:"data"`

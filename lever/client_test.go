@@ -180,21 +180,6 @@ func TestListPageRequest(t *testing.T) {
 	}
 }
 
-func TestGet(t *testing.T) {
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		writeJSON(w, 200, map[string]any{"data": map[string]string{"id": "lead-new", "text": "New lead"}})
-	}))
-	defer srv.Close()
-	c := newTestClient(t, srv, nil)
-	var st struct{ ID, Text string }
-	if err := c.Get(context.Background(), "/stages/lead-new", nil, &st); err != nil {
-		t.Fatal(err)
-	}
-	if st.ID != "lead-new" || st.Text != "New lead" {
-		t.Errorf("stage = %+v", st)
-	}
-}
-
 // TestRetriesRecover: every kind of transient failure, then success; the
 // result is the same as a clean run and each failure was reported.
 func TestRetriesRecover(t *testing.T) {

@@ -24,9 +24,6 @@ func (k APIKey) Reveal() string { return k.secret }
 // IsZero reports whether no key is set.
 func (k APIKey) IsZero() bool { return k.secret == "" }
 
-// Equal compares two keys without revealing either.
-func (k APIKey) Equal(o APIKey) bool { return k.secret == o.secret }
-
 func (k APIKey) String() string   { return k.mask() }
 func (k APIKey) GoString() string { return "lever.APIKey{" + k.mask() + "}" }
 

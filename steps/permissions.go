@@ -119,17 +119,6 @@ func ToggleTick(s State, id string) State {
 	return s
 }
 
-// TickNext ticks the first unticked checklist item, so Enter walks the list.
-// It returns the state unchanged when every item is ticked.
-func TickNext(s State) State {
-	for _, it := range CreateKeyChecklist(s) {
-		if !s.Ticked(it.ID) {
-			return ToggleTick(s, it.ID)
-		}
-	}
-	return s
-}
-
 // Unticked returns the checklist items not yet ticked, in order.
 func Unticked(s State) []ChecklistItem {
 	var out []ChecklistItem

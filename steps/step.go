@@ -63,15 +63,6 @@ func (s StepID) Header() string {
 // Valid reports whether s is one of the steps.
 func (s StepID) Valid() bool { return s.Number() > 0 }
 
-// Next is the step after s; the last step returns itself.
-func (s StepID) Next() StepID {
-	n := s.Number()
-	if n == 0 || n == Total {
-		return s
-	}
-	return All[n]
-}
-
 // Prev is the step before s; the first step returns itself.
 func (s StepID) Prev() StepID {
 	n := s.Number()

@@ -90,3 +90,18 @@ func TestMissingTwoAgainstFakeLever(t *testing.T) {
 		t.Fatal("the key is in the data file")
 	}
 }
+
+// TestFakeSaveKeyAnswersAsTheServicesDo keeps the fake's demo answer the
+// real services' one, so a golden frame shows what the demo shows.
+func TestFakeSaveKeyAnswersAsTheServicesDo(t *testing.T) {
+	svc, _ := realServices(t, true)
+	want, err := svc.SaveKey(t.Context(), lever.Production, lever.NewAPIKey(fakelever.KeyFull))
+	if err != nil {
+		t.Fatal(err)
+	}
+	fake := &fakeServices{}
+	got, _ := demo(fake).Services.SaveKey(t.Context(), lever.Production, lever.NewAPIKey(fakelever.KeyFull))
+	if got != want {
+		t.Errorf("the fake's demo says %q, the services say %q", got, want)
+	}
+}

@@ -48,7 +48,7 @@ func TestDemoAgainstFakeLever(t *testing.T) {
 	tm.Send(press("enter"))
 	waitText(t, tm, "This run stored")
 	fm := finalModel(t, tm)
-	if !fm.State().Completed {
+	if !fm.state.Completed {
 		t.Fatal("setup not complete")
 	}
 	fm.waitSync(10 * time.Second)
@@ -76,8 +76,8 @@ func TestMissingTwoAgainstFakeLever(t *testing.T) {
 	fm := finalModel(t, tm)
 	rest, _ := io.ReadAll(tm.Output())
 	out.Write(rest)
-	if fm.State().Step != steps.StepCreateKey {
-		t.Fatalf("routed to %s", fm.State().Step)
+	if fm.state.Step != steps.StepCreateKey {
+		t.Fatalf("routed to %s", fm.state.Step)
 	}
 	if bytes.Contains(out.Bytes(), []byte(fakelever.KeyMissingTwo)) {
 		t.Fatal("the key appeared on screen")

@@ -59,7 +59,7 @@ func TestPasteGoesTrimmedToTheKeyField(t *testing.T) {
 	if !ok {
 		t.Fatalf("screen is %T", m.screen)
 	}
-	if got := strings.TrimSpace(pk.value()); got != secretKey {
+	if got := strings.TrimSpace(pk.input.Value()); got != secretKey {
 		t.Fatalf("field holds %d characters, want the key", len(got))
 	}
 	if strings.Contains(view(m), secretKey) {
@@ -383,7 +383,7 @@ func TestEnterFollowsTheGuide(t *testing.T) {
 	enter(1)
 	waitText(t, tm, "This run stored")
 	fm := finalModel(t, tm)
-	s := fm.State()
+	s := fm.state
 	if s.Step != steps.StepSync || !s.Completed || s.Environment != lever.Production || s.Access != steps.ReadWrite || !s.Confidential {
 		t.Fatalf("enter did not follow the documented path: %+v", s)
 	}
@@ -420,8 +420,8 @@ func TestSyncStartFailureOffersThePasteStep(t *testing.T) {
 	tm.Send(press("enter"))
 	waitText(t, tm, "Step 8 of 10")
 	fm := finalModel(t, tm)
-	if fm.State().Step != steps.StepPasteKey || fm.State().Completed {
-		t.Fatalf("state %+v", fm.State())
+	if fm.state.Step != steps.StepPasteKey || fm.state.Completed {
+		t.Fatalf("state %+v", fm.state)
 	}
 }
 

@@ -413,11 +413,11 @@ func (d *doctor) checkRateLimit(context.Context) Finding {
 		return skipped("no request was made with the key")
 	}
 	t := d.ex.Traffic()
-	pace := "with no limit of its own"
+	pace := "with no rate limit of its own"
 	if t.Rate > 0 {
 		pace = fmt.Sprintf("at no more than %g requests/s", t.Rate)
 	}
-	ev := []string{fmt.Sprintf("%d requests with the key %s; %d answered 429 Too Many Requests, %d answered 502/503/504", t.Requests, pace, t.TooMany, t.Unavailable)}
+	ev := []string{fmt.Sprintf("%d requests with the key, sent %s; %d answered 429 Too Many Requests, %d answered 502/503/504", t.Requests, pace, t.TooMany, t.Unavailable)}
 	shared := fmt.Sprintf("another integration probably uses this key's budget (Lever allows %d requests/s per key)", lever.DefaultRate)
 	ownKey := "give leversync a key of its own (" + newKeyClicks + "), or run the first sync while the other integration is idle"
 	low := t.Rate > 0 && t.Rate < lever.DefaultRate

@@ -287,16 +287,20 @@ func TestEachFailureFailsOnlyItsCheck(t *testing.T) {
 			fix: "give leversync a key of its own (in Lever: Settings > Integrations and API > API Credentials > Generate New Key), or run the first sync while the other integration is idle; then run 'leversync doctor' again",
 		},
 		{
-			name:    "data file in use",
-			breakIt: func(e *examiner) { e.file = DataFileFacts{Path: "/data/leversync.db", Exists: true, Problem: StoreInUse, HolderPID: 4242, Known: 1} },
-			fails:   CheckDataFile, summary: "the data file is in use by another leversync process (pid 4242)",
+			name: "data file in use",
+			breakIt: func(e *examiner) {
+				e.file = DataFileFacts{Path: "/data/leversync.db", Exists: true, Problem: StoreInUse, HolderPID: 4242, Known: 1}
+			},
+			fails: CheckDataFile, summary: "the data file is in use by another leversync process (pid 4242)",
 			fix:     "that is probably a sync or the wizard: wait for it to finish, or stop it (kill 4242), then run 'leversync doctor' again; or pass another --db",
 			skipped: []CheckID{CheckIntegrity, CheckEnvironment, CheckLastSync},
 		},
 		{
-			name:    "data file damaged",
-			breakIt: func(e *examiner) { e.file = DataFileFacts{Path: "/data/leversync.db", Exists: true, Problem: StoreCorrupt, Known: 1} },
-			fails:   CheckDataFile, summary: "the data file is damaged, or is not a leversync data file",
+			name: "data file damaged",
+			breakIt: func(e *examiner) {
+				e.file = DataFileFacts{Path: "/data/leversync.db", Exists: true, Problem: StoreCorrupt, Known: 1}
+			},
+			fails: CheckDataFile, summary: "the data file is damaged, or is not a leversync data file",
 			fix:     "it was left untouched: move it away, or delete it with 'leversync reset'; the next 'leversync sync' then starts over (nothing in Lever is affected)",
 			skipped: []CheckID{CheckIntegrity, CheckEnvironment, CheckLastSync},
 		},
@@ -309,9 +313,11 @@ func TestEachFailureFailsOnlyItsCheck(t *testing.T) {
 			fix: "upgrade leversync, or pass another --db", skipped: []CheckID{CheckIntegrity},
 		},
 		{
-			name:    "data file inconsistent",
-			breakIt: func(e *examiner) { e.file.IntegrityErr = errors.New("bucket opportunities holds 3 records but its count says 4") },
-			fails:   CheckIntegrity, summary: "the data file is damaged",
+			name: "data file inconsistent",
+			breakIt: func(e *examiner) {
+				e.file.IntegrityErr = errors.New("bucket opportunities holds 3 records but its count says 4")
+			},
+			fails: CheckIntegrity, summary: "the data file is damaged",
 			fix: "it was left untouched: move it away, or delete it with 'leversync reset'; the next 'leversync sync' then starts over (nothing in Lever is affected)",
 		},
 		{

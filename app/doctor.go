@@ -407,9 +407,11 @@ func (d *Doctor) DataFile(ctx context.Context) steps.DataFileFacts {
 		return f
 	}
 	if r := d.cfg.running; r != nil {
-		ran, err := r.WithStore(func(st *store.Store) error { return d.readStore(st, &f) })
+		// bbolt's consistency check must not run beside a writer: that sync
+		// is one, so the file is checked only when no sync runs.
+		ran, err := r.WithStore(func(st *store.Store) error { return d.readStore(st, &f, false) })
 		if ran {
-			f.Exists, f.Running = true, f.Current != nil
+			f.Exists, f.Running = true, true
 			if err != nil {
 				f.Problem, f.Err = steps.StoreUnreadable, err
 			}
@@ -437,7 +439,7 @@ func (d *Doctor) DataFile(ctx context.Context) steps.DataFileFacts {
 	}
 	defer st.Close()
 	f.Exists = true
-	if err := d.readStore(st, &f); err != nil {
+	if err := d.readStore(st, &f, true); err != nil {
 		f.Problem, f.Err = steps.StoreUnreadable, err
 	}
 	return f
@@ -448,9 +450,9 @@ func fileExists(path string) bool {
 	return !errors.Is(err, fs.ErrNotExist)
 }
 
-// readStore reads what the checks and the support bundle need, then runs
-// the store's consistency check.
-func (d *Doctor) readStore(st *store.Store, f *steps.DataFileFacts) error {
+// readStore reads what the checks and the support bundle need, then, with
+// check, runs the store's consistency check.
+func (d *Doctor) readStore(st *store.Store, f *steps.DataFileFacts, check bool) error {
 	var err error
 	f.Schema = store.SchemaVersion() // an open store has this binary's schema
 	if info, serr := os.Stat(d.cfg.DBPath); serr == nil {
@@ -474,7 +476,9 @@ func (d *Doctor) readStore(st *store.Store, f *steps.DataFileFacts) error {
 			return err
 		}
 	}
-	f.IntegrityErr = st.Check()
+	if check {
+		f.IntegrityErr = st.Check()
+	}
 	d.stats = storeStats{read: true, size: f.Size, counts: f.Counts, deleted: deleted, current: f.Current, last: f.Last}
 	return nil
 }

@@ -496,6 +496,9 @@ func (d *doctor) checkIntegrity(context.Context) Finding {
 	if why := d.fileSkip(); why != "" {
 		return skipped(why)
 	}
+	if d.file.Running {
+		return skipped("a sync is writing to the file now; it is checked when no sync runs")
+	}
 	if err := d.file.IntegrityErr; err != nil {
 		return Finding{Status: Fail, Summary: "the data file is damaged", Evidence: []string{err.Error()},
 			Fix: "it was left untouched: move it away, or delete it with 'leversync reset'; the next 'leversync sync' then starts over (nothing in Lever is affected)"}
@@ -569,6 +572,8 @@ func (d *doctor) checkLastSync(context.Context) Finding {
 	switch {
 	case f.Current != nil:
 		return d.unfinished(*f.Current, f.Last == nil, f.Running, f.Progress)
+	case f.Running:
+		return Finding{Status: Pass, Summary: "a sync is starting"}
 	case f.Last != nil:
 		l := f.Last
 		took := time.Duration(l.FinishedAt-l.StartedAt) * time.Millisecond
@@ -604,7 +609,11 @@ func (d *doctor) unfinished(r syncer.RunState, first, running bool, p *InitialPr
 		switch {
 		case ok:
 			ev = append(ev, fmt.Sprintf("about %.0f%% of the candidates' creation-time range is read: %d of an estimated %d candidates", e.Share*100, e.Stored, e.Total))
-			so += fmt.Sprintf("; at least about %s left at Lever's rate limit (%d requests/s)", humanDuration(e.Remaining), lever.DefaultRate)
+			left := "at least " + humanDuration(e.Remaining)
+			if e.Remaining < time.Minute {
+				left = "under a minute of requests"
+			}
+			so += fmt.Sprintf("; the rest takes %s at Lever's rate limit (%d requests/s)", left, lever.DefaultRate)
 		default:
 			ev = append(ev, "no estimate of the time left: "+why)
 		}

@@ -261,7 +261,8 @@ type DataFileFacts struct {
 	// Current is the run in progress (nil when the last one finished),
 	// Last the last finished run.
 	Current, Last *syncer.RunState
-	// Running: Current is being run right now, by this process.
+	// Running: a sync of this process holds the file and writes to it, so
+	// its consistency was not checked (IntegrityErr is nil).
 	Running bool
 	// Progress is how far an unfinished first sync has read; nil when
 	// there is no such sync or nothing tells.

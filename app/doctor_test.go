@@ -3,8 +3,8 @@ package app
 import (
 	"context"
 	"crypto/rand"
-	"errors"
 	"encoding/binary"
+	"errors"
 	"fmt"
 	"net"
 	"net/http"

@@ -413,6 +413,9 @@ func (d *doctor) checkRateLimit(context.Context) Finding {
 		return skipped("no request was made with the key")
 	}
 	t := d.ex.Traffic()
+	if !d.keyOK && t.TooMany == 0 {
+		return skipped("the key was not accepted, so too few requests were made to tell")
+	}
 	pace := "with no rate limit of its own"
 	if t.Rate > 0 {
 		pace = fmt.Sprintf("at no more than %g requests/s", t.Rate)
@@ -431,7 +434,7 @@ func (d *doctor) checkRateLimit(context.Context) Finding {
 	case t.TooMany > 0:
 		return Finding{Status: Note, Summary: fmt.Sprintf("Lever answered 429 Too Many Requests %d times; doctor sent %s, so this says nothing about other users of the key", t.TooMany, pace), Evidence: ev}
 	}
-	return Finding{Status: Pass, Summary: fmt.Sprintf("no 429 Too Many Requests in %d requests: nothing else seems to use this key's budget", t.Requests), Evidence: ev}
+	return Finding{Status: Pass, Summary: fmt.Sprintf("no 429 Too Many Requests in %d %s: nothing else seems to use this key's budget", t.Requests, plural(t.Requests, "request", "requests")), Evidence: ev}
 }
 
 func (d *doctor) checkDataFile(ctx context.Context) Finding {
@@ -720,4 +723,11 @@ func roundMillis(d time.Duration) string {
 		return d.Round(time.Millisecond).String()
 	}
 	return d.Round(100 * time.Millisecond).String()
+}
+
+func plural(n int64, one, many string) string {
+	if n == 1 {
+		return one
+	}
+	return many
 }

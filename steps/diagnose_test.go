@@ -287,6 +287,16 @@ func TestEachFailureFailsOnlyItsCheck(t *testing.T) {
 			fix: "give leversync a key of its own (in Lever: Settings > Integrations and API > API Credentials > Generate New Key), or run the first sync while the other integration is idle; then run 'leversync doctor' again",
 		},
 		{
+			name: "the key's budget is spent before the key is even checked",
+			breakIt: func(e *examiner) {
+				e.verify = fmt.Errorf("%w (gave up after 4 attempts; try again later)", lever.ErrRateLimited)
+				e.traffic = TrafficFacts{Requests: 4, Rate: 4, TooMany: 4, GaveUp: true}
+			},
+			fails: CheckRateLimit, summary: "Lever kept answering 429 Too Many Requests after retries although doctor sent at no more than 4 requests/s: another integration probably uses this key's budget (Lever allows 10 requests/s per key)",
+			fix:     "give leversync a key of its own (in Lever: Settings > Integrations and API > API Credentials > Generate New Key), or run the first sync while the other integration is idle; then run 'leversync doctor' again",
+			skipped: []CheckID{CheckPermissions, CheckConfidential},
+		},
+		{
 			name: "data file in use",
 			breakIt: func(e *examiner) {
 				e.file = DataFileFacts{Path: "/data/leversync.db", Exists: true, Problem: StoreInUse, HolderPID: 4242, Known: 1}

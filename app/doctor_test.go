@@ -524,6 +524,9 @@ func TestDoctorEstimatesAnInterruptedFirstSync(t *testing.T) {
 	if share < 2 || share > 90 || total < 10000 || total > 21000 {
 		t.Errorf("estimate %d%%, %d of %d candidates (the fake has 15000): %q", share, stored, total, f.Evidence)
 	}
+	if e := f.Estimate; e == nil || e.Total != total || e.Stored != stored || e.RemainingSeconds < 0 {
+		t.Errorf("the finding's estimate %+v does not match its evidence", e)
+	}
 }
 
 // The wizard's diagnosis reads the data file through the sync it runs.

@@ -607,10 +607,12 @@ func (d *doctor) unfinished(r syncer.RunState, first, running bool, p *InitialPr
 	if n := sum(r.Totals); n > 0 {
 		so = totals(r.Totals) + " stored so far"
 	}
+	var estimate *Estimate
 	if first && p != nil {
 		e, ok, why := p.Estimate()
 		switch {
 		case ok:
+			estimate = &e
 			ev = append(ev, fmt.Sprintf("about %.0f%% of the candidates' creation-time range is read: %d of an estimated %d candidates", e.Share*100, e.Stored, e.Total))
 			left := "at least " + humanDuration(e.Remaining)
 			if e.Remaining < time.Minute {
@@ -623,23 +625,27 @@ func (d *doctor) unfinished(r syncer.RunState, first, running bool, p *InitialPr
 	}
 	late := first && age > supportAfter
 	support := "it has taken more than 24 hours, so if it does not finish, contact Lever support and send them the file from 'leversync doctor --report FILE'"
+	f := Finding{Evidence: ev, Estimate: estimate}
 	switch {
 	case running && late:
-		return Finding{Status: Warn, Summary: fmt.Sprintf("%s has been running for %s: %s", which, humanDuration(age), so), Evidence: ev, Fix: support}
+		f.Status, f.Summary, f.Fix = Warn, fmt.Sprintf("%s has been running for %s: %s", which, humanDuration(age), so), support
 	case running:
-		return Finding{Status: Pass, Summary: fmt.Sprintf("%s is running (started %s ago): %s", which, humanDuration(age), so), Evidence: ev}
+		f.Status, f.Summary = Pass, fmt.Sprintf("%s is running (started %s ago): %s", which, humanDuration(age), so)
 	case r.Result == syncer.ResultFailed:
-		fix := "fix what the checks above name, then run 'leversync sync': it resumes where it stopped"
+		f.Status, f.Summary = Fail, fmt.Sprintf("%s failed (started %s ago): %s", which, humanDuration(age), r.Error)
+		f.Evidence = append(f.Evidence, so)
+		f.Fix = "fix what the checks above name, then run 'leversync sync': it resumes where it stopped"
 		if late {
-			fix += "; " + support
+			f.Fix += "; " + support
 		}
-		return Finding{Status: Fail, Summary: fmt.Sprintf("%s failed (started %s ago): %s", which, humanDuration(age), r.Error), Evidence: append(ev, so), Fix: fix}
 	case late:
-		return Finding{Status: Warn, Summary: fmt.Sprintf("%s started %s ago and has not finished: %s", which, humanDuration(age), so), Evidence: ev,
-			Fix: "run 'leversync sync' to resume it; " + support}
+		f.Status, f.Summary = Warn, fmt.Sprintf("%s started %s ago and has not finished: %s", which, humanDuration(age), so)
+		f.Fix = "run 'leversync sync' to resume it; " + support
+	default:
+		f.Status, f.Summary = Note, fmt.Sprintf("%s stopped before its end (started %s ago): %s", which, humanDuration(age), so)
+		f.Fix = "run 'leversync sync': it resumes where it stopped"
 	}
-	return Finding{Status: Note, Summary: fmt.Sprintf("%s stopped before its end (started %s ago): %s", which, humanDuration(age), so), Evidence: ev,
-		Fix: "run 'leversync sync': it resumes where it stopped"}
+	return f
 }
 
 func (d *doctor) ago(ms int64) string { return humanDuration(d.now.Sub(time.UnixMilli(ms))) }

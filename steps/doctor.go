@@ -82,6 +82,10 @@ type Finding struct {
 	// BelongsTo is the environment that accepts a key rejected here (key
 	// accepted check only).
 	BelongsTo lever.Environment `json:"belongsTo,omitempty"`
+	// Estimate is what is left of an unfinished first sync, where the
+	// evidence allows one (last sync check only); a front end can compare
+	// a running sync's pace with it.
+	Estimate *Estimate `json:"estimate,omitempty"`
 }
 
 // Diagnosis is every check's finding, in order.

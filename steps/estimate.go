@@ -52,11 +52,14 @@ func CreationWindows(bounds []int64) []Window {
 // Estimate is what the evidence says about the rest of a first sync.
 type Estimate struct {
 	// Share is the part of the creation-time range read, 0 to 1.
-	Share float64
+	Share float64 `json:"share"`
 	// Stored is the candidates stored so far; Total the estimate of all.
-	Stored, Total int
+	Stored int `json:"stored"`
+	Total  int `json:"total"`
 	// Remaining is the least time the rest takes at Lever's rate limit.
-	Remaining time.Duration
+	Remaining time.Duration `json:"-"`
+	// RemainingSeconds is Remaining, for JSON.
+	RemainingSeconds int64 `json:"remainingSeconds"`
 }
 
 // Least evidence for an estimate: below it the share says too little.
@@ -116,6 +119,7 @@ func (p InitialProgress) Estimate() (e Estimate, ok bool, why string) {
 		requests += float64(e.Total * len(lever.DetailResources))
 	}
 	e.Remaining = time.Duration(requests / lever.DefaultRate * float64(time.Second))
+	e.RemainingSeconds = int64(e.Remaining.Round(time.Second) / time.Second)
 	return e, true, ""
 }
 

@@ -521,7 +521,7 @@ func TestDoctorEstimatesAnInterruptedFirstSync(t *testing.T) {
 		}
 	}
 	// The fake spreads creation times evenly, so the estimate is close.
-	if share < 2 || share > 90 || total < 10000 || total > 21000 {
+	if share < 2 || share > 90 || total < 13500 || total > 16500 {
 		t.Errorf("estimate %d%%, %d of %d candidates (the fake has 15000): %q", share, stored, total, f.Evidence)
 	}
 	if e := f.Estimate; e == nil || e.Total != total || e.Stored != stored || e.RemainingSeconds < 0 {
@@ -531,13 +531,13 @@ func TestDoctorEstimatesAnInterruptedFirstSync(t *testing.T) {
 
 // The wizard's diagnosis reads the data file through the sync it runs.
 func TestWizardDiagnosisWhileItsSyncRuns(t *testing.T) {
-	fake, err := fakelever.Start(fakelever.Config{Opportunities: 12000, Postings: 20, Rate: -1}, "127.0.0.1:0")
+	fake, err := fakelever.Start(fakelever.Config{Opportunities: 20000, Postings: 20, Rate: -1}, "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer fake.Close()
 	_, cfg := fakeServices(t, fake, false)
-	cfg.Client = lever.Options{Rate: 20, Burst: 5, MaxRetries: 1} // about 7 s of sync
+	cfg.Client = lever.Options{Rate: 20, Burst: 5, MaxRetries: 1} // about 11 s of sync
 	svc := NewServices(cfg)
 	s := steps.NewState()
 	s.Step, s.Completed = steps.StepSync, true

@@ -302,7 +302,7 @@ func TestDoctorSaysWhichKeyWins(t *testing.T) {
 		t.Errorf("saved key:\n%s", res.stdout)
 	}
 	res = runBin(t, append(env, "LEVER_API_KEY="+fakelever.KeyReadOnly), "", doctorArgs(srv.URL(), db)...)
-	if !strings.Contains(res.stdout, "[note] API key: using the key from LEVER_API_KEY; saved key holds a different key, which is not used") {
+	if !strings.Contains(res.stdout, "[note] API key: using the key from LEVER_API_KEY; the saved key is a different one, not used") {
 		t.Errorf("LEVER_API_KEY over a saved key:\n%s", res.stdout)
 	}
 	assertNoKey(t, fakelever.KeyFull, "doctor's output", []byte(res.stdout), []byte(res.stderr))

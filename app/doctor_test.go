@@ -560,7 +560,7 @@ func TestWizardDiagnosisWhileItsSyncRuns(t *testing.T) {
 	_, _ = run.Wait()
 
 	onlyFails(t, d)
-	if f := finding(t, d, steps.CheckKey); f.Summary != "using the key from pasted in the wizard" {
+	if f := finding(t, d, steps.CheckKey); f.Summary != "using the key pasted in the wizard" {
 		t.Errorf("key: %q", f.Summary)
 	}
 	if f := finding(t, d, steps.CheckDataFile); f.Status != steps.Pass {

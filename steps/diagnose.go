@@ -145,11 +145,11 @@ func (d *doctor) checkKey(ctx context.Context) Finding {
 		case KeySaved:
 			fix = "save the key again, exactly as Lever showed it: 'leversync login --key-stdin' or 'leversync setup'"
 		}
-		return Finding{Status: Fail, Summary: fmt.Sprintf("the key from %s does not look like a Lever key", k.Source),
+		return Finding{Status: Fail, Summary: k.Source.Describe() + " does not look like a Lever key",
 			Evidence: append(ev, k.Malformed.Error()), Fix: fix}
 	}
 	d.keyUsable = true
-	f := Finding{Status: Pass, Summary: "using the key from " + string(k.Source), Evidence: ev}
+	f := Finding{Status: Pass, Summary: "using " + k.Source.Describe(), Evidence: ev}
 	if k.Source == KeySaved {
 		f.Summary = fmt.Sprintf("using the key saved for %s", d.target.Env.Title())
 		if k.SavedWhere != "" {
@@ -158,21 +158,34 @@ func (d *doctor) checkKey(ctx context.Context) Finding {
 	}
 	var differ []string
 	for _, o := range k.Others {
-		same := "a different key, not used"
+		same := "a different one, not used"
 		if o.Same {
-			same = "the same key"
+			same = "the same one"
 		}
-		f.Evidence = append(f.Evidence, fmt.Sprintf("%s also holds a key (%s)", o.Source, same))
+		f.Evidence = append(f.Evidence, fmt.Sprintf("%s is also set: %s", o.Source.Describe(), same))
 		if !o.Same {
-			differ = append(differ, string(o.Source))
+			differ = append(differ, o.Source.Describe())
 		}
 	}
 	if len(differ) > 0 {
 		f.Status = Note
-		f.Summary += fmt.Sprintf("; %s holds a different key, which is not used", strings.Join(differ, " and "))
-		f.Fix = fmt.Sprintf("if the key in %s is the right one, stop giving %s", strings.Join(differ, " or "), k.Source)
+		f.Summary += fmt.Sprintf("; %s is a different one, not used", strings.Join(differ, " and "))
+		f.Fix = fmt.Sprintf("if %s is the right one, stop giving %s", strings.Join(differ, " or "), k.Source.Describe())
 	}
 	return f
+}
+
+// Describe names the key a source gives, e.g. "the key from LEVER_API_KEY".
+func (s KeySource) Describe() string {
+	switch s {
+	case KeySaved:
+		return "the saved key"
+	case KeyPasted:
+		return "the key pasted in the wizard"
+	case KeyDemo:
+		return "the demo key"
+	}
+	return "the key from " + string(s)
 }
 
 func (r ReachFacts) evidence() []string {

@@ -446,7 +446,7 @@ func TestWarningsAndNotes(t *testing.T) {
 		}, CheckNetwork, Note, "plain http to 127.0.0.1:8080 on this machine answered (fine for a local fake Lever or proxy; Lever itself is always https)"},
 		{"a saved key differs from LEVER_API_KEY", func(e *examiner) {
 			e.key.Others = []OtherKey{{Source: KeySaved}}
-		}, CheckKey, Note, "using the key from LEVER_API_KEY; saved key holds a different key, which is not used"},
+		}, CheckKey, Note, "using the key from LEVER_API_KEY; the saved key is a different one, not used"},
 		{"the same key saved", func(e *examiner) {
 			e.key.Others = []OtherKey{{Source: KeySaved, Same: true}}
 		}, CheckKey, Pass, "using the key from LEVER_API_KEY"},

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/leversync/leversync/lever/syncer"
+	"github.com/leversync/leversync/progress"
 )
 
 // progressPrinter shows a headless sync's events.
@@ -29,92 +30,79 @@ func (p *jsonPrinter) finish(syncer.RunState, error) {}
 
 // humanPrinter keeps one updating line on a terminal, and prints a plain
 // line every few seconds (and on every phase change or warning) otherwise.
+// What it prints comes from the progress model: it prints what changed
+// between the model's snapshots.
 type humanPrinter struct {
 	w        io.Writer
 	terminal bool
 	every    time.Duration
 	last     time.Time
-	totals   map[string]int
-	requests int64
-	retries  int
-	started  time.Time
+	model    *progress.Model
+	shown    progress.Snapshot
 	lineOpen bool
 }
 
 func newHumanPrinter(w io.Writer, terminal bool) *humanPrinter {
-	return &humanPrinter{w: w, terminal: terminal, every: 5 * time.Second, totals: map[string]int{}, started: time.Now()}
+	return &humanPrinter{w: w, terminal: terminal, every: 5 * time.Second, model: progress.New()}
 }
 
 func (p *humanPrinter) event(ev syncer.Event) {
-	if ev.Requests > p.requests {
-		p.requests = ev.Requests
-	}
-	switch ev.Type {
-	case syncer.EventSyncStarted:
+	p.model.Apply(ev)
+	s := p.model.Snapshot()
+	before := p.shown
+	p.shown = s
+
+	if s.Started && !before.Started {
 		what := "full sync"
-		if ev.Run != nil && ev.Run.UpdatedSince > 0 {
-			what = "incremental sync (changes since " + time.UnixMilli(ev.Run.UpdatedSince).UTC().Format(time.RFC3339) + ")"
+		if s.Run.UpdatedSince > 0 {
+			what = "incremental sync (changes since " + time.UnixMilli(s.Run.UpdatedSince).UTC().Format(time.RFC3339) + ")"
 		}
 		p.line("sync started: " + what)
-	case syncer.EventPageStored:
-		if ev.Phase != "" {
-			p.totals[ev.Phase] = ev.Total
-		}
-		p.status(false)
-	case syncer.EventRetry:
-		p.retries++
-		what := "network error"
-		if ev.Status != 0 {
-			what = fmt.Sprintf("HTTP %d", ev.Status)
-		}
-		p.line(fmt.Sprintf("retrying after %s (attempt %d), waiting %s", what, ev.Attempt, time.Duration(ev.WaitMS)*time.Millisecond))
-	case syncer.EventWarning:
-		p.line("warning: " + ev.Message)
-	case syncer.EventError:
-		// The command prints the error itself when it ends.
-	case syncer.EventPhaseDone:
-		if ev.Phase != "" && ev.Total > 0 {
-			p.totals[ev.Phase] = ev.Total
-		}
-		p.status(true)
+	}
+	if s.Retries > before.Retries && s.LastRetry != nil {
+		r := s.LastRetry
+		p.line(fmt.Sprintf("retrying after %s (attempt %d), waiting %s", r.Cause(), r.Attempt, r.Wait()))
+	}
+	for _, w := range s.Warnings[len(before.Warnings):] {
+		p.line("warning: " + w)
+	}
+	// Errors are not printed here: the command prints the error itself
+	// when it ends.
+	phaseDone := false
+	for _, c := range s.PhaseChanges(before) {
+		phaseDone = phaseDone || c.Phase.State == progress.Done
+	}
+	if phaseDone || pages(s) > pages(before) {
+		p.status(s, phaseDone)
 	}
 }
 
 func (p *humanPrinter) finish(st syncer.RunState, err error) {
+	p.model.Finish(st, err)
+	s := p.model.Snapshot()
 	p.endLine()
-	elapsed := time.Since(p.started).Round(100 * time.Millisecond)
+	elapsed := s.Elapsed().Round(100 * time.Millisecond)
 	if err != nil {
-		fmt.Fprintf(p.w, "sync stopped after %s: %s\n", elapsed, p.summary())
+		fmt.Fprintf(p.w, "sync stopped after %s: %s\n", elapsed, summary(s, false))
 		return
 	}
-	totals := map[string]int{}
-	for r, n := range st.Totals {
-		totals[string(r)] = n
-	}
-	if len(totals) > 0 {
-		p.totals = totals
-	}
-	fmt.Fprintf(p.w, "sync %s in %s: %s (%d requests)\n", resultWord(st.Result), elapsed, p.summary(), p.requests)
-	for _, w := range st.Warnings {
+	fmt.Fprintf(p.w, "sync %s in %s: %s (%d requests)\n", progress.ResultWord(s.Result()), elapsed, summary(s, true), s.Requests)
+	for _, w := range s.Run.Warnings {
 		fmt.Fprintf(p.w, "warning: %s\n", w)
 	}
 }
 
-func resultWord(r string) string {
-	switch r {
-	case syncer.ResultWarnings:
-		return "done with warnings"
-	case syncer.ResultOK, "":
-		return "done"
-	}
-	return r
-}
+// resultWord is a run's result as the command line says it.
+func resultWord(r string) string { return progress.ResultWord(r) }
+
+// thousands formats 1234567 as 1,234,567.
+func thousands(n int) string { return progress.Thousands(n) }
 
 // status prints the running totals: in place on a terminal, else at most
 // every few seconds (or when forced by a phase change).
-func (p *humanPrinter) status(force bool) {
+func (p *humanPrinter) status(s progress.Snapshot, force bool) {
 	if p.terminal {
-		fmt.Fprintf(p.w, "\r\x1b[K%s", p.summary())
+		fmt.Fprintf(p.w, "\r\x1b[K%s", summary(s, false))
 		p.lineOpen = true
 		return
 	}
@@ -122,7 +110,7 @@ func (p *humanPrinter) status(force bool) {
 		return
 	}
 	p.last = time.Now()
-	fmt.Fprintln(p.w, p.summary())
+	fmt.Fprintln(p.w, summary(s, false))
 }
 
 func (p *humanPrinter) line(s string) {
@@ -137,37 +125,45 @@ func (p *humanPrinter) endLine() {
 	}
 }
 
-// summary is "opportunities 1,200 · postings 40 · 35 requests".
-func (p *humanPrinter) summary() string {
-	names := make([]string, 0, len(p.totals))
-	for n := range p.totals {
+// pages is how many page_stored events the snapshot has seen.
+func pages(s progress.Snapshot) int {
+	n := 0
+	for _, ph := range s.Phases {
+		n += ph.Pages
+	}
+	return n
+}
+
+// summary is "opportunities 1,200 · postings 40 · 1 retry": each phase that
+// has stored a page, or with final, the engine's totals per resource once
+// it has them.
+func summary(s progress.Snapshot, final bool) string {
+	counts := map[string]int{}
+	for _, ph := range s.Phases {
+		if ph.Pages > 0 || ph.Records > 0 {
+			counts[ph.Name] = ph.Records
+		}
+	}
+	if final && len(s.Run.Totals) > 0 {
+		counts = map[string]int{}
+		for r, n := range s.Run.Totals {
+			counts[string(r)] = n
+		}
+	}
+	names := make([]string, 0, len(counts))
+	for n := range counts {
 		names = append(names, n)
 	}
 	sort.Strings(names)
 	parts := make([]string, 0, len(names)+2)
 	for _, n := range names {
-		parts = append(parts, fmt.Sprintf("%s %s", n, thousands(p.totals[n])))
+		parts = append(parts, n+" "+progress.Thousands(counts[n]))
 	}
 	if len(parts) == 0 {
 		parts = append(parts, "nothing stored yet")
 	}
-	switch {
-	case p.retries == 1:
-		parts = append(parts, "1 retry")
-	case p.retries > 1:
-		parts = append(parts, fmt.Sprintf("%d retries", p.retries))
+	if s.Retries > 0 {
+		parts = append(parts, progress.Count(s.Retries, "retry", "retries"))
 	}
 	return strings.Join(parts, " · ")
-}
-
-// thousands formats 1234567 as 1,234,567.
-func thousands(n int) string {
-	s := fmt.Sprint(n)
-	if n < 0 {
-		return "-" + thousands(-n)
-	}
-	for i := len(s) - 3; i > 0; i -= 3 {
-		s = s[:i] + "," + s[i:]
-	}
-	return s
 }

@@ -9,7 +9,7 @@ import (
 
 	"github.com/leversync/leversync/lever"
 	"github.com/leversync/leversync/lever/permission"
-	"github.com/leversync/leversync/lever/syncer"
+	"github.com/leversync/leversync/progress"
 	"github.com/leversync/leversync/steps"
 )
 
@@ -303,7 +303,8 @@ func (a *accessible) connect() (steps.State, error) {
 	return next, nil
 }
 
-// sync runs the sync and prints its progress plainly.
+// sync runs the sync and prints its progress plainly: a line for each
+// change in the progress model's snapshot.
 func (a *accessible) sync() error {
 	a.p.Say("")
 	a.p.Say(steps.StepSync.Header())
@@ -311,25 +312,36 @@ func (a *accessible) sync() error {
 	if err != nil {
 		return fmt.Errorf("starting the sync: %w", err)
 	}
+	m := progress.New()
+	var shown progress.Snapshot
 	for ev := range run.Events() {
-		switch ev.Type {
-		case syncer.EventPhaseStarted:
-			a.p.Say("Syncing " + phaseName(ev.Phase) + "…")
-		case syncer.EventPhaseDone:
-			a.p.Say(fmt.Sprintf("%s: %s.", phaseName(ev.Phase), plural(ev.Total, "record")))
-		case syncer.EventRetry:
-			a.p.Say("Retrying: " + retryText(ev) + ".")
-		case syncer.EventWarning:
-			a.p.Say("Warning: " + ev.Message)
-		case syncer.EventError:
-			a.p.Say("Error: " + ev.Message)
+		m.Apply(ev)
+		s := m.Snapshot()
+		for _, c := range s.PhaseChanges(shown) {
+			switch c.Phase.State {
+			case progress.Syncing:
+				a.p.Say("Syncing " + c.Phase.Title() + "…")
+			case progress.Done:
+				a.p.Say(fmt.Sprintf("%s: %s.", c.Phase.Title(), progress.Count(c.Phase.Records, "record", "records")))
+			}
 		}
+		if s.Retries > shown.Retries && s.LastRetry != nil {
+			a.p.Say("Retrying: " + retryText(*s.LastRetry) + ".")
+		}
+		for _, w := range s.Warnings[len(shown.Warnings):] {
+			a.p.Say("Warning: " + w)
+		}
+		for _, e := range s.Errors[len(shown.Errors):] {
+			a.p.Say("Error: " + e)
+		}
+		shown = s
 	}
 	st, err := run.Wait()
 	if err != nil {
 		return fmt.Errorf("the sync stopped: %w", err)
 	}
-	a.p.Say(fmt.Sprintf("Sync done: %s.", resultWord(st.Result)))
+	m.Finish(st, nil)
+	a.p.Say(fmt.Sprintf("Sync done: %s.", progress.ResultPhrase(m.Snapshot().Result())))
 	return nil
 }
 

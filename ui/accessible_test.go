@@ -22,7 +22,8 @@ func runLines(t *testing.T, cfg Config, initial steps.State, input string) strin
 }
 
 func TestAccessibleWholeFlow(t *testing.T) {
-	f := &fakeServices{events: syncEvents()}
+	f := newFake(t)
+	f.sync = recorded(t, "warnings")
 	// Enter takes every default; the checklist needs ten Enters; then the key.
 	input := "\n\n" + // admin, super admin
 		"\n" + // organization
@@ -44,7 +45,12 @@ func TestAccessibleWholeFlow(t *testing.T) {
 		"create an opportunity: looks granted",
 		"Key saved in the system keyring",
 		"Step 10 of 10: Sync",
-		"opportunities: 1,200 records.",
+		"Syncing archive reasons…",
+		"archive reasons: 8 records.",
+		"opportunities: 1,140 records.",
+		"Retrying: HTTP 429 on /opportunities, attempt 1, waited 1s.",
+		"Warning: the key has no access to confidential data; confidential jobs and candidates are left out",
+		"deletions: 2 records.",
 		"Sync done: synced, with warnings.",
 	} {
 		if !strings.Contains(out, want) {
@@ -109,8 +115,8 @@ func TestAccessibleMissingPermissions(t *testing.T) {
 }
 
 func TestAccessibleDemoKey(t *testing.T) {
-	f := &fakeServices{events: syncEvents()}
-	out := runLines(t, Config{Services: f, Demo: true, DemoKey: demoKey}, stateAt(steps.StepPasteKey), "\n")
+	f := newFake(t)
+	out := runLines(t, demo(f), stateAt(steps.StepPasteKey), "\n")
 	if !strings.Contains(out, demoKey) || !strings.Contains(out, "Sync done") {
 		t.Errorf("demo key not offered or flow not finished:\n%s", out)
 	}

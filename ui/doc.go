@@ -5,5 +5,7 @@
 // flow itself (choices, validation, where an answer leads) lives in package
 // steps, and anything that touches the network or the disk goes through
 // steps.Services from a tea.Cmd, never from Update or View. The same flow
-// runs as plain line-by-line prompts in accessible mode.
+// runs as plain line-by-line prompts in accessible mode. The sync view and
+// the accessible mode only lay out package progress's snapshot of the
+// sync's events.
 package ui

@@ -3,10 +3,12 @@ package ui
 import (
 	"context"
 	"sync"
+	"testing"
 	"time"
 
 	"github.com/leversync/leversync/lever"
 	"github.com/leversync/leversync/lever/syncer"
+	"github.com/leversync/leversync/progress/progresstest"
 	"github.com/leversync/leversync/steps"
 )
 
@@ -17,14 +19,19 @@ type fakeServices struct {
 	keys   []lever.APIKey
 	report func(s steps.State, key lever.APIKey) steps.ConnectReport
 	// block makes Connect wait for its context (to test cancelling).
-	block  bool
-	events []syncer.Event
-	runErr error
+	block bool
+	// demo answers as the services of leversync --demo do.
+	demo bool
+	// sync is what StartSync replays: a sync recorded from the engine.
+	sync progresstest.Recording
 	// startErr makes StartSync fail.
 	startErr error
 	where    string
 	loaded   *steps.State
 }
+
+// newFake is a fake whose syncs replay the recorded first sync.
+func newFake(t testing.TB) *fakeServices { return &fakeServices{sync: recorded(t, "done")} }
 
 func (f *fakeServices) LoadProgress(context.Context) (steps.State, bool, error) {
 	f.mu.Lock()
@@ -79,10 +86,15 @@ func grantedReport(s steps.State) steps.ConnectReport {
 	return r
 }
 
+// SaveKey answers in the words of app's services: the demo never saves a
+// key; otherwise where it went (the keyring unless where says otherwise).
 func (f *fakeServices) SaveKey(_ context.Context, env lever.Environment, key lever.APIKey) (string, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	if f.where == "" {
+	switch {
+	case f.demo:
+		return "not saved: the demo never saves a key", nil
+	case f.where == "":
 		return "saved in the system keyring (leversync sync finds it there)", nil
 	}
 	return f.where, nil
@@ -92,18 +104,12 @@ func (f *fakeServices) StartSync(ctx context.Context, s steps.State, key lever.A
 	if f.startErr != nil {
 		return nil, f.startErr
 	}
-	ch := make(chan syncer.Event, len(f.events))
-	for _, ev := range f.events {
+	ch := make(chan syncer.Event, len(f.sync.Events))
+	for _, ev := range f.sync.Events {
 		ch <- ev
 	}
 	close(ch)
-	st := syncer.RunState{Result: syncer.ResultOK, Totals: map[lever.Resource]int{}}
-	for _, ev := range f.events {
-		if ev.Type == syncer.EventSyncDone && ev.Run != nil {
-			st = *ev.Run
-		}
-	}
-	return fakeRun{events: ch, state: st, err: f.runErr}, nil
+	return fakeRun{events: ch, state: f.sync.State, err: f.sync.Err}, nil
 }
 
 type fakeRun struct {
@@ -114,24 +120,3 @@ type fakeRun struct {
 
 func (r fakeRun) Events() <-chan syncer.Event    { return r.events }
 func (r fakeRun) Wait() (syncer.RunState, error) { return r.state, r.err }
-
-// syncEvents is a short, complete sync.
-func syncEvents() []syncer.Event {
-	totals := map[lever.Resource]int{lever.Users: 12, lever.Stages: 9, lever.Postings: 40, lever.Opportunities: 1200}
-	return []syncer.Event{
-		{Type: syncer.EventSyncStarted},
-		{Type: syncer.EventPhaseStarted, Phase: "users"},
-		{Type: syncer.EventPageStored, Phase: "users", Records: 12, Total: 12, Requests: 1},
-		{Type: syncer.EventPhaseDone, Phase: "users", Total: 12, Requests: 1},
-		{Type: syncer.EventPhaseStarted, Phase: "stages"},
-		{Type: syncer.EventPhaseDone, Phase: "stages", Total: 9, Requests: 2},
-		{Type: syncer.EventPhaseStarted, Phase: "postings"},
-		{Type: syncer.EventPhaseDone, Phase: "postings", Total: 40, Requests: 3},
-		{Type: syncer.EventPhaseStarted, Phase: "opportunities"},
-		{Type: syncer.EventRetry, Phase: "opportunities", Status: 429, Attempt: 1, WaitMS: 1500},
-		{Type: syncer.EventPageStored, Phase: "opportunities", Records: 100, Total: 1200, Deleted: 2, Requests: 15},
-		{Type: syncer.EventWarning, Message: "the key has no access to confidential data; confidential jobs and candidates are left out"},
-		{Type: syncer.EventPhaseDone, Phase: "opportunities", Total: 1200, Requests: 16},
-		{Type: syncer.EventSyncDone, Requests: 16, Run: &syncer.RunState{Result: syncer.ResultWarnings, Totals: totals}},
-	}
-}

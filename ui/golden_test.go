@@ -53,10 +53,15 @@ type screenCase struct {
 	state steps.State
 	msgs  []tea.Msg
 	wait  string
+	// sync names the recorded sync StartSync replays; "" is "done".
+	sync string
 }
 
 func plain(f *fakeServices) Config { return Config{Services: f} }
-func demo(f *fakeServices) Config  { return Config{Services: f, Demo: true, DemoKey: demoKey} }
+func demo(f *fakeServices) Config {
+	f.demo = true
+	return Config{Services: f, Demo: true, DemoKey: demoKey}
+}
 
 func screenCases() []screenCase {
 	missing := stateAt(steps.StepConnect)
@@ -93,7 +98,7 @@ func screenCases() []screenCase {
 		{name: "08_paste_key", cfg: plain, state: stateAt(steps.StepPasteKey), wait: "hidden on screen"},
 		{name: "08_paste_key_demo", cfg: demo, state: stateAt(steps.StepPasteKey), wait: "demo key is filled"},
 		{name: "08_paste_key_rejected", cfg: plain, state: rejected, wait: "rejected"},
-		{name: "09_connect_verified", cfg: demo, state: stateAt(steps.StepPasteKey), msgs: []tea.Msg{press("enter")}, wait: "system keyring"},
+		{name: "09_connect_verified", cfg: demo, state: stateAt(steps.StepPasteKey), msgs: []tea.Msg{press("enter")}, wait: "never saves a key"},
 		{name: "09_connect_no_confidential", cfg: func(f *fakeServices) Config {
 			f.report = func(s steps.State, _ lever.APIKey) steps.ConnectReport {
 				r := grantedReport(s)
@@ -109,6 +114,7 @@ func screenCases() []screenCase {
 			return plain(f)
 		}, state: stateAt(steps.StepPasteKey), msgs: []tea.Msg{tea.PasteMsg{Content: "aKeyForTheGoldens123"}, press("enter")}, wait: "press r to retry"},
 		{name: "10_sync_done", cfg: plain, state: done, wait: "This run stored"},
+		{name: "10_sync_done_warnings", cfg: plain, sync: "warnings", state: done, wait: "This run stored"},
 		{name: "quit_confirm", cfg: plain, state: stateAt(steps.StepData), msgs: []tea.Msg{press("ctrl+c")}, wait: "Quit leversync?"},
 	}
 }
@@ -119,7 +125,10 @@ func TestScreens(t *testing.T) {
 	for _, size := range [][2]int{{80, 24}, {120, 40}} {
 		for _, c := range screenCases() {
 			t.Run(fmt.Sprintf("%s_%dx%d", c.name, size[0], size[1]), func(t *testing.T) {
-				f := &fakeServices{events: syncEvents()}
+				f := newFake(t)
+				if c.sync != "" {
+					f.sync = recorded(t, c.sync)
+				}
 				got := capture(t, NewModel(c.cfg(f), c.state), size[0], size[1], c.wait, c.msgs...)
 				golden.RequireEqual(t, got)
 			})

@@ -48,7 +48,7 @@ func TestDemoAgainstFakeLever(t *testing.T) {
 	tm.Send(press("enter"))
 	waitText(t, tm, "This run stored")
 	fm := finalModel(t, tm)
-	if !fm.State().Completed {
+	if !fm.state.Completed {
 		t.Fatal("setup not complete")
 	}
 	fm.waitSync(10 * time.Second)
@@ -76,8 +76,8 @@ func TestMissingTwoAgainstFakeLever(t *testing.T) {
 	fm := finalModel(t, tm)
 	rest, _ := io.ReadAll(tm.Output())
 	out.Write(rest)
-	if fm.State().Step != steps.StepCreateKey {
-		t.Fatalf("routed to %s", fm.State().Step)
+	if fm.state.Step != steps.StepCreateKey {
+		t.Fatalf("routed to %s", fm.state.Step)
 	}
 	if bytes.Contains(out.Bytes(), []byte(fakelever.KeyMissingTwo)) {
 		t.Fatal("the key appeared on screen")
@@ -88,5 +88,20 @@ func TestMissingTwoAgainstFakeLever(t *testing.T) {
 	}
 	if bytes.Contains(db, []byte(fakelever.KeyMissingTwo)) {
 		t.Fatal("the key is in the data file")
+	}
+}
+
+// TestFakeSaveKeyAnswersAsTheServicesDo keeps the fake's demo answer the
+// real services' one, so a golden frame shows what the demo shows.
+func TestFakeSaveKeyAnswersAsTheServicesDo(t *testing.T) {
+	svc, _ := realServices(t, true)
+	want, err := svc.SaveKey(t.Context(), lever.Production, lever.NewAPIKey(fakelever.KeyFull))
+	if err != nil {
+		t.Fatal(err)
+	}
+	fake := &fakeServices{}
+	got, _ := demo(fake).Services.SaveKey(t.Context(), lever.Production, lever.NewAPIKey(fakelever.KeyFull))
+	if got != want {
+		t.Errorf("the fake's demo says %q, the services say %q", got, want)
 	}
 }

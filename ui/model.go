@@ -116,9 +116,6 @@ func NewModel(cfg Config, initial steps.State) Model {
 	return m
 }
 
-// State is the wizard's current state (for tests and the caller).
-func (m Model) State() steps.State { return m.state }
-
 // Init asks for the background color and starts the first screen.
 func (m Model) Init() tea.Cmd {
 	return tea.Batch(tea.RequestBackgroundColor, m.screen.Init())

@@ -15,6 +15,7 @@ import (
 	"github.com/charmbracelet/x/exp/teatest/v2"
 
 	"github.com/leversync/leversync/lever"
+	"github.com/leversync/leversync/lever/syncer"
 	"github.com/leversync/leversync/steps"
 )
 
@@ -58,7 +59,7 @@ func TestPasteGoesTrimmedToTheKeyField(t *testing.T) {
 	if !ok {
 		t.Fatalf("screen is %T", m.screen)
 	}
-	if got := strings.TrimSpace(pk.value()); got != secretKey {
+	if got := strings.TrimSpace(pk.input.Value()); got != secretKey {
 		t.Fatalf("field holds %d characters, want the key", len(got))
 	}
 	if strings.Contains(view(m), secretKey) {
@@ -94,7 +95,7 @@ func TestPasteKeyMistakesAreCaught(t *testing.T) {
 // TestKeyNeverDrawn walks from pasting a real key to the end of the sync
 // and scans every byte written to the terminal for it.
 func TestKeyNeverDrawn(t *testing.T) {
-	f := &fakeServices{events: syncEvents()}
+	f := newFake(t)
 	tm := teatest.NewTestModel(t, NewModel(Config{Services: f}, stateAt(steps.StepPasteKey)), teatest.WithInitialTermSize(120, 40))
 	var out bytes.Buffer
 	wait := func(text string) {
@@ -353,8 +354,8 @@ func TestConnectRoutesFailures(t *testing.T) {
 // TestEnterFollowsTheGuide presses Enter through the whole demo wizard,
 // then restarts from what was saved.
 func TestEnterFollowsTheGuide(t *testing.T) {
-	f := &fakeServices{events: syncEvents()}
-	cfg := Config{Services: f, Demo: true, DemoKey: demoKey}
+	f := newFake(t)
+	cfg := demo(f)
 	tm := teatest.NewTestModel(t, NewModel(cfg, steps.NewState()), teatest.WithInitialTermSize(100, 30))
 	enter := func(n int) {
 		for range n {
@@ -382,7 +383,7 @@ func TestEnterFollowsTheGuide(t *testing.T) {
 	enter(1)
 	waitText(t, tm, "This run stored")
 	fm := finalModel(t, tm)
-	s := fm.State()
+	s := fm.state
 	if s.Step != steps.StepSync || !s.Completed || s.Environment != lever.Production || s.Access != steps.ReadWrite || !s.Confidential {
 		t.Fatalf("enter did not follow the documented path: %+v", s)
 	}
@@ -419,7 +420,37 @@ func TestSyncStartFailureOffersThePasteStep(t *testing.T) {
 	tm.Send(press("enter"))
 	waitText(t, tm, "Step 8 of 10")
 	fm := finalModel(t, tm)
-	if fm.State().Step != steps.StepPasteKey || fm.State().Completed {
-		t.Fatalf("state %+v", fm.State())
+	if fm.state.Step != steps.StepPasteKey || fm.state.Completed {
+		t.Fatalf("state %+v", fm.state)
+	}
+}
+
+// TestSyncViewMidway replays a recorded sync up to its opportunities phase:
+// rows appear as their phases start, the one started last is marked, and
+// nothing claims the sync is done.
+func TestSyncViewMidway(t *testing.T) {
+	rec := recorded(t, "done")
+	f := &fakeServices{sync: rec}
+	done := stateAt(steps.StepSync)
+	done.Completed = true
+	m := sized(NewModel(Config{Services: f}, done))
+	run, _ := f.StartSync(t.Context(), done, lever.APIKey{})
+	m = update(m, syncStartedMsg{run: run})
+	for _, ev := range rec.Events {
+		if ev.Type == syncer.EventPhaseDone && ev.Phase == "opportunities" {
+			break
+		}
+		m = update(m, syncEventMsg{event: ev})
+	}
+	v := view(m)
+	for _, want := range []string{"Syncing from Lever Production: opportunities", "› opportunities", "✓ postings                   40"} {
+		if !strings.Contains(v, want) {
+			t.Errorf("the view lacks %q:\n%s", want, v)
+		}
+	}
+	for _, not := range []string{"deletions", "Sync done", "This run stored"} {
+		if strings.Contains(v, not) {
+			t.Errorf("midway the view shows %q:\n%s", not, v)
+		}
 	}
 }

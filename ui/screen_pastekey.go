@@ -82,5 +82,3 @@ func (p *pasteKey) Bindings() []key.Binding {
 
 func (p *pasteKey) WantsEsc() bool { return false }
 
-// value is what the field holds (for tests only; never drawn).
-func (p *pasteKey) value() string { return p.input.Value() }

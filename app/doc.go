@@ -4,5 +4,6 @@
 // came from, the data file opened and bound, a client whose retries reach the
 // engine, the engine, its event stream). The headless commands and the
 // wizard's services both call it, so a sync is built one way only, and the
+// doctor's facts (Doctor) come from the same client, store and config. The
 // defaults live in the packages that own them (lever, store), never copied.
 package app

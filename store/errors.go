@@ -48,6 +48,25 @@ func (e *InUseError) Error() string {
 // Is makes errors.Is(err, ErrInUse) match.
 func (e *InUseError) Is(target error) bool { return target == ErrInUse }
 
+// SchemaError is ErrSchema with the versions involved, so doctor can tell a
+// file from a newer leversync (upgrade leversync) from one that needs an
+// upgrade only a sync can make.
+type SchemaError struct {
+	Path string
+	// Have is the file's schema version; Known is this binary's.
+	Have, Known int
+}
+
+func (e *SchemaError) Error() string {
+	if e.Have > e.Known {
+		return fmt.Sprintf("%v: %s has schema version %d but this leversync knows up to %d; upgrade leversync, or pass another --db", ErrSchema, e.Path, e.Have, e.Known)
+	}
+	return fmt.Sprintf("%v: %s has schema version %d and needs an upgrade to %d, which a read-only open cannot do; run leversync sync once", ErrSchema, e.Path, e.Have, e.Known)
+}
+
+// Is makes errors.Is(err, ErrSchema) match.
+func (e *SchemaError) Is(target error) bool { return target == ErrSchema }
+
 // corruptError wraps ErrCorrupt with the path and what was found.
 func corruptError(path, why string, cause error) error {
 	const fix = "it was left untouched; move it away, pass another --db, or run leversync reset to start over"

@@ -92,7 +92,7 @@ func readSchema(tx *bolt.Tx, path string) (int, error) {
 var errStop = errors.New("stop")
 
 func schemaError(path string, have int) error {
-	return fmt.Errorf("%w: %s has schema version %d but this leversync knows up to %d; upgrade leversync, or pass another --db", ErrSchema, path, have, SchemaVersion())
+	return &SchemaError{Path: path, Have: have, Known: SchemaVersion()}
 }
 
 // validate checks an existing file opened read-only: its header and size
@@ -109,7 +109,7 @@ func validate(db *bolt.DB, path string, readOnly bool) error {
 		case v > SchemaVersion():
 			return schemaError(path, v)
 		case readOnly && v > 0 && v < SchemaVersion():
-			return fmt.Errorf("%w: %s has schema version %d and needs an upgrade to %d, which a read-only open cannot do; run leversync sync once", ErrSchema, path, v, SchemaVersion())
+			return schemaError(path, v)
 		}
 		return nil
 	})

@@ -1,0 +1,81 @@
+package store
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+
+	bolt "go.etcd.io/bbolt"
+
+	"github.com/leversync/leversync/lever"
+	"github.com/leversync/leversync/lever/syncer"
+)
+
+// Checkpoints returns the saved positions of the run in progress whose
+// stream names start with prefix, in name order. doctor reads them to tell
+// how far an unfinished sync got.
+func (s *Store) Checkpoints(prefix string) ([]syncer.Checkpoint, error) {
+	var out []syncer.Checkpoint
+	err := s.view(func(tx *bolt.Tx) error {
+		b := tx.Bucket(bucketCheckpoints)
+		if b == nil {
+			return nil
+		}
+		c := b.Cursor()
+		for k, v := c.Seek([]byte(prefix)); k != nil && bytes.HasPrefix(k, []byte(prefix)); k, v = c.Next() {
+			var cp syncer.Checkpoint
+			if err := json.Unmarshal(v, &cp); err != nil {
+				return fmt.Errorf("read the checkpoint of %s: %w", k, err)
+			}
+			out = append(out, cp)
+		}
+		return nil
+	})
+	return out, err
+}
+
+// CreatedSpan is what the stored candidates created inside one range say:
+// how many there are and the oldest and newest of their createdAt (ms).
+type CreatedSpan struct {
+	Count          int
+	Oldest, Newest int64
+}
+
+// CreatedSpans reads every stored opportunity once and returns, for each
+// inclusive [start, end] range of creation times, the span of the ones
+// inside it. Lever lists candidates newest first, so the oldest one stored
+// in a window tells how far a first sync has read into it.
+func (s *Store) CreatedSpans(ranges [][2]int64) ([]CreatedSpan, error) {
+	out := make([]CreatedSpan, len(ranges))
+	err := s.view(func(tx *bolt.Tx) error {
+		b := tx.Bucket([]byte(lever.Opportunities))
+		if b == nil {
+			return nil
+		}
+		return b.ForEach(func(_, v []byte) error {
+			var o struct {
+				CreatedAt json.Number `json:"createdAt"`
+			}
+			if json.Unmarshal(v, &o) != nil {
+				return nil
+			}
+			created := number(o.CreatedAt)
+			if created <= 0 {
+				return nil
+			}
+			for i, r := range ranges {
+				if created < r[0] || created > r[1] {
+					continue
+				}
+				sp := &out[i]
+				if sp.Count == 0 || created < sp.Oldest {
+					sp.Oldest = created
+				}
+				sp.Newest = max(sp.Newest, created)
+				sp.Count++
+			}
+			return nil
+		})
+	})
+	return out, err
+}

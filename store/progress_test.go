@@ -1,0 +1,49 @@
+package store
+
+import (
+	"fmt"
+	"slices"
+	"testing"
+
+	"github.com/leversync/leversync/lever"
+	"github.com/leversync/leversync/lever/syncer"
+)
+
+func TestCheckpointsByPrefix(t *testing.T) {
+	s := newStore(t)
+	for _, name := range []string{"opportunities/windows", "opportunities/created/0-99", "postings/default", "opportunities/created/100-200"} {
+		mustCommit(t, s, syncer.Batch{Resource: lever.Opportunities, Checkpoint: syncer.Checkpoint{Stream: name, Done: name == "opportunities/created/0-99"}})
+	}
+	cps, err := s.Checkpoints("opportunities/created/")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var names []string
+	for _, cp := range cps {
+		names = append(names, cp.Stream)
+	}
+	if want := []string{"opportunities/created/0-99", "opportunities/created/100-200"}; !slices.Equal(names, want) {
+		t.Fatalf("checkpoints %v, want %v", names, want)
+	}
+	if !cps[0].Done || cps[1].Done {
+		t.Errorf("done flags lost: %+v", cps)
+	}
+}
+
+func TestCreatedSpansPerRange(t *testing.T) {
+	s := newStore(t)
+	var recs []lever.Record
+	for i, created := range []int64{10, 40, 60, 150, 170, 0} {
+		id := fmt.Sprintf("opp-%d", i)
+		recs = append(recs, record(lever.Opportunities, id, "", fmt.Sprintf(`{"id":%q,"name":"x","createdAt":%d}`, id, created)))
+	}
+	mustCommit(t, s, syncer.Batch{Resource: lever.Opportunities, Upserts: recs})
+	spans, err := s.CreatedSpans([][2]int64{{0, 99}, {100, 199}, {200, 299}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []CreatedSpan{{Count: 3, Oldest: 10, Newest: 60}, {Count: 2, Oldest: 150, Newest: 170}, {}}
+	if !slices.Equal(spans, want) {
+		t.Errorf("spans %+v, want %+v (a record without createdAt counts nowhere)", spans, want)
+	}
+}

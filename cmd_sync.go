@@ -52,7 +52,7 @@ Exit codes: 0 done (warnings allowed), 2 usage, 3 no key or key rejected,
 			if err != nil {
 				return err
 			}
-			key, err := a.resolveKey(f.conn, t.Env)
+			key, err := a.resolveKey(f.conn, t)
 			if err != nil {
 				return err
 			}

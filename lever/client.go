@@ -158,7 +158,7 @@ func NormalizeBaseURL(raw string) (string, error) {
 		return "", errors.New("no API root given: " + example)
 	}
 	u, err := url.Parse(raw)
-	if err != nil || u.Host == "" || u.Opaque != "" {
+	if err != nil || u.Hostname() == "" || u.Opaque != "" {
 		return "", errors.New("the API root is not a valid URL: " + example)
 	}
 	if u.User != nil {
@@ -181,7 +181,13 @@ func NormalizeBaseURL(raw string) (string, error) {
 	if path == "" {
 		return "", errors.New("the API root has no path: add the version, e.g. " + u.Host + "/v1")
 	}
-	return scheme + "://" + u.Host + path, nil
+	// Host names are case-insensitive and the default port is no port, so
+	// one root has one spelling (saved keys are kept per root).
+	host := strings.TrimSuffix(strings.ToLower(u.Host), ":")
+	if port := u.Port(); (scheme == "https" && port == "443") || (scheme == "http" && port == "80") {
+		host = strings.TrimSuffix(host, ":"+port)
+	}
+	return scheme + "://" + host + path, nil
 }
 
 func isLoopback(host string) bool {

@@ -148,6 +148,6 @@ func (a *cli) setupCommand() *cobra.Command {
 	}
 	cmd.Flags().StringVar(&f.db, "db", "", "data file (default under $XDG_DATA_HOME/leversync)")
 	cmd.Flags().BoolVar(&f.accessible, "accessible", false, "plain line-by-line prompts for screen readers (also ACCESSIBLE=1)")
-	cmd.Flags().StringVar(&f.baseURL, "base-url", "", "API root including /v1 that the wizard uses for any environment (a proxy, or leversync fake-lever)")
+	cmd.Flags().StringVar(&f.baseURL, "base-url", "", "the API root, including /v1, that the wizard uses for any environment (a proxy, or leversync fake-lever)")
 	return cmd
 }

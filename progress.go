@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/leversync/leversync/lever"
 	"github.com/leversync/leversync/lever/syncer"
 )
 
@@ -69,7 +70,7 @@ func (p *humanPrinter) event(ev syncer.Event) {
 		}
 		p.line(fmt.Sprintf("retrying after %s (attempt %d), waiting %s", what, ev.Attempt, time.Duration(ev.WaitMS)*time.Millisecond))
 	case syncer.EventWarning:
-		p.line("warning: " + ev.Message)
+		p.line("warning: " + lever.PlainText(ev.Message))
 	case syncer.EventError:
 		// The command prints the error itself when it ends.
 	case syncer.EventPhaseDone:
@@ -96,7 +97,7 @@ func (p *humanPrinter) finish(st syncer.RunState, err error) {
 	}
 	fmt.Fprintf(p.w, "sync %s in %s: %s (%d requests)\n", resultWord(st.Result), elapsed, p.summary(), p.requests)
 	for _, w := range st.Warnings {
-		fmt.Fprintf(p.w, "warning: %s\n", w)
+		fmt.Fprintf(p.w, "warning: %s\n", lever.PlainText(w))
 	}
 }
 

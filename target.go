@@ -23,7 +23,7 @@ type connFlags struct {
 
 func (f *connFlags) register(cmd *cobra.Command, withKey bool) {
 	cmd.Flags().StringVar(&f.env, "env", "", "Lever environment: production, sandbox or eu (default: the one saved by the wizard, else production)")
-	cmd.Flags().StringVar(&f.baseURL, "base-url", "", "API root including /v1, for a proxy or a fake Lever (plain http only on loopback)")
+	cmd.Flags().StringVar(&f.baseURL, "base-url", "", "the API root, including /v1, for a proxy or a fake Lever (plain http only on loopback)")
 	if withKey {
 		cmd.Flags().BoolVar(&f.keyStdin, "key-stdin", false, "read the API key from standard input (else LEVER_API_KEY, else the saved key)")
 	}

@@ -258,3 +258,19 @@ func TestStartSync(t *testing.T) {
 		t.Error("Wait is not repeatable")
 	}
 }
+
+// TestSavedWhereSaysWhyNotTheKeyring: a key that went to the file because
+// the keyring did not answer is not reported as "no system keyring here".
+func TestSavedWhereSaysWhyNotTheKeyring(t *testing.T) {
+	cases := map[config.Place]string{
+		{}: "saved in the system keyring",
+		{File: "/c/credentials.json", KeyringProblem: "the system keyring did not answer within 3s"}: "saved in /c/credentials.json, readable only by you (the system keyring did not answer within 3s)",
+		{File: "/c/credentials.json", KeyringProblem: "no system keyring here"}:                      "saved in /c/credentials.json, readable only by you (no system keyring here)",
+		{File: "/c/credentials.json"}: "saved in /c/credentials.json, readable only by you",
+	}
+	for place, want := range cases {
+		if got := savedWhere(place); !strings.HasPrefix(got, want) {
+			t.Errorf("savedWhere(%+v) = %q, want %q", place, got, want)
+		}
+	}
+}

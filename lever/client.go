@@ -278,9 +278,10 @@ type response struct {
 	date   time.Time
 }
 
-// do sends one request with rate limiting and retries. decode reads a 2xx
-// body; a JSON syntax error from it (a truncated or non-JSON body) is
-// retried, any other decode error is returned as is.
+// do sends one request with rate limiting and retries; a request other
+// than a GET is sent once. decode reads a 2xx body; a JSON syntax error
+// from it (a truncated or non-JSON body) is retried, any other decode error
+// means JSON of another shape and matches ErrNotLeverAPI.
 func (c *Client) do(ctx context.Context, method, path string, query url.Values, body []byte, decode func(*response) error) error {
 	if strings.ContainsAny(path, "?#") || !strings.HasPrefix(path, "/") {
 		return fmt.Errorf("bad API path %q: it must start with / and carry no query", cleanPath(path))

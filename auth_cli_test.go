@@ -103,7 +103,7 @@ func TestSavedKeyGoesOnlyToItsRoot(t *testing.T) {
 	dir := t.TempDir()
 	for _, root := range []string{other.URL(), a.SandboxURL()} {
 		before := other.Stats().Requests + a.Stats().Requests
-		res := runBin(t, env, "", "sync", "--base-url", root, "--db", filepath.Join(dir, "x.db"))
+		res := runBin(t, env, "", append([]string{"sync", "--base-url", root, "--db", filepath.Join(dir, "x.db")}, fastSync...)...)
 		if res.code != exitNoKey {
 			t.Errorf("sync --base-url %s with a key saved for %s: exit %d, want %d: %s", root, a.URL(), res.code, exitNoKey, res.stderr)
 		}
@@ -111,14 +111,14 @@ func TestSavedKeyGoesOnlyToItsRoot(t *testing.T) {
 			t.Errorf("sync --base-url %s sent %d requests with a key saved for another root", root, after-before)
 		}
 	}
-	if res := runBin(t, env, "", "sync", "--base-url", a.URL(), "--db", filepath.Join(dir, "a.db")); res.code != 0 {
+	if res := runBin(t, env, "", append([]string{"sync", "--base-url", a.URL(), "--db", filepath.Join(dir, "a.db")}, fastSync...)...); res.code != 0 {
 		t.Errorf("sync --base-url with the root the key was saved for: exit %d: %s", res.code, res.stderr)
 	}
-	if res := runBin(t, env, "", "sync", "--db", filepath.Join(dir, "a.db")); res.code != 0 {
+	if res := runBin(t, env, "", append([]string{"sync", "--db", filepath.Join(dir, "a.db")}, fastSync...)...); res.code != 0 {
 		t.Errorf("sync with the saved root and key: exit %d: %s", res.code, res.stderr)
 	}
 	withKey := append(append([]string{}, env...), "LEVER_API_KEY="+fakelever.KeyFull)
-	if res := runBin(t, withKey, "", "sync", "--base-url", other.URL(), "--db", filepath.Join(dir, "o.db")); res.code != 0 {
+	if res := runBin(t, withKey, "", append([]string{"sync", "--base-url", other.URL(), "--db", filepath.Join(dir, "o.db")}, fastSync...)...); res.code != 0 {
 		t.Errorf("LEVER_API_KEY with --base-url: exit %d: %s", res.code, res.stderr)
 	}
 }

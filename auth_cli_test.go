@@ -1,10 +1,12 @@
 package main
 
 import (
+	"net"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/leversync/leversync/lever/fakelever"
 )
@@ -85,5 +87,71 @@ func TestResetAsksThenDeletes(t *testing.T) {
 	}
 	if _, err := os.Stat(db); !os.IsNotExist(err) {
 		t.Fatalf("the data file is still there: %v", err)
+	}
+}
+
+// TestSavedKeyGoesOnlyToItsRoot: a key saved for one API root is never sent
+// to another (another host, or the same host's sandbox root); a key given in
+// the command goes where the command says.
+func TestSavedKeyGoesOnlyToItsRoot(t *testing.T) {
+	a := startFake(t, fakelever.Config{Seed: 8, Opportunities: 30})
+	other := startFake(t, fakelever.Config{Seed: 9, Opportunities: 30})
+	env := isolatedEnv(t)
+	if res := runBin(t, env, fakelever.KeyFull+"\n", "login", "--key-stdin", "--base-url", a.URL()); res.code != 0 {
+		t.Fatalf("login: exit %d: %s", res.code, res.stderr)
+	}
+	dir := t.TempDir()
+	for _, root := range []string{other.URL(), a.SandboxURL()} {
+		before := other.Stats().Requests + a.Stats().Requests
+		res := runBin(t, env, "", append([]string{"sync", "--base-url", root, "--db", filepath.Join(dir, "x.db")}, fastSync...)...)
+		if res.code != exitNoKey {
+			t.Errorf("sync --base-url %s with a key saved for %s: exit %d, want %d: %s", root, a.URL(), res.code, exitNoKey, res.stderr)
+		}
+		if after := other.Stats().Requests + a.Stats().Requests; after != before {
+			t.Errorf("sync --base-url %s sent %d requests with a key saved for another root", root, after-before)
+		}
+	}
+	if res := runBin(t, env, "", append([]string{"sync", "--base-url", a.URL(), "--db", filepath.Join(dir, "a.db")}, fastSync...)...); res.code != 0 {
+		t.Errorf("sync --base-url with the root the key was saved for: exit %d: %s", res.code, res.stderr)
+	}
+	if res := runBin(t, env, "", append([]string{"sync", "--db", filepath.Join(dir, "a.db")}, fastSync...)...); res.code != 0 {
+		t.Errorf("sync with the saved root and key: exit %d: %s", res.code, res.stderr)
+	}
+	withKey := append(append([]string{}, env...), "LEVER_API_KEY="+fakelever.KeyFull)
+	if res := runBin(t, withKey, "", append([]string{"sync", "--base-url", other.URL(), "--db", filepath.Join(dir, "o.db")}, fastSync...)...); res.code != 0 {
+		t.Errorf("LEVER_API_KEY with --base-url: exit %d: %s", res.code, res.stderr)
+	}
+}
+
+// TestOfflineLoginSaysWhatFailed: with nothing answering at the API root,
+// login says within seconds which host it could not reach and what to do,
+// exits 5, and saves nothing.
+func TestOfflineLoginSaysWhatFailed(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	host := ln.Addr().String()
+	ln.Close() // nothing listens there now: every connection is refused
+	env := isolatedEnv(t)
+	start := time.Now()
+	res := runBin(t, env, fakelever.KeyFull+"\n", "login", "--key-stdin", "--base-url", "http://"+host+"/v1")
+	took := time.Since(start)
+	if res.code != exitUnavailable {
+		t.Errorf("offline login: exit %d, want %d: %s", res.code, exitUnavailable, res.stderr)
+	}
+	if took > 20*time.Second {
+		t.Errorf("offline login took %v before saying anything useful", took.Round(time.Second))
+	}
+	for _, want := range []string{host, "network", "leversync login"} {
+		if !strings.Contains(res.stderr, want) {
+			t.Errorf("offline login's message does not name %q: %s", want, res.stderr)
+		}
+	}
+	if strings.Contains(res.stderr, "context deadline exceeded") {
+		t.Errorf("offline login says only that a deadline passed: %s", res.stderr)
+	}
+	if _, err := os.Stat(filepath.Join(strings.TrimPrefix(env[0], "HOME="), "config", "leversync", "credentials.json")); err == nil {
+		t.Error("an unchecked key was saved")
 	}
 }

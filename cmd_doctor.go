@@ -94,7 +94,7 @@ func (a *cli) runDoctor(ctx context.Context, f doctorFlags) error {
 	if f.report != "" && f.report == path {
 		return usagef("--report %s would overwrite the data file: name another file", f.report)
 	}
-	key, keyErr := a.resolveKey(f.conn, t.Env)
+	key, keyErr := a.resolveKey(f.conn, t)
 	// The same precedence resolveKey applies, to say which source won.
 	source := steps.KeySaved
 	switch {

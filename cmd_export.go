@@ -44,7 +44,9 @@ func (a *cli) exportCommand() *cobra.Command {
 
 jsonl (the default) prints each record's raw JSON exactly as Lever sent it
 (opportunities as fetched with expand=applications). csv prints the columns
-listed in the README. Sources and tags are keyed by their exact,
+listed in the README; a text cell that starts with =, +, -, @, a tab or a
+carriage return gets a leading ' so a spreadsheet shows it rather than runs
+it as a formula. Sources and tags are keyed by their exact,
 case-sensitive text. --include-deleted adds tombstones of records deleted in
 Lever: {"id":...,"deletedAt":...,"deleted":true}.`,
 		Example: `  leversync export --resource opportunities > candidates.jsonl
@@ -86,7 +88,7 @@ Lever: {"id":...,"deletedAt":...,"deleted":true}.`,
 	}
 	cmd.Flags().StringVar(&db, "db", "", "data file (default under $XDG_DATA_HOME/leversync)")
 	cmd.Flags().StringVar(&resource, "resource", "", "what to export: "+resourceNames())
-	cmd.Flags().StringVar(&format, "format", "jsonl", "jsonl or csv")
+	cmd.Flags().StringVar(&format, "format", "jsonl", "output format: jsonl or csv")
 	cmd.Flags().BoolVar(&includeDeleted, "include-deleted", false, "also print tombstones of records deleted in Lever")
 	_ = cmd.MarkFlagRequired("resource")
 	return cmd
@@ -119,10 +121,10 @@ func exportCSV(w io.Writer, st *store.Store, r lever.Resource, includeDeleted bo
 		}
 		row := make([]string, 0, len(header))
 		for _, c := range cols {
-			row = append(row, csvValue(lookup(rec, c)))
+			row = append(row, csvCell(lookup(rec, c)))
 		}
 		if includeDeleted {
-			row = append(row, csvValue(rec["deleted"]), csvValue(rec["deletedAt"]))
+			row = append(row, csvCell(rec["deleted"]), csvCell(rec["deletedAt"]))
 		}
 		return cw.Write(row)
 	})
@@ -153,6 +155,23 @@ func lookup(v any, path string) any {
 		return out
 	}
 	return nil
+}
+
+// csvCell is one CSV cell. A text that a spreadsheet would run as a
+// formula (it starts with =, +, -, @, a tab or a carriage return) gets a
+// leading apostrophe, which spreadsheets read as "this is text"; numbers
+// are left as they are. Lever's records are typed by candidates and
+// anyone with access, so a name like =HYPERLINK(...) is data, never code.
+func csvCell(v any) string {
+	s := csvValue(v)
+	if _, number := v.(json.Number); number || s == "" {
+		return s
+	}
+	switch s[0] {
+	case '=', '+', '-', '@', '\t', '\r':
+		return "'" + s
+	}
+	return s
 }
 
 // csvValue flattens a JSON value into one cell: lists join with "; ",

@@ -50,7 +50,7 @@ then come the keys it accepts and what each may do. It runs until interrupted.`,
 	cmd.Flags().DurationVar(&cfg.Latency, "latency", 0, "added to every response, e.g. 300ms")
 	cmd.Flags().Float64Var(&cfg.Faults, "faults", 0, "fraction of requests that fail (503, dropped connection, truncated body), e.g. 0.02")
 	cmd.Flags().Int64Var(&cfg.Seed, "seed", 1, "data seed: the same seed serves the same data")
-	cmd.Flags().Float64Var(&cfg.Rate, "rate", 10, "per-key rate limit in requests/s (negative: none)")
+	cmd.Flags().Float64Var(&cfg.Rate, "rate", 10, "rate limit per key in requests/s (negative: none)")
 	cmd.Flags().DurationVar(&cfg.TokenMaxAge, "token-max-age", 10*time.Minute, "page tokens older than this are rejected as Invalid offset token")
 	return cmd
 }

@@ -7,6 +7,7 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"github.com/leversync/leversync/lever"
 	"github.com/leversync/leversync/store"
 	"github.com/spf13/cobra"
 )
@@ -85,12 +86,14 @@ func printJobs(w io.Writer, jobs []store.PostingSummary) {
 	}
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "JOB\tTEAM\tLOCATION\tSTATE\tCANDIDATES\tUPDATED\tID")
+	// Every text comes from Lever's records: a title could carry escapes.
+	clean := lever.PlainText
 	for _, j := range jobs {
-		title := j.Text
+		title := clean(j.Text)
 		if j.Confidential {
 			title += " (confidential)"
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", title, j.Team, j.Location, j.State, thousands(j.Candidates), formatDay(j.UpdatedAt), j.ID)
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", title, clean(j.Team), clean(j.Location), clean(j.State), thousands(j.Candidates), formatDay(j.UpdatedAt), clean(j.ID))
 	}
 	tw.Flush()
 }
@@ -102,12 +105,13 @@ func printCandidates(w io.Writer, cs []store.CandidateSummary) {
 	}
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "CANDIDATE\tSTAGE\tORIGIN\tARCHIVED\tUPDATED\tID")
+	clean := lever.PlainText
 	for _, c := range cs {
 		archived := "-"
 		if c.Archived {
-			archived = c.ArchiveReason
+			archived = clean(c.ArchiveReason)
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", c.Name, c.StageText, c.Origin, archived, formatDay(c.UpdatedAt), c.ID)
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", clean(c.Name), clean(c.StageText), clean(c.Origin), archived, formatDay(c.UpdatedAt), clean(c.ID))
 	}
 	tw.Flush()
 }

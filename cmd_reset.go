@@ -23,9 +23,16 @@ func (a *cli) resetCommand() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			if _, err := os.Stat(path); errors.Is(err, os.ErrNotExist) {
+			// Only a leversync data file is ever deleted, sound or damaged;
+			// anything else at the path is named and left alone.
+			switch err := store.Recognize(path); {
+			case errors.Is(err, store.ErrNoStore):
 				fmt.Fprintf(a.stdout, "Nothing to delete: there is no data file at %s.\n", path)
 				return nil
+			case errors.Is(err, store.ErrNotStore):
+				return fmt.Errorf("nothing was deleted: %w. reset deletes only leversync data files: check --db, or delete the file yourself if you are sure it is not needed", err)
+			case err != nil:
+				return err
 			}
 			if !yes {
 				if !isTerminal(a.stdin) {

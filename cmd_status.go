@@ -108,7 +108,7 @@ func printStatus(w io.Writer, rep statusReport) {
 		fmt.Fprintln(w, "Integrity: checked, sound")
 	}
 	if rep.Environment != "" {
-		fmt.Fprintf(w, "Lever:     %s (%s)\n", rep.Environment.Title(), rep.BaseURL)
+		fmt.Fprintf(w, "Lever:     %s (%s)\n", lever.PlainText(rep.Environment.Title()), lever.PlainText(rep.BaseURL))
 	}
 	fmt.Fprintln(w, "\nStored records:")
 	for _, r := range lever.AllResources {
@@ -126,14 +126,19 @@ func printStatus(w io.Writer, rep statusReport) {
 	if rep.LastRun != nil {
 		fmt.Fprintf(w, "Last finished sync: started %s, finished %s, %s\n",
 			formatMillis(rep.LastRun.StartedAt), formatMillis(rep.LastRun.FinishedAt), resultWord(rep.LastRun.Result))
+		// Saved text may hold what Lever sent, from before it was cleaned
+		// at the source.
 		for _, warn := range rep.LastRun.Warnings {
-			fmt.Fprintf(w, "  warning: %s\n", warn)
+			fmt.Fprintf(w, "  warning: %s\n", lever.PlainText(warn))
+		}
+		if rep.LastRun.Error != "" {
+			fmt.Fprintf(w, "  error: %s\n", lever.PlainText(rep.LastRun.Error))
 		}
 	}
 	if rep.Unfinished != nil {
 		fmt.Fprintf(w, "Unfinished sync: started %s", formatMillis(rep.Unfinished.StartedAt))
 		if rep.Unfinished.Error != "" {
-			fmt.Fprintf(w, ", stopped: %s", rep.Unfinished.Error)
+			fmt.Fprintf(w, ", stopped: %s", lever.PlainText(rep.Unfinished.Error))
 		}
 		fmt.Fprintln(w, "\n  'leversync sync' resumes it where it stopped.")
 	}

@@ -39,9 +39,10 @@ last one (plus a full re-read of the small lists and of postings). An
 interrupted sync resumes at its last stored page. The key comes from
 --key-stdin, else LEVER_API_KEY, else the key saved by the wizard.
 
-Exit codes: 0 done (warnings allowed), 2 usage, 3 no key or key rejected,
-4 permission missing, 5 Lever or network unavailable, 6 data file problem,
-130 interrupted (SIGINT), 143 terminated (SIGTERM).`,
+Exit codes: 0 done (warnings allowed), 1 unexpected error, 2 usage, 3 no key
+or key rejected, 4 permission missing, 5 Lever or network unavailable, 6 local
+file problem, 7 the API root is not Lever's, 130 interrupted (SIGINT), 143
+terminated (SIGTERM).`,
 		Example: `  leversync sync
   leversync sync --env sandbox --json
   echo "$KEY" | leversync sync --key-stdin --details
@@ -52,7 +53,7 @@ Exit codes: 0 done (warnings allowed), 2 usage, 3 no key or key rejected,
 			if err != nil {
 				return err
 			}
-			key, err := a.resolveKey(f.conn, t.Env)
+			key, err := a.resolveKey(f.conn, t)
 			if err != nil {
 				return err
 			}
@@ -65,7 +66,7 @@ Exit codes: 0 done (warnings allowed), 2 usage, 3 no key or key rejected,
 	}
 	f.conn.register(cmd, true)
 	cmd.Flags().StringVar(&f.db, "db", "", "data file (default under $XDG_DATA_HOME/leversync)")
-	cmd.Flags().BoolVar(&f.full, "full", false, "re-read everything instead of only what changed")
+	cmd.Flags().BoolVar(&f.full, "full", false, "read everything again instead of only what changed")
 	cmd.Flags().BoolVar(&f.details, "details", false, "also fetch each candidate's notes, interviews and offers (one request each)")
 	cmd.Flags().BoolVar(&f.json, "json", false, "write one JSON event per line on stdout")
 	cmd.Flags().Float64Var(&f.rate, "rate", lever.DefaultRate, "requests per second (Lever's limit is 10)")

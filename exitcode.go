@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io/fs"
 	"net"
 	"os"
 	"strings"
@@ -18,12 +19,13 @@ import (
 // Exit codes, documented in the README.
 const (
 	exitOK          = 0
-	exitFailure     = 1
+	exitFailure     = 1 // an error leversync does not classify
 	exitUsage       = 2
 	exitNoKey       = 3 // no key available, or Lever rejected it (401)
 	exitPermission  = 4 // a required permission is missing (403)
 	exitUnavailable = 5 // Lever or the network unavailable after retries
-	exitStore       = 6 // the data file is in use, corrupt, full or of another environment
+	exitStore       = 6 // a local file problem: the data file, a path, the config folder
+	exitNotLever    = 7 // the API root does not answer like Lever's API
 	exitSIGINT      = 130
 	exitSIGTERM     = 143
 )
@@ -74,9 +76,9 @@ func (a *cli) exitCode(err error) int {
 	return codeFor(err)
 }
 
-// codeFor classifies an error; the signal case is handled by the caller.
+// codeFor classifies an error by what it is; the signal case is handled by
+// the caller.
 func codeFor(err error) int {
-	var netErr net.Error
 	switch {
 	case isUsage(err):
 		return exitUsage
@@ -87,13 +89,45 @@ func codeFor(err error) int {
 	case errors.Is(err, store.ErrInUse), errors.Is(err, store.ErrCorrupt),
 		errors.Is(err, store.ErrDiskFull), errors.Is(err, store.ErrOtherEnvironment),
 		errors.Is(err, store.ErrSchema), errors.Is(err, store.ErrNoStore),
-		errors.Is(err, syscall.ENOSPC):
+		errors.Is(err, store.ErrNotStore), isFileSystem(err):
 		return exitStore
+	case errors.Is(err, lever.ErrNotLeverAPI):
+		return exitNotLever
 	case errors.Is(err, lever.ErrRateLimited), errors.Is(err, lever.ErrUnavailable),
-		errors.As(err, &netErr):
+		isNetwork(err):
 		return exitUnavailable
 	}
 	return exitFailure
+}
+
+// isFileSystem reports an error from a local file or folder: a path that
+// cannot be read, written or created, a full disk or a size limit. A
+// syscall.Errno also satisfies net.Error, so it counts as the network only
+// inside a network operation.
+func isFileSystem(err error) bool {
+	if isNetwork(err) {
+		return false
+	}
+	if _, ok := errors.AsType[*fs.PathError](err); ok {
+		return true
+	}
+	if _, ok := errors.AsType[*os.LinkError](err); ok {
+		return true
+	}
+	_, ok := errors.AsType[syscall.Errno](err)
+	return ok
+}
+
+// isNetwork reports an error of the network itself (a dial, a name
+// lookup, no answer in time), not one from a file.
+func isNetwork(err error) bool {
+	if _, ok := errors.AsType[*net.OpError](err); ok {
+		return true
+	}
+	if _, ok := errors.AsType[*net.DNSError](err); ok {
+		return true
+	}
+	return errors.Is(err, context.DeadlineExceeded)
 }
 
 // isUsage also recognises cobra's own command-line errors, which are plain.

@@ -19,6 +19,7 @@ import (
 
 	"charm.land/fang/v2"
 	"github.com/leversync/leversync/app"
+	"github.com/leversync/leversync/lever"
 	"github.com/spf13/cobra"
 )
 
@@ -50,7 +51,9 @@ func run(parent context.Context, args []string, stdin io.Reader, stdout, stderr 
 	root := a.rootCommand()
 	root.SetArgs(args)
 	root.SetIn(stdin)
-	root.SetOut(stdout)
+	// Cobra and fang write help, the version and completion scripts here;
+	// fang pads help lines with spaces, which only a terminal hides.
+	root.SetOut(&trailingSpaceTrimmer{w: stdout})
 	root.SetErr(stderr)
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageError{err} })
 
@@ -101,19 +104,32 @@ their reference data into a local bbolt file, resumable and incremental.
 
 Run it with no arguments in a terminal for the set-up wizard, or try
 everything against a built-in fake Lever with --demo.`,
-		Example: `  leversync --demo                  # the whole product against a built-in fake Lever
-  leversync                         # the set-up wizard
-  leversync sync --json             # headless sync, one JSON event per line
+		Example: `  # the whole product against a built-in fake Lever
+  leversync --demo
+  # the set-up wizard
+  leversync
+  # a headless sync, one JSON event per line
+  leversync sync --json
   leversync status`,
-		Args: usageArgs(cobra.NoArgs),
+		Args: func(cmd *cobra.Command, args []string) error {
+			if len(args) == 0 {
+				return nil
+			}
+			msg := fmt.Sprintf("unknown command %q for %q", args[0], cmd.CommandPath())
+			if s := cmd.SuggestionsFor(args[0]); len(s) > 0 {
+				msg += fmt.Sprintf("; did you mean 'leversync %s'?", s[0])
+			}
+			return usageError{errors.New(msg)}
+		},
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			return a.runRoot(cmd.Context(), flags)
 		},
 	}
+	root.SuggestionsMinimumDistance = 2
 	root.Flags().BoolVar(&flags.demo, "demo", false, "run against a built-in fake Lever with a demo key (no Lever account needed)")
 	root.Flags().StringVar(&flags.db, "db", "", "data file (default: ./leversync-demo.db with --demo, else under $XDG_DATA_HOME/leversync)")
 	root.Flags().BoolVar(&flags.accessible, "accessible", false, "plain line-by-line prompts for screen readers (also ACCESSIBLE=1)")
-	root.Flags().StringVar(&flags.baseURL, "base-url", "", "API root including /v1 that the wizard uses for any environment (a proxy, or leversync fake-lever)")
+	root.Flags().StringVar(&flags.baseURL, "base-url", "", "the API root, including /v1, that the wizard uses for any environment (a proxy, or leversync fake-lever)")
 	root.AddCommand(
 		a.syncCommand(),
 		a.statusCommand(),
@@ -134,12 +150,46 @@ func (a *cli) printError(w io.Writer, _ fang.Styles, err error) {
 	if errors.Is(err, errSilent) {
 		return
 	}
-	msg := err.Error()
+	// Error text can carry what Lever or a file sent: no escapes reach the
+	// terminal.
+	msg := lever.PlainText(err.Error())
 	if errors.Is(err, context.Canceled) {
 		msg = "stopped: everything stored so far is kept, and the next run resumes where this one stopped"
+	}
+	if errors.Is(err, lever.ErrNotLeverAPI) {
+		msg += "\nCheck --base-url, or run 'leversync setup' to choose the Lever environment again."
 	}
 	if _, ok := errors.AsType[usageError](err); ok && !strings.Contains(msg, "--help") {
 		msg += "\nRun 'leversync --help' for usage."
 	}
 	fmt.Fprintf(w, "leversync: %s\n", msg)
+}
+
+// trailingSpaceTrimmer drops the spaces at the end of each line it passes
+// on.
+type trailingSpaceTrimmer struct {
+	w      io.Writer
+	spaces int // held back until something other than a line end follows
+}
+
+func (t *trailingSpaceTrimmer) Write(p []byte) (int, error) {
+	out := make([]byte, 0, len(p)+t.spaces)
+	for _, c := range p {
+		switch c {
+		case ' ':
+			t.spaces++
+			continue
+		case '\n':
+			t.spaces = 0
+		default:
+			for ; t.spaces > 0; t.spaces-- {
+				out = append(out, ' ')
+			}
+		}
+		out = append(out, c)
+	}
+	if _, err := t.w.Write(out); err != nil {
+		return 0, err
+	}
+	return len(p), nil
 }

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/leversync/leversync/lever"
 	"github.com/leversync/leversync/lever/syncer"
 	"github.com/leversync/leversync/progress"
 )
@@ -64,7 +65,7 @@ func (p *humanPrinter) event(ev syncer.Event) {
 		p.line(fmt.Sprintf("retrying after %s (attempt %d), waiting %s", r.Cause(), r.Attempt, r.Wait()))
 	}
 	for _, w := range s.Warnings[len(before.Warnings):] {
-		p.line("warning: " + w)
+		p.line("warning: " + lever.PlainText(w))
 	}
 	// Errors are not printed here: the command prints the error itself
 	// when it ends.

@@ -23,7 +23,7 @@ type connFlags struct {
 
 func (f *connFlags) register(cmd *cobra.Command, withKey bool) {
 	cmd.Flags().StringVar(&f.env, "env", "", "Lever environment: production, sandbox or eu (default: the one saved by the wizard, else production)")
-	cmd.Flags().StringVar(&f.baseURL, "base-url", "", "API root including /v1, for a proxy or a fake Lever (plain http only on loopback)")
+	cmd.Flags().StringVar(&f.baseURL, "base-url", "", "the API root, including /v1, for a proxy or a fake Lever (plain http only on loopback)")
 	if withKey {
 		cmd.Flags().BoolVar(&f.keyStdin, "key-stdin", false, "read the API key from standard input (else LEVER_API_KEY, else the saved key)")
 	}
@@ -39,8 +39,9 @@ func (a *cli) resolveTarget(f connFlags) (app.Target, error) {
 	return t, nil
 }
 
-// resolveKey reads --key-stdin, else LEVER_API_KEY, else the saved key.
-func (a *cli) resolveKey(f connFlags, env lever.Environment) (lever.APIKey, error) {
+// resolveKey reads --key-stdin, else LEVER_API_KEY, else the key saved for
+// t's API root, and then says on stderr where the saved key came from.
+func (a *cli) resolveKey(f connFlags, t app.Target) (lever.APIKey, error) {
 	if f.keyStdin {
 		b, err := io.ReadAll(io.LimitReader(a.stdin, 64<<10))
 		if err != nil {
@@ -55,7 +56,12 @@ func (a *cli) resolveKey(f connFlags, env lever.Environment) (lever.APIKey, erro
 	if v := a.getenv("LEVER_API_KEY"); strings.TrimSpace(v) != "" {
 		return lever.NewAPIKey(v), nil
 	}
-	return a.config.SavedKey(env)
+	key, place, err := a.config.SavedKey(t)
+	if err != nil {
+		return key, err
+	}
+	fmt.Fprintf(a.stderr, "Using the API key saved in %s for %s.\n", place, t.Root())
+	return key, nil
 }
 
 // dbPath is --db, else the default data file.

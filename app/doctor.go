@@ -200,13 +200,13 @@ func (d *Doctor) Key(ctx context.Context) steps.KeyFacts {
 		k.Others = append(k.Others, steps.OtherKey{Source: steps.KeyFromEnv, Same: same(cfg.EnvKey)})
 	}
 	if creds := cfg.Config.Credentials; creds != nil && cfg.KeySource != steps.KeyDemo {
-		saved, where, err := creds.Load(cfg.Target.Env)
+		saved, where, err := creds.Load(cfg.Target.BaseURL)
 		switch {
 		case err != nil && !errors.Is(err, config.ErrNoCredential) && k.LoadErr == nil && cfg.KeySource == steps.KeySaved:
 			k.LoadErr = err
 		case err != nil:
 		case cfg.KeySource == steps.KeySaved:
-			k.SavedWhere = where
+			k.SavedWhere = where.String()
 		default:
 			k.Others = append(k.Others, steps.OtherKey{Source: steps.KeySaved, Same: same(saved)})
 		}
@@ -598,7 +598,7 @@ func (sv *services) Diagnose(ctx context.Context, s steps.State, key lever.APIKe
 		cfg.Config = sv.cfg.Config
 		if key.IsZero() {
 			cfg.KeySource = steps.KeySaved
-			cfg.Key, cfg.KeyErr = sv.cfg.Config.SavedKey(s.Environment)
+			cfg.Key, _, cfg.KeyErr = sv.cfg.Config.SavedKey(t)
 		}
 	}
 	sv.mu.Lock()

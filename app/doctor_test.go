@@ -579,13 +579,13 @@ func TestWizardDiagnosisOfTheSavedKey(t *testing.T) {
 	fake := startFake(t)
 	svc, cfg := fakeServices(t, fake, false)
 	creds := &config.Credentials{ConfigDir: cfg.Config.SettingsDir}
-	where, err := creds.Save(lever.Production, lever.NewAPIKey(fakelever.KeySandbox))
+	where, err := creds.Save(fake.URL(), lever.NewAPIKey(fakelever.KeySandbox))
 	if err != nil {
 		t.Fatal(err)
 	}
 	s := steps.NewState()
 	d := svc.(steps.Diagnoser).Diagnose(context.Background(), s, lever.APIKey{}, nil)
-	if f := finding(t, d, steps.CheckKey); f.Summary != "using the key saved for Production in "+where {
+	if f := finding(t, d, steps.CheckKey); f.Summary != "using the key saved for Production in "+where.String() {
 		t.Errorf("key: %q", f.Summary)
 	}
 	f := finding(t, d, steps.CheckKeyAccepted)

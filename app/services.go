@@ -255,14 +255,23 @@ func (sv *services) SaveKey(ctx context.Context, env lever.Environment, key leve
 	if err != nil {
 		return "", err
 	}
-	where, err := sv.cfg.Config.SaveKey(t, key)
+	place, err := sv.cfg.Config.SaveKey(t, key)
 	if err != nil {
 		return "", err
 	}
-	if where == config.InKeyring {
-		return "saved in the system keyring (leversync sync finds it there)", nil
+	return savedWhere(place), nil
+}
+
+// savedWhere words where a key was saved, and why not in the keyring when
+// it was tried.
+func savedWhere(p config.Place) string {
+	switch {
+	case p.File == "":
+		return "saved in the system keyring (leversync sync finds it there)"
+	case p.KeyringProblem != "":
+		return "saved in " + p.File + ", readable only by you (" + p.KeyringProblem + ")"
 	}
-	return "saved in " + where + ", readable only by you (no system keyring here)", nil
+	return "saved in " + p.File + ", readable only by you"
 }
 
 func (sv *services) StartSync(ctx context.Context, s steps.State, key lever.APIKey) (steps.SyncRun, error) {
@@ -273,7 +282,7 @@ func (sv *services) StartSync(ctx context.Context, s steps.State, key lever.APIK
 	if key.IsZero() {
 		if sv.cfg.Demo {
 			key = sv.cfg.DemoKey
-		} else if key, err = sv.cfg.Config.SavedKey(s.Environment); err != nil {
+		} else if key, _, err = sv.cfg.Config.SavedKey(t); err != nil {
 			return nil, err
 		}
 	}

@@ -185,9 +185,13 @@ func TestProgressAndKey(t *testing.T) {
 	if err != nil || !strings.HasPrefix(where, "saved in ") || !strings.Contains(where, "credentials.json") {
 		t.Fatalf("SaveKey = %q, %v", where, err)
 	}
-	k, _, err := cfg.Config.Credentials.Load(lever.Production)
+	k, _, err := cfg.Config.Credentials.Load(cfg.BaseURLs[lever.Production])
 	if err != nil || k.Reveal() != fakelever.KeyFull {
 		t.Fatalf("saved key not found: %v", err)
+	}
+	// Saved for the API root the wizard used, not for Lever's own.
+	if _, _, err := cfg.Config.Credentials.Load(lever.Production.BaseURL()); !errors.Is(err, config.ErrNoCredential) {
+		t.Errorf("the key saved for %s is found for %s: %v", cfg.BaseURLs[lever.Production], lever.Production.BaseURL(), err)
 	}
 	set, err := config.LoadSettings(cfg.Config.SettingsDir)
 	if err != nil || set.Environment != lever.Production {
@@ -209,7 +213,7 @@ func TestDemoNeverTouchesSavedKeys(t *testing.T) {
 	if err != nil || !strings.Contains(where, "demo") {
 		t.Fatalf("demo SaveKey = %q, %v", where, err)
 	}
-	if _, _, err := cfg.Config.Credentials.Load(lever.Production); !errors.Is(err, config.ErrNoCredential) {
+	if _, _, err := cfg.Config.Credentials.Load(cfg.BaseURLs[lever.Production]); !errors.Is(err, config.ErrNoCredential) {
 		t.Errorf("the demo saved a key: %v", err)
 	}
 }
@@ -252,5 +256,21 @@ func TestStartSync(t *testing.T) {
 	}
 	if _, err := run.Wait(); err != nil {
 		t.Error("Wait is not repeatable")
+	}
+}
+
+// TestSavedWhereSaysWhyNotTheKeyring: a key that went to the file because
+// the keyring did not answer is not reported as "no system keyring here".
+func TestSavedWhereSaysWhyNotTheKeyring(t *testing.T) {
+	cases := map[config.Place]string{
+		{}: "saved in the system keyring",
+		{File: "/c/credentials.json", KeyringProblem: "the system keyring did not answer within 3s"}: "saved in /c/credentials.json, readable only by you (the system keyring did not answer within 3s)",
+		{File: "/c/credentials.json", KeyringProblem: "no system keyring here"}:                      "saved in /c/credentials.json, readable only by you (no system keyring here)",
+		{File: "/c/credentials.json"}: "saved in /c/credentials.json, readable only by you",
+	}
+	for place, want := range cases {
+		if got := savedWhere(place); !strings.HasPrefix(got, want) {
+			t.Errorf("savedWhere(%+v) = %q, want %q", place, got, want)
+		}
 	}
 }

@@ -89,32 +89,34 @@ func (c Config) settings() config.Settings {
 	return s
 }
 
-// SavedKey is the key saved for env; ErrNoKey when there is none.
-func (c Config) SavedKey(env lever.Environment) (lever.APIKey, error) {
+// SavedKey is the key saved for t's API root and where it was found;
+// ErrNoKey when there is none. A key saved for another root is never
+// returned, whatever the environment.
+func (c Config) SavedKey(t Target) (lever.APIKey, config.Place, error) {
 	if c.Credentials == nil {
-		return lever.APIKey{}, ErrNoKey
+		return lever.APIKey{}, config.Place{}, ErrNoKey
 	}
-	key, _, err := c.Credentials.Load(env)
+	key, place, err := c.Credentials.Load(t.BaseURL)
 	if errors.Is(err, config.ErrNoCredential) {
-		return key, ErrNoKey
+		return key, place, fmt.Errorf("%w (none is saved for %s)", ErrNoKey, t.Root())
 	}
 	if err != nil {
-		return key, fmt.Errorf("load the saved key for %s: %w", env.Title(), err)
+		return key, place, fmt.Errorf("load the saved key for %s: %w", t.Root(), err)
 	}
-	return key, nil
+	return key, place, nil
 }
 
-// SaveKey keeps key for t's environment and remembers t, so a later
+// SaveKey keeps key for t's API root and remembers t, so a later
 // `leversync sync` without flags reaches the same Lever: the API root is
 // saved only when it is not the environment's own. It says where the key
-// went: config.InKeyring or the credentials file's path.
-func (c Config) SaveKey(t Target, key lever.APIKey) (where string, err error) {
+// went.
+func (c Config) SaveKey(t Target, key lever.APIKey) (config.Place, error) {
 	if c.Credentials == nil {
-		return "", errors.New("no credential store is set up")
+		return config.Place{}, errors.New("no credential store is set up")
 	}
-	where, err = c.Credentials.Save(t.Env, key)
+	place, err := c.Credentials.Save(t.BaseURL, key)
 	if err != nil {
-		return "", fmt.Errorf("save the key: %w", err)
+		return config.Place{}, fmt.Errorf("save the key: %w", err)
 	}
 	if c.SettingsDir != "" {
 		s := config.Settings{Environment: t.Env}
@@ -122,8 +124,17 @@ func (c Config) SaveKey(t Target, key lever.APIKey) (where string, err error) {
 			s.BaseURL = t.BaseURL
 		}
 		if err := config.SaveSettings(c.SettingsDir, s); err != nil {
-			return "", fmt.Errorf("save the environment: %w", err)
+			return config.Place{}, fmt.Errorf("save the environment: %w", err)
 		}
 	}
-	return where, nil
+	return place, nil
+}
+
+// Root names t's API root as a user knows it: the environment for a hosted
+// root, else the root itself.
+func (t Target) Root() string {
+	if t.BaseURL == t.Env.BaseURL() {
+		return t.Env.Title() + " (" + t.BaseURL + ")"
+	}
+	return t.BaseURL
 }

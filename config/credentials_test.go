@@ -16,6 +16,11 @@ import (
 
 const testSecret = "lvr-Secret-0123456789abcdef"
 
+var (
+	productionRoot = lever.Production.BaseURL()
+	sandboxRoot    = lever.Sandbox.BaseURL()
+)
+
 func testCredentials(t *testing.T, useKeyring bool) *Credentials {
 	return &Credentials{ConfigDir: filepath.Join(t.TempDir(), "config", "leversync"), UseKeyring: useKeyring, Timeout: time.Second}
 }
@@ -24,41 +29,41 @@ func TestCredentialsInKeyring(t *testing.T) {
 	keyring.MockInit()
 	c := testCredentials(t, true)
 	key := lever.NewAPIKey(" " + testSecret + "\n")
-	where, err := c.Save(lever.Sandbox, key)
-	if err != nil || where != InKeyring {
+	where, err := c.Save(sandboxRoot, key)
+	if err != nil || where != (Place{}) || where.String() != InKeyring {
 		t.Fatalf("Save = %q, %v; want the keyring", where, err)
 	}
 	if _, err := os.Stat(c.ConfigDir); !errors.Is(err, os.ErrNotExist) {
 		t.Fatal("saving to the keyring wrote the config folder")
 	}
-	got, where, err := c.Load(lever.Sandbox)
-	if err != nil || got.Reveal() != key.Reveal() || where != InKeyring {
+	got, where, err := c.Load(sandboxRoot)
+	if err != nil || got.Reveal() != key.Reveal() || where.String() != InKeyring {
 		t.Fatalf("Load = %v %q %v", got, where, err)
 	}
-	if _, _, err := c.Load(lever.Production); !errors.Is(err, ErrNoCredential) {
+	if _, _, err := c.Load(productionRoot); !errors.Is(err, ErrNoCredential) {
 		t.Fatalf("Load of another environment = %v, want ErrNoCredential", err)
 	}
-	if err := c.Delete(lever.Sandbox); err != nil {
+	if err := c.Delete(sandboxRoot); err != nil {
 		t.Fatal(err)
 	}
-	if _, _, err := c.Load(lever.Sandbox); !errors.Is(err, ErrNoCredential) {
+	if _, _, err := c.Load(sandboxRoot); !errors.Is(err, ErrNoCredential) {
 		t.Fatalf("Load after Delete = %v", err)
 	}
-	wantErr(t, c.Delete(lever.Sandbox), ErrNoCredential)
+	wantErr(t, c.Delete(sandboxRoot), ErrNoCredential)
 }
 
 func TestCredentialsFallBackToFile(t *testing.T) {
 	keyring.MockInitWithError(errors.New("no secret service on this machine"))
 	c := testCredentials(t, true)
-	where, err := c.Save(lever.Production, lever.NewAPIKey(testSecret))
+	where, err := c.Save(productionRoot, lever.NewAPIKey(testSecret))
 	if err != nil {
 		t.Fatal(err)
 	}
 	path := filepath.Join(c.ConfigDir, "credentials.json")
-	if where != path {
-		t.Fatalf("where = %q, want %q", where, path)
+	if where.File != path || where.KeyringProblem != "no system keyring here" {
+		t.Fatalf("where = %+v, want %q without a keyring", where, path)
 	}
-	if _, err := c.Save(lever.Sandbox, lever.NewAPIKey("other-"+testSecret)); err != nil {
+	if _, err := c.Save(sandboxRoot, lever.NewAPIKey("other-"+testSecret)); err != nil {
 		t.Fatal(err)
 	}
 	for p, want := range map[string]os.FileMode{path: 0o600, c.ConfigDir: 0o700} {
@@ -74,17 +79,17 @@ func TestCredentialsFallBackToFile(t *testing.T) {
 	if len(entries) != 1 {
 		t.Errorf("config folder holds %d files, want only credentials.json (no temp files left)", len(entries))
 	}
-	got, where, err := c.Load(lever.Production)
-	if err != nil || got.Reveal() != testSecret || where != path {
+	got, where, err := c.Load(productionRoot)
+	if err != nil || got.Reveal() != testSecret || where.File != path {
 		t.Fatalf("Load = %v %q %v", got, where, err)
 	}
-	if err := c.Delete(lever.Production); err != nil {
+	if err := c.Delete(productionRoot); err != nil {
 		t.Fatal(err)
 	}
-	if got, _, err := c.Load(lever.Sandbox); err != nil || got.Reveal() != "other-"+testSecret {
+	if got, _, err := c.Load(sandboxRoot); err != nil || got.Reveal() != "other-"+testSecret {
 		t.Fatalf("deleting production lost sandbox: %v %v", got, err)
 	}
-	if err := c.Delete(lever.Sandbox); err != nil {
+	if err := c.Delete(sandboxRoot); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := os.Stat(path); !errors.Is(err, os.ErrNotExist) {
@@ -106,17 +111,17 @@ func TestCredentialsKeyringTimeout(t *testing.T) {
 	c := testCredentials(t, true)
 	c.Timeout = 100 * time.Millisecond
 	start := time.Now()
-	where, err := c.Save(lever.Sandbox, lever.NewAPIKey(testSecret))
+	where, err := c.Save(sandboxRoot, lever.NewAPIKey(testSecret))
 	if err != nil {
 		t.Fatal(err)
 	}
 	if d := time.Since(start); d > 5*time.Second {
 		t.Fatalf("Save took %v with a hanging keyring", d)
 	}
-	if where == InKeyring {
-		t.Fatal("a hanging keyring was reported as the place of the key")
+	if where.File == "" || !strings.Contains(where.KeyringProblem, "did not answer") {
+		t.Fatalf("a hanging keyring was reported as %+v", where)
 	}
-	if got, _, err := c.Load(lever.Sandbox); err != nil || got.Reveal() != testSecret {
+	if got, _, err := c.Load(sandboxRoot); err != nil || got.Reveal() != testSecret {
 		t.Fatalf("Load = %v %v", got, err)
 	}
 }
@@ -125,11 +130,11 @@ func TestCredentialsKeyringTimeout(t *testing.T) {
 func TestCredentialsKeyringReplacesFileCopy(t *testing.T) {
 	keyring.MockInitWithError(errors.New("unavailable"))
 	c := testCredentials(t, true)
-	if _, err := c.Save(lever.Sandbox, lever.NewAPIKey("old-"+testSecret)); err != nil {
+	if _, err := c.Save(sandboxRoot, lever.NewAPIKey("old-"+testSecret)); err != nil {
 		t.Fatal(err)
 	}
 	keyring.MockInit()
-	if where, err := c.Save(lever.Sandbox, lever.NewAPIKey(testSecret)); err != nil || where != InKeyring {
+	if where, err := c.Save(sandboxRoot, lever.NewAPIKey(testSecret)); err != nil || where.File != "" {
 		t.Fatalf("Save = %q %v", where, err)
 	}
 	if b, err := os.ReadFile(filepath.Join(c.ConfigDir, "credentials.json")); err == nil && bytes.Contains(b, []byte("old-")) {
@@ -137,14 +142,13 @@ func TestCredentialsKeyringReplacesFileCopy(t *testing.T) {
 	}
 }
 
-func TestCredentialsRefuseDemoAndHideKeyInErrors(t *testing.T) {
+func TestCredentialsHideKeyInErrors(t *testing.T) {
 	keyring.MockInit()
 	c := testCredentials(t, false)
-	if _, err := c.Save(lever.Demo, lever.NewAPIKey(testSecret)); err == nil {
-		t.Fatal("the demo saved a key")
-	}
-	if _, _, err := c.Load(lever.Demo); err == nil {
-		t.Fatal("the demo read a saved key")
+	for _, root := range []string{"", "not a url", "http://api.lever.co/v1", "https://" + testSecret + "@api.lever.co/v1"} {
+		if _, err := c.Save(root, lever.NewAPIKey(testSecret)); err == nil || strings.Contains(err.Error(), testSecret) {
+			t.Errorf("Save for %q = %v", root, err)
+		}
 	}
 	if err := os.MkdirAll(c.ConfigDir, 0o700); err != nil {
 		t.Fatal(err)
@@ -152,7 +156,7 @@ func TestCredentialsRefuseDemoAndHideKeyInErrors(t *testing.T) {
 	if err := os.WriteFile(filepath.Join(c.ConfigDir, "credentials.json"), []byte(`{"keys":{"sandbox":"`+testSecret), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	_, _, err := c.Load(lever.Sandbox)
+	_, _, err := c.Load(sandboxRoot)
 	if err == nil || strings.Contains(err.Error(), testSecret) {
 		t.Fatalf("Load of a damaged file = %v (must fail without quoting it)", err)
 	}

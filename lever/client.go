@@ -158,7 +158,7 @@ func NormalizeBaseURL(raw string) (string, error) {
 		return "", errors.New("no API root given: " + example)
 	}
 	u, err := url.Parse(raw)
-	if err != nil || u.Host == "" || u.Opaque != "" {
+	if err != nil || u.Hostname() == "" || u.Opaque != "" {
 		return "", errors.New("the API root is not a valid URL: " + example)
 	}
 	if u.User != nil {
@@ -181,7 +181,13 @@ func NormalizeBaseURL(raw string) (string, error) {
 	if path == "" {
 		return "", errors.New("the API root has no path: add the version, e.g. " + u.Host + "/v1")
 	}
-	return scheme + "://" + u.Host + path, nil
+	// Host names are case-insensitive and the default port is no port, so
+	// one root has one spelling (saved keys are kept per root).
+	host := strings.TrimSuffix(strings.ToLower(u.Host), ":")
+	if port := u.Port(); (scheme == "https" && port == "443") || (scheme == "http" && port == "80") {
+		host = strings.TrimSuffix(host, ":"+port)
+	}
+	return scheme + "://" + host + path, nil
 }
 
 func isLoopback(host string) bool {
@@ -241,10 +247,13 @@ type pageEnvelope struct {
 func decodePage(body []byte) (Page, error) {
 	var env pageEnvelope
 	if err := json.Unmarshal(body, &env); err != nil {
+		if _, wrongType := errors.AsType[*json.UnmarshalTypeError](err); wrongType {
+			return Page{}, errors.New("the answer is JSON, but not Lever's list (data, hasNext, next)")
+		}
 		return Page{}, err
 	}
 	if env.Data == nil {
-		return Page{}, errors.New("the response has no data list")
+		return Page{}, errors.New("the answer is JSON, but has no data list")
 	}
 	p := Page{Data: *env.Data, HasNext: env.HasNext, Next: env.Next}
 	if !p.HasNext {
@@ -269,9 +278,10 @@ type response struct {
 	date   time.Time
 }
 
-// do sends one request with rate limiting and retries. decode reads a 2xx
-// body; a JSON syntax error from it (a truncated or non-JSON body) is
-// retried, any other decode error is returned as is.
+// do sends one request with rate limiting and retries; a request other
+// than a GET is retried only after a 429. decode reads a 2xx body; a JSON syntax error
+// from it (a truncated or non-JSON body) is retried, any other decode error
+// means JSON of another shape and matches ErrNotLeverAPI.
 func (c *Client) do(ctx context.Context, method, path string, query url.Values, body []byte, decode func(*response) error) error {
 	if strings.ContainsAny(path, "?#") || !strings.HasPrefix(path, "/") {
 		return fmt.Errorf("bad API path %q: it must start with / and carry no query", cleanPath(path))
@@ -297,13 +307,23 @@ func (c *Client) do(ctx context.Context, method, path string, query url.Values, 
 				return nil
 			}
 			if !isSyntaxError(derr) {
-				return fmt.Errorf("reading Lever's answer to %s %s: %w", method, path, derr)
+				return fmt.Errorf("%w: %s %s: %w; %s", ErrNotLeverAPI, method, path, derr, wrongRootHint)
 			}
 			err = fmt.Errorf("unreadable answer to %s %s: %w", method, path, derr)
+			if what, ok := notJSON(r); ok {
+				// Still retried (a proxy's error page passes), but named.
+				err = fmt.Errorf("%w: %s %s answered %s instead of JSON; %s", ErrNotLeverAPI, method, path, what, wrongRootHint)
+			}
 		case retryableStatus(r.status):
 			err = apiError(method, path, r)
 		default:
 			return apiError(method, path, r)
+		}
+		if method != http.MethodGet && !errors.Is(err, ErrRateLimited) {
+			// A write is retried only after a 429, which Lever sends
+			// instead of doing it: any other failure may follow a write
+			// that was applied, with its answer lost.
+			return err
 		}
 		if attempt > c.maxRetries {
 			return finalError(err, attempt)
@@ -378,8 +398,19 @@ func (c *Client) attemptError(ctx, actx context.Context, what, method, path stri
 	if ctx.Err() == nil && errors.Is(actx.Err(), context.DeadlineExceeded) {
 		return fmt.Errorf("%s%s %s: no answer within %v", what, method, path, c.timeout)
 	}
-	return fmt.Errorf("%s%s %s: %w", what, method, path, stripURL(err))
+	err = stripURL(err)
+	// A TLS certificate's names, for one, come from the server.
+	return fmt.Errorf("%s%s %s: %w", what, method, path, plainError{PlainText(err.Error()), err})
 }
+
+// plainError shows cleaned text but still matches what it wraps.
+type plainError struct {
+	text string
+	err  error
+}
+
+func (e plainError) Error() string { return e.text }
+func (e plainError) Unwrap() error { return e.err }
 
 // stripURL drops the *url.Error wrapper, whose text repeats the full URL
 // with its query (page tokens).
@@ -415,6 +446,9 @@ func retryableStatus(status int) bool {
 // finalError makes sure an error that survived every retry matches
 // ErrRateLimited or ErrUnavailable, and says so.
 func finalError(err error, attempts int) error {
+	if errors.Is(err, ErrNotLeverAPI) {
+		return fmt.Errorf("%w (the same after %d attempts)", err, attempts)
+	}
 	if !errors.Is(err, ErrRateLimited) && !errors.Is(err, ErrUnavailable) {
 		err = fmt.Errorf("%w: %w", ErrUnavailable, err)
 	}
@@ -430,8 +464,8 @@ func apiError(method, path string, r *response) error {
 	if json.Unmarshal(r.body, &body) != nil {
 		body.Message = http.StatusText(r.status)
 	}
-	body.Message = truncate(body.Message, 300)
-	body.Code = truncate(body.Code, 100)
+	body.Message = truncate(PlainText(body.Message), 300)
+	body.Code = truncate(PlainText(body.Code), 100)
 	switch {
 	case r.status == http.StatusForbidden:
 		pe := &PermissionError{Method: method, Path: path, Message: body.Message, Write: method != http.MethodGet}
@@ -442,7 +476,39 @@ func apiError(method, path string, r *response) error {
 	case r.status == http.StatusBadRequest && strings.Contains(body.Message, "Invalid offset token"):
 		return fmt.Errorf("%w: %w", ErrInvalidOffset, &APIError{Status: r.status, Code: body.Code, Message: body.Message, Method: method, Path: path})
 	}
-	return &APIError{Status: r.status, Code: body.Code, Message: body.Message, Method: method, Path: path}
+	ae := &APIError{Status: r.status, Code: body.Code, Message: body.Message, Method: method, Path: path}
+	if r.status >= 300 && r.status < 400 {
+		ae.Location = redirectTarget(r.header.Get("Location"))
+	}
+	return ae
+}
+
+// redirectTarget is where a redirect points, without its query (which may
+// carry tokens) and cleaned for a terminal.
+func redirectTarget(loc string) string {
+	u, err := url.Parse(loc)
+	if err != nil || loc == "" {
+		return ""
+	}
+	u.RawQuery, u.Fragment, u.User = "", "", nil
+	return truncate(PlainText(u.String()), 200)
+}
+
+// notJSON says what a body is when it does not even start like JSON (a web
+// page, plain text): an API root that is not Lever's, rather than a body
+// cut short.
+func notJSON(r *response) (string, bool) {
+	b := bytes.TrimLeft(r.body, " \t\r\n")
+	if len(b) > 0 && (b[0] == '{' || b[0] == '[') {
+		return "", false
+	}
+	if len(b) == 0 {
+		return "", false
+	}
+	if b[0] == '<' || strings.Contains(r.header.Get("Content-Type"), "html") {
+		return "a web page (HTML)", true
+	}
+	return "text that is not JSON", true
 }
 
 func truncate(s string, n int) string {

@@ -19,9 +19,17 @@ var (
 	// ErrInvalidOffset: the page token expired or was not Lever's; the caller
 	// restarts that window from its first page.
 	ErrInvalidOffset = errors.New("the page token was rejected by Lever (Invalid offset token)")
+	// ErrNotLeverAPI: the API root answered, but not like Lever's API: not
+	// found (404), a redirect, a web page or JSON of another shape. The API
+	// root is most likely wrong; retrying will not help.
+	ErrNotLeverAPI = errors.New("the API root does not answer like Lever's API")
 	// ErrPaginationLoop: hasNext was true but next was empty or repeated.
 	ErrPaginationLoop = errors.New("pagination did not advance: Lever repeated or omitted the next page token")
 )
+
+// wrongRootHint is what to check when the API root does not answer like
+// Lever's.
+const wrongRootHint = "check the API root; it should look like https://api.lever.co/v1"
 
 // APIError is a non-2xx answer, with Lever's {"code","message"} body when
 // there was one. It never holds the key or the Authorization header.
@@ -31,6 +39,8 @@ type APIError struct {
 	Message string
 	Method  string
 	Path    string // path only: no query, no host
+	// Location is where a redirect (3xx) pointed, without its query.
+	Location string
 }
 
 func (e *APIError) Error() string {
@@ -39,6 +49,16 @@ func (e *APIError) Error() string {
 		msg = e.Code
 	}
 	s := fmt.Sprintf("Lever answered %d on %s %s: %s", e.Status, e.Method, e.Path, msg)
+	switch {
+	case e.Status >= 300 && e.Status < 400:
+		to := "another address"
+		if e.Location != "" {
+			to = e.Location
+		}
+		return fmt.Sprintf("the API root answered %d on %s %s, a redirect to %s, which leversync does not follow (the key stays with the API root it was given): %s", e.Status, e.Method, e.Path, to, wrongRootHint)
+	case e.Status == 404:
+		return fmt.Sprintf("the API root answered 404 on %s %s (%s), a path Lever's API has: %s", e.Method, e.Path, msg, wrongRootHint)
+	}
 	if e.Status == 401 {
 		s += ". The API key was rejected: check that it was copied whole and belongs to this environment (production or sandbox), or generate a new one in Lever (Settings > Integrations and API > API Credentials)"
 	}
@@ -52,6 +72,8 @@ func (e *APIError) Unwrap() error {
 		return ErrUnauthorized
 	case e.Status == 429:
 		return ErrRateLimited
+	case e.Status == 404, e.Status >= 300 && e.Status < 400:
+		return ErrNotLeverAPI
 	case e.Status >= 500:
 		return ErrUnavailable
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"net/http"
 	"net/url"
@@ -163,4 +164,73 @@ func TestFinalErrorMatches(t *testing.T) {
 	if err := finalError(errors.New("boom"), 3); !errors.Is(err, ErrUnavailable) || !strings.Contains(err.Error(), "3 attempts") {
 		t.Errorf("finalError = %v", err)
 	}
+}
+
+// FuzzAPIKey: a key is trimmed once and for all, and no way of printing it
+// shows the secret.
+func FuzzAPIKey(f *testing.F) {
+	for _, s := range []string{"fakeleverFullAccess7Qm2Xv9Bn4Tt6Rp1Sw8Yz3Cd5Hk", " key\n", "\t\r\n", "", "a b", "key\x00", "ключ", "[redacted key]x"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		k := NewAPIKey(s)
+		if k.Reveal() != strings.TrimSpace(s) {
+			t.Fatalf("NewAPIKey(%q).Reveal() = %q", s, k.Reveal())
+		}
+		if again := NewAPIKey(k.Reveal()); again.Reveal() != k.Reveal() {
+			t.Fatalf("NewAPIKey is not idempotent on %q", s)
+		}
+		if k.IsZero() != (k.Reveal() == "") {
+			t.Fatalf("IsZero = %v for %q", k.IsZero(), k.Reveal())
+		}
+		if k.IsZero() || strings.Contains(k.GoString(), k.Reveal()) {
+			return // the mask itself contains such a short secret
+		}
+		for _, out := range []string{k.String(), k.GoString(), fmt.Sprint(k), fmt.Sprintf("%v %+v %#v %s %q %x %X", k, k, k, k, k, k, k), fmt.Sprint(&k)} {
+			if strings.Contains(out, k.Reveal()) {
+				t.Fatalf("the secret %q printed as %q", k.Reveal(), out)
+			}
+		}
+		if b, err := json.Marshal(struct{ K APIKey }{k}); err != nil || string(b) != `{"K":"`+keyMask+`"}` {
+			t.Fatalf("JSON of the key = %s, %v", b, err)
+		}
+	})
+}
+
+// FuzzNormalizeBaseURL: a root that is accepted normalizes to itself, never
+// keeps a user name, password, query or fragment, uses plain http only on
+// loopback, and an error never repeats what was given (it may be a pasted
+// key).
+func FuzzNormalizeBaseURL(f *testing.F) {
+	for _, s := range []string{"https://api.lever.co/v1", "https://API.Lever.co:443/v1/", "http://127.0.0.1:8080/v1", "http://[::1]/sandbox/v1",
+		"http://localhost:80/v1", "http://api.lever.co/v1", "https://user:secretpass@api.lever.co/v1", "https://api.lever.co", "https://api.lever.co/v1?x", "ftp://x/v1",
+		"fakeleverFullAccess7Qm2Xv9Bn4Tt6Rp1Sw8Yz3Cd5Hk", "https://api.lever.co/%zz", "https://api.lever.co:/v1"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, raw string) {
+		got, err := NormalizeBaseURL(raw)
+		if err != nil {
+			// Only a host is ever named (plain http to it); a key pasted
+			// in the wrong place has none.
+			msg := strings.ReplaceAll(err.Error(), Production.BaseURL(), "")
+			if s := strings.TrimSpace(raw); len(s) >= 8 && !strings.Contains(s, "://") && strings.Contains(msg, s) {
+				t.Fatalf("the error repeats the input %q: %v", raw, err)
+			}
+			return
+		}
+		again, err := NormalizeBaseURL(got)
+		if err != nil || again != got {
+			t.Fatalf("NormalizeBaseURL(%q) = %q, but that normalizes to %q, %v", raw, got, again, err)
+		}
+		u, err := url.Parse(got)
+		if err != nil || u.User != nil || u.RawQuery != "" || u.Fragment != "" || u.Host != strings.ToLower(u.Host) {
+			t.Fatalf("NormalizeBaseURL(%q) = %q", raw, got)
+		}
+		if u.Scheme == "http" && !isLoopback(u.Hostname()) {
+			t.Fatalf("plain http to %q accepted", u.Hostname())
+		}
+		if u.Scheme != "http" && u.Scheme != "https" {
+			t.Fatalf("scheme %q accepted", u.Scheme)
+		}
+	})
 }

@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"fmt"
 	"net/http"
 	"net/url"
 	"strings"
@@ -52,11 +51,13 @@ var ConfidentialAccess = permission.Permission{Name: "Allow access to confidenti
 // limiter applies on top.
 const ProbeConcurrency = 4
 
-// unknownID is a well-formed UUID that names no record, used when a probe
-// needs an id and the matching list gives none.
+// unknownID is a well-formed UUID that names no record: Lever's ids are
+// random (version 4) UUIDs, and this one is all zeros. Write probes always
+// use it; read probes use it when the matching list gives no real id.
 const unknownID = "00000000-0000-4000-8000-000000000000"
 
-// probeBody is deliberately not JSON, so no write probe can change anything.
+// probeBody is deliberately not JSON, so Lever cannot parse a write probe
+// into anything to create or change.
 var probeBody = []byte(`{"leversyncPermissionProbe":`)
 
 // VerifyKey checks that Lever accepts the key. It returns nil when the key is
@@ -64,24 +65,22 @@ var probeBody = []byte(`{"leversyncPermissionProbe":`)
 // is rejected, and otherwise the network or Lever error.
 func (c *Client) VerifyKey(ctx context.Context) error {
 	_, err := c.ListPage(ctx, "/stages", url.Values{"limit": {"1"}}, "")
-	var ae *APIError
-	switch {
-	case err == nil, errors.Is(err, ErrForbidden):
+	if errors.Is(err, ErrForbidden) {
 		return nil
-	case errors.As(err, &ae) && ae.Status == http.StatusNotFound:
-		return fmt.Errorf("%w: is the API root right? It should end in /v1, like %s", err, Production.BaseURL())
 	}
 	return err
 }
 
 // Probe tells whether the key has permission p without changing anything in
 // Lever. Reads GET the endpoint with limit=1 (a 404 on an id means the
-// endpoint itself was allowed). Writes send a body that is not JSON: 403
-// means missing, 400 means it looks granted, anything else is Unknown.
+// endpoint itself was allowed). Writes can change nothing by construction:
+// every id in the path is one that cannot exist, the body is not JSON, and
+// the request is sent once, never retried. 403 means missing, 400 (or 404
+// on the id) means it looks granted, anything else is Unknown.
 func (c *Client) Probe(ctx context.Context, p permission.Permission) ProbeResult {
 	res := ProbeResult{Permission: p}
-	path := c.probePath(ctx, p.Path)
 	if p.Write {
+		path := strings.ReplaceAll(p.Path, ":id", unknownID)
 		err := c.do(ctx, p.Method, path, nil, probeBody, func(*response) error { return nil })
 		var ae *APIError
 		switch {
@@ -89,6 +88,8 @@ func (c *Client) Probe(ctx context.Context, p permission.Permission) ProbeResult
 			res.Status, res.Detail = Missing, "missing (403)"
 		case errors.As(err, &ae) && ae.Status == http.StatusBadRequest:
 			res.Status, res.Detail = Granted, "looks granted (400 on an invalid body)"
+		case errors.As(err, &ae) && ae.Status == http.StatusNotFound && strings.Contains(p.Path, ":id"):
+			res.Status, res.Detail = Granted, "looks granted (404 on an id that cannot exist, so the endpoint itself is allowed)"
 		case err == nil:
 			res.Detail = "could not tell: Lever accepted an invalid body"
 		default:
@@ -96,6 +97,7 @@ func (c *Client) Probe(ctx context.Context, p permission.Permission) ProbeResult
 		}
 		return res
 	}
+	path := c.probePath(ctx, p.Path)
 	var q url.Values
 	if !strings.HasSuffix(p.Path, ":id") {
 		q = url.Values{"limit": {"1"}}

@@ -79,6 +79,9 @@ func Open(path string, o Options) (*Store, error) {
 	}
 	deadline := time.Now().Add(o.Timeout)
 	info, err := os.Stat(path)
+	if err == nil && !info.Mode().IsRegular() {
+		return nil, fmt.Errorf("open the store: %w: %s is %s; pass a file path to --db", ErrNotStore, path, fileKind(info.Mode()))
+	}
 	exists := err == nil && info.Size() > 0
 	switch {
 	case errors.Is(err, fs.ErrNotExist) || (err == nil && info.Size() == 0):
@@ -89,9 +92,7 @@ func Open(path string, o Options) (*Store, error) {
 			return nil, err
 		}
 	case err != nil:
-		return nil, fmt.Errorf("open the store %s: %w", path, err)
-	case info.IsDir():
-		return nil, fmt.Errorf("open the store: %s is a folder; pass a file path to --db", path)
+		return nil, fmt.Errorf("open the store %s: %w; pass --db with a path in a folder you can write to", path, err)
 	}
 
 	if exists {
@@ -227,8 +228,11 @@ func openBoltOnce(path string, bo bolt.Options, timeout time.Duration) (db *bolt
 	case errors.Is(err, berrors.ErrInvalid), errors.Is(err, berrors.ErrChecksum),
 		errors.Is(err, berrors.ErrVersionMismatch), errors.Is(err, berrors.ErrInvalidMapping):
 		return nil, nil, corruptError(path, "not a valid bbolt file", err)
-	case errors.Is(err, fs.ErrNotExist):
+	case errors.Is(err, fs.ErrNotExist) && bo.ReadOnly:
 		return nil, nil, fmt.Errorf("%w (looked for %s)", ErrNoStore, path)
+	case errors.Is(err, fs.ErrNotExist):
+		// The folder exists but would not take the file (/proc, say).
+		return nil, nil, fmt.Errorf("create the store %s: %w; pass --db with a path in a folder you can write to", path, err)
 	case errors.Is(err, fs.ErrPermission):
 		return nil, nil, fmt.Errorf("open the store %s: %w; check the file's owner and mode, or pass another --db", path, err)
 	}

@@ -52,7 +52,7 @@ func TestDemoAgainstFakeLever(t *testing.T) {
 		t.Fatal("setup not complete")
 	}
 	fm.waitSync(10 * time.Second)
-	if _, _, err := cfg.Config.Credentials.Load(lever.Production); err == nil {
+	if _, _, err := cfg.Config.Credentials.Load(cfg.BaseURLs[lever.Production]); err == nil {
 		t.Error("the demo saved a key")
 	}
 	// A restart resumes on the sync view from the saved progress.

@@ -2,6 +2,7 @@ package fakelever
 
 import (
 	"bufio"
+	"io"
 	"net/http"
 	"strconv"
 	"strings"
@@ -59,6 +60,11 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		pattern = r.Method + " " + r.URL.Path
 	}
 	s.count(func(st *Stats) { st.Requests++; st.ByPath[pattern]++ })
+	if r.Method != http.MethodGet {
+		body, _ := io.ReadAll(io.LimitReader(r.Body, 1<<20))
+		req := WriteRequest{Method: r.Method, Path: r.URL.Path, Query: r.URL.RawQuery, Body: body}
+		s.count(func(st *Stats) { st.Writes = append(st.Writes, req) })
+	}
 	if !s.sleep(r.Context(), s.cfg.Latency) {
 		// The client left or the server is closing: hang up, answer nothing.
 		panic(http.ErrAbortHandler)

@@ -9,6 +9,7 @@ import (
 	"log"
 	"net"
 	"net/http"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -123,6 +124,19 @@ type Stats struct {
 	// MaxInOneSecond is the most requests accepted (not 429) for one key in
 	// any one-second window.
 	MaxInOneSecond int
+	// Writes records every request that was not a GET, as it arrived, so a
+	// test can tell whether it could have changed anything in a real Lever.
+	Writes []WriteRequest
+}
+
+// WriteRequest is one request other than a GET, as the fake received it.
+type WriteRequest struct {
+	Method string
+	// Path is the URL path, API root included; Query its raw query.
+	Path  string
+	Query string
+	// Body is the request body, up to 1 MiB.
+	Body []byte
 }
 
 // New builds a server; it listens only when started with Start.
@@ -268,6 +282,7 @@ func (s *Server) Stats() Stats {
 	for k, v := range s.stats.ByPath {
 		out.ByPath[k] = v
 	}
+	out.Writes = slices.Clone(s.stats.Writes)
 	return out
 }
 

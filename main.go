@@ -124,6 +124,7 @@ everything against a built-in fake Lever with --demo.`,
 		a.loginCommand(),
 		a.logoutCommand(),
 		a.setupCommand(),
+		a.watchCommand(),
 	)
 	return root
 }

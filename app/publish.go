@@ -27,6 +27,9 @@ const (
 	// maxWatcherQueue bounds the events queued for one watcher once its
 	// pages are merged; a watcher that far behind is dropped.
 	maxWatcherQueue = 4096
+	// watcherSocketBuffer is the send buffer asked for each watcher's
+	// socket (Linux doubles it).
+	watcherSocketBuffer = 8 << 10
 	// maxWatchers bounds the watchers of one sync.
 	maxWatchers = 32
 )
@@ -143,6 +146,9 @@ func (p *publisher) accept() {
 func (p *publisher) attach(conn *net.UnixConn) {
 	// A watcher only reads: what it writes is refused by its own system.
 	_ = conn.CloseRead()
+	// A small socket buffer bounds what a stalled watcher holds in the
+	// kernel, and lets its stall show soon.
+	_ = conn.SetWriteBuffer(watcherSocketBuffer)
 	p.mu.Lock()
 	if p.closed || len(p.watchers) >= maxWatchers {
 		p.mu.Unlock()

@@ -112,8 +112,8 @@ func Attach(ctx context.Context, dbPath string) (*Watch, error) {
 		closing: make(chan struct{}),
 		done:    make(chan struct{}),
 	}
-	w.stopCtx = context.AfterFunc(ctx, func() { _ = w.Close() })
 	go w.read(sc)
+	w.stopCtx = context.AfterFunc(ctx, w.shut)
 	return w, nil
 }
 
@@ -145,15 +145,20 @@ func (w *Watch) Events() <-chan syncer.Event { return w.events }
 // Close stops watching; the sync goes on. It is safe to call more than
 // once.
 func (w *Watch) Close() error {
+	w.stopCtx()
+	w.shut()
+	return w.closeErr
+}
+
+// shut disconnects and waits for the reader; the end of ctx calls it too.
+func (w *Watch) shut() {
 	w.closeOnce.Do(func() {
-		w.stopCtx()
 		close(w.closing)
 		if err := w.conn.Close(); err != nil && !errors.Is(err, net.ErrClosed) {
 			w.closeErr = err
 		}
 		<-w.done
 	})
-	return w.closeErr
 }
 
 func (w *Watch) read(sc *bufio.Scanner) {
@@ -207,8 +212,10 @@ func (p socketPlace) fits() bool {
 
 // socketPlaces are where the sync of the data file at dbPath publishes, in
 // the order publisher and watcher try them: beside the file ("<db>.sock"),
-// then the user's runtime folder under a hash of the file's absolute path,
-// for paths too long for a socket or folders where one cannot be made.
+// then the user's runtime folder ($XDG_RUNTIME_DIR, then a private folder
+// in the system's temporary folder) under a hash of the file's absolute
+// path, for paths too long for a socket or folders where one cannot be
+// made.
 // Both sides resolve the path the same way, so they find each other.
 func socketPlaces(dbPath string) ([]socketPlace, error) {
 	abs, err := filepath.Abs(dbPath)
@@ -224,14 +231,14 @@ func socketPlaces(dbPath string) ([]socketPlace, error) {
 	}
 	sum := sha256.Sum256([]byte(abs))
 	name := "leversync-" + hex.EncodeToString(sum[:8]) + ".sock"
+	short := []socketPlace{{dir: filepath.Join(os.TempDir(), "leversync-"+strconv.Itoa(os.Getuid())), name: name, ours: true}}
 	if dir := os.Getenv("XDG_RUNTIME_DIR"); filepath.IsAbs(dir) {
-		out = append(out, socketPlace{dir: dir, name: name})
-	} else {
-		dir := filepath.Join(os.TempDir(), "leversync-"+strconv.Itoa(os.Getuid()))
-		out = append(out, socketPlace{dir: dir, name: name, ours: true})
+		short = append([]socketPlace{{dir: dir, name: name}}, short...)
 	}
-	if last := out[len(out)-1]; !last.fits() {
-		out = out[:len(out)-1]
+	for _, p := range short {
+		if p.fits() {
+			out = append(out, p)
+		}
 	}
 	if len(out) == 0 {
 		return nil, fmt.Errorf("no socket path short enough for %s: set XDG_RUNTIME_DIR or TMPDIR to a short folder", abs)

@@ -480,3 +480,28 @@ func TestLaggingWatcherQueueIsBounded(t *testing.T) {
 		t.Error("a watcher with a full queue was kept")
 	}
 }
+
+// TestUnusableRuntimeFolderFallsBackToTemp: an XDG_RUNTIME_DIR that does not
+// exist (a session without one) does not stop a long path from publishing.
+func TestUnusableRuntimeFolderFallsBackToTemp(t *testing.T) {
+	tmp, err := os.MkdirTemp("", "lst")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer os.RemoveAll(tmp)
+	t.Setenv("TMPDIR", tmp)
+	t.Setenv("XDG_RUNTIME_DIR", filepath.Join(tmp, "gone"))
+	long := filepath.Join(tmp, strings.Repeat("y", 90))
+	if err := os.Mkdir(long, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	db := filepath.Join(long, "ls.db")
+	if err := os.WriteFile(db, nil, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	p := startPublisher(t, db, watcherStall)
+	if filepath.Dir(filepath.Dir(p.path)) != tmp {
+		t.Fatalf("published at %s, want in a folder of %s", p.path, tmp)
+	}
+	attach(t, db)
+}

@@ -104,6 +104,7 @@ everything against a built-in fake Lever with --demo.`,
 		Example: `  leversync --demo                  # the whole product against a built-in fake Lever
   leversync                         # the set-up wizard
   leversync sync --json             # headless sync, one JSON event per line
+  leversync watch                   # follow a running sync from another terminal
   leversync status`,
 		Args: usageArgs(cobra.NoArgs),
 		RunE: func(cmd *cobra.Command, _ []string) error {

@@ -8,6 +8,7 @@ import (
 	"net"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -19,6 +20,7 @@ import (
 	"github.com/leversync/leversync/lever/syncer"
 	"github.com/leversync/leversync/progress"
 	"github.com/leversync/leversync/progress/progresstest"
+	"go.uber.org/goleak"
 )
 
 var (
@@ -388,6 +390,7 @@ func TestTempFolderMustBePrivate(t *testing.T) {
 // TestStartPublishes: a sync started by Start is watched with the same
 // totals as its own events report.
 func TestStartPublishes(t *testing.T) {
+	defer goleak.VerifyNone(t, goleak.IgnoreCurrent())
 	fake, err := fakelever.Start(fakelever.Config{Opportunities: 600, Rate: -1, Latency: 20 * time.Millisecond}, "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
@@ -434,6 +437,10 @@ func TestStartPublishes(t *testing.T) {
 	if _, err := os.Lstat(db + ".sock"); !errors.Is(err, os.ErrNotExist) {
 		t.Errorf("the socket is left after the sync: %v", err)
 	}
+	if err := w.Close(); err != nil {
+		t.Errorf("close the watch: %v", err)
+	}
+	fake.Close()
 }
 
 // TestLaggingWatcherQueueIsBounded: pages queued for a watcher that lags
@@ -504,4 +511,54 @@ func TestUnusableRuntimeFolderFallsBackToTemp(t *testing.T) {
 		t.Fatalf("published at %s, want in a folder of %s", p.path, tmp)
 	}
 	attach(t, db)
+}
+
+// TestSyncThatCannotPublishStillRuns: with nowhere to put its socket (a
+// long path, and a temporary folder others can enter), a sync says so in
+// a warning and runs to its end.
+func TestSyncThatCannotPublishStillRuns(t *testing.T) {
+	tmp, err := os.MkdirTemp("", "lst")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer os.RemoveAll(tmp)
+	t.Setenv("TMPDIR", tmp)
+	t.Setenv("XDG_RUNTIME_DIR", "")
+	if err := os.Mkdir(filepath.Join(tmp, "leversync-"+strconv.Itoa(os.Getuid())), 0o777); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Chmod(filepath.Join(tmp, "leversync-"+strconv.Itoa(os.Getuid())), 0o777); err != nil {
+		t.Fatal(err)
+	}
+	fake, err := fakelever.Start(fakelever.Config{Opportunities: 50, Rate: -1}, "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer fake.Close()
+	db := filepath.Join(tmp, strings.Repeat("z", 90), "ls.db")
+	run, err := Start(context.Background(), SyncJob{
+		Target: Target{Env: lever.Production, BaseURL: fake.URL()},
+		Key:    lever.NewAPIKey(fakelever.KeyFull),
+		DBPath: db,
+		Client: lever.Options{Rate: -1},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var first syncer.Event
+	for ev := range run.Events() {
+		if first.Type == "" {
+			first = ev
+		}
+	}
+	st, err := run.Wait()
+	if err != nil || st.Result != syncer.ResultOK {
+		t.Fatalf("a sync that cannot publish: %v, result %q", err, st.Result)
+	}
+	if first.Type != syncer.EventWarning || !strings.Contains(first.Message, "leversync watch cannot follow this sync") {
+		t.Errorf("first event %+v, want a warning that watch cannot follow", first)
+	}
+	if _, err := Attach(context.Background(), db); !errors.Is(err, ErrNoSyncRunning) {
+		t.Errorf("attach: %v", err)
+	}
 }

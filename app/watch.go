@@ -125,7 +125,8 @@ func readFirst(sc *bufio.Scanner) (WatchEvent, error) {
 		if err := sc.Err(); err != nil {
 			return WatchEvent{}, fmt.Errorf("the sync sent no progress: %w", err)
 		}
-		return WatchEvent{}, errors.New("the sync closed the connection before sending its progress (it was ending, or has too many watchers)")
+		// The sync was ending (or has all the watchers it takes).
+		return WatchEvent{}, fmt.Errorf("%w: the sync closed the connection before sending its progress", ErrNoSyncRunning)
 	}
 	var ev WatchEvent
 	if err := json.Unmarshal(sc.Bytes(), &ev); err != nil || ev.Type != EventSnapshot || ev.Snapshot == nil {

@@ -562,3 +562,21 @@ func TestSyncThatCannotPublishStillRuns(t *testing.T) {
 		t.Errorf("attach: %v", err)
 	}
 }
+
+// TestWatchersBeyondTheLimitAreTurnedAway: a sync serves a bounded number of
+// watchers; one more is closed before its snapshot, which Attach reports as
+// no sync to follow (the same as a sync that is just ending).
+func TestWatchersBeyondTheLimitAreTurnedAway(t *testing.T) {
+	db := dataFile(t)
+	p := startPublisher(t, db, watcherStall)
+	for range maxWatchers {
+		c, err := net.Dial("unix", p.path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer c.Close()
+	}
+	if _, err := Attach(context.Background(), db); !errors.Is(err, ErrNoSyncRunning) {
+		t.Fatalf("watcher %d: %v, want ErrNoSyncRunning", maxWatchers+1, err)
+	}
+}

@@ -23,7 +23,6 @@ func asJSON(t *testing.T, s progress.Snapshot) string {
 // event ends.
 func TestRestoreContinuesLikeTheModel(t *testing.T) {
 	for name, sc := range map[string]progresstest.Scenario{
-		"full":      progresstest.Full(),
 		"throttled": progresstest.Throttled(),
 		"deletions": progresstest.Deletions(),
 		"details":   progresstest.Details(),

@@ -37,7 +37,8 @@ tags, requisitions and deletions from Lever into the local data file.
 The first sync reads everything; later syncs read only what changed since the
 last one (plus a full re-read of the small lists and of postings). An
 interrupted sync resumes at its last stored page. The key comes from
---key-stdin, else LEVER_API_KEY, else the key saved by the wizard.
+--key-stdin, else LEVER_API_KEY, else the key saved by the wizard. Another
+terminal can follow the sync with 'leversync watch --db PATH'.
 
 Exit codes: 0 done (warnings allowed), 1 unexpected error, 2 usage, 3 no key
 or key rejected, 4 permission missing, 5 Lever or network unavailable, 6 local

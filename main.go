@@ -110,6 +110,8 @@ everything against a built-in fake Lever with --demo.`,
   leversync
   # a headless sync, one JSON event per line
   leversync sync --json
+  # follow a running sync from another terminal
+  leversync watch
   leversync status`,
 		Args: func(cmd *cobra.Command, args []string) error {
 			if len(args) == 0 {
@@ -141,6 +143,7 @@ everything against a built-in fake Lever with --demo.`,
 		a.logoutCommand(),
 		a.setupCommand(),
 		a.doctorCommand(),
+		a.watchCommand(),
 	)
 	return root
 }

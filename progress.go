@@ -54,11 +54,7 @@ func (p *humanPrinter) event(ev syncer.Event) {
 	p.shown = s
 
 	if s.Started && !before.Started {
-		what := "full sync"
-		if s.Run.UpdatedSince > 0 {
-			what = "incremental sync (changes since " + time.UnixMilli(s.Run.UpdatedSince).UTC().Format(time.RFC3339) + ")"
-		}
-		p.line("sync started: " + what)
+		p.line("sync started: " + syncKind(s))
 	}
 	if s.Retries > before.Retries && s.LastRetry != nil {
 		r := s.LastRetry
@@ -76,6 +72,14 @@ func (p *humanPrinter) event(ev syncer.Event) {
 	if phaseDone || pages(s) > pages(before) {
 		p.status(s, phaseDone)
 	}
+}
+
+// syncKind is "full sync" or "incremental sync (changes since ...)".
+func syncKind(s progress.Snapshot) string {
+	if s.Run.UpdatedSince > 0 {
+		return "incremental sync (changes since " + time.UnixMilli(s.Run.UpdatedSince).UTC().Format(time.RFC3339) + ")"
+	}
+	return "full sync"
 }
 
 func (p *humanPrinter) finish(st syncer.RunState, err error) {

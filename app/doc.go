@@ -2,8 +2,10 @@
 // internal/app for both its TUI and its headless run: it turns flags or saved
 // state into a running sync (environment and API root, the key and where it
 // came from, the data file opened and bound, a client whose retries reach the
-// engine, the engine, its event stream). The headless commands and the
-// wizard's services both call it, so a sync is built one way only, and the
-// doctor's facts (Doctor) come from the same client, store and config. The
-// defaults live in the packages that own them (lever, store), never copied.
+// engine, the engine, its event stream, and the socket on which it publishes
+// those events for `leversync watch`, which Attach follows from any process).
+// The headless commands and the wizard's services both call it, so a sync is
+// built one way only, and the doctor's facts (Doctor) come from the same
+// client, store and config. The defaults live in the packages that own them
+// (lever, store), never copied.
 package app

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"sync"
+	"time"
 
 	"github.com/leversync/leversync/lever"
 	"github.com/leversync/leversync/lever/syncer"
@@ -41,7 +42,8 @@ type Sync struct {
 // Start opens and binds the data file, builds the client and the engine,
 // and starts the run. Events arrive on Events until the run ends; the engine
 // never blocks on them, so a consumer that stops reading loses progress
-// reports, never data.
+// reports, never data. The run's events are also published on a socket
+// beside the file for Attach (`leversync watch`), as Events takes them.
 func Start(ctx context.Context, job SyncJob) (*Sync, error) {
 	if job.DBPath == "" {
 		return nil, errors.New("no data file to sync into: pass --db")
@@ -76,10 +78,24 @@ func Start(ctx context.Context, job SyncJob) (*Sync, error) {
 	e := engine
 	engineMu.Unlock()
 	s.st = st
+	// Watchers follow the run on a socket beside the file. A sync that
+	// cannot publish still runs, and says so.
+	pub, perr := publish(job.DBPath)
 
 	go func() {
 		tombstones := deletedCount(st)
-		state, err := e.Run(ctx, s.events)
+		raw := make(chan syncer.Event, 64)
+		late := make(chan struct{})
+		forwarded := make(chan struct{})
+		go func() {
+			defer close(forwarded)
+			s.forward(raw, pub, perr, late)
+		}()
+		state, err := e.Run(ctx, raw)
+		close(raw) // Run sends nothing once it has returned
+		timer := time.AfterFunc(finalFlush, func() { close(late) })
+		<-forwarded
+		timer.Stop()
 		if err == nil && tombstones >= 0 && deletedCount(st) > tombstones {
 			// bbolt keeps the bytes of freed pages: rewrite the file so the
 			// data of records deleted in Lever leaves the disk. Only after
@@ -87,6 +103,11 @@ func Start(ctx context.Context, job SyncJob) (*Sync, error) {
 			if cerr := st.Compact(); cerr != nil {
 				err = fmt.Errorf("remove deleted records' data from the file: %w", cerr)
 			}
+		}
+		// The socket goes before the lock: the next sync of this file
+		// makes its own.
+		if pub != nil {
+			pub.close()
 		}
 		s.mu.Lock()
 		cerr := st.Close()
@@ -100,6 +121,33 @@ func Start(ctx context.Context, job SyncJob) (*Sync, error) {
 		close(s.done)
 	}()
 	return s, nil
+}
+
+// finalFlush is how long the end of a run waits for the consumer of Events
+// to take the last events.
+const finalFlush = time.Second
+
+// forward hands the engine's events to the watchers and to Events. It waits
+// for the consumer of Events while the run lasts (the engine merges pages
+// meanwhile), and once late is closed drops what the consumer has not
+// taken, so an absent consumer never holds up the end of the run.
+func (s *Sync) forward(raw <-chan syncer.Event, pub *publisher, perr error, late <-chan struct{}) {
+	if perr != nil {
+		ev := syncer.Event{Type: syncer.EventWarning, Time: time.Now().UnixMilli(), Message: "leversync watch cannot follow this sync: " + perr.Error()}
+		select {
+		case s.events <- ev:
+		default:
+		}
+	}
+	for ev := range raw {
+		if pub != nil {
+			pub.publish(ev)
+		}
+		select {
+		case s.events <- ev:
+		case <-late:
+		}
+	}
 }
 
 // Events delivers the engine's progress; it is closed when the run ends.

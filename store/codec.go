@@ -20,9 +20,8 @@ import (
 //
 //	kind (1 byte) | uvarint n | n bytes of index fields | body
 //
-// where the index fields of an opportunity are its updatedAt (8 bytes
-// big-endian) then the ids of the postings it applied to, sorted and
-// joined by NUL (empty for other resources), and by kind the body is
+// where the index fields are an opportunity's updatedAt and postings
+// (opportunityFields; empty for other resources), and by kind the body is
 //
 //	valuePlain: the record's JSON exactly as Lever sent it
 //	valueZstd:  one zstd frame of that JSON, compressed with the dictionary
@@ -201,35 +200,17 @@ func encodeValue(e *zstd.Encoder, fields, raw []byte) []byte {
 	return append(out, raw...)
 }
 
-// opportunityFields are an opportunity's index fields: updatedAt, then its
-// postings, sorted and joined by NUL.
-func opportunityFields(updatedAt int64, postings []string) []byte {
-	v := binary.BigEndian.AppendUint64(nil, uint64(updatedAt))
-	for i, p := range postings {
-		if i > 0 {
-			v = append(v, sep)
-		}
-		v = append(v, p...)
+// opportunityIndex reads the index fields of a stored opportunity.
+func opportunityIndex(v []byte) (updatedAt int64, postings []string, err error) {
+	_, fields, _, err := splitValue(v)
+	if err != nil {
+		return 0, nil, err
 	}
-	return v
-}
-
-func parseOpportunityFields(v []byte) (updatedAt int64, postings []string) {
-	if len(v) < 8 {
-		return 0, nil
+	updatedAt, postings, ok := parseOpportunityFields(fields)
+	if !ok {
+		return 0, nil, fmt.Errorf("%w: bad index fields", errBadValue)
 	}
-	updatedAt = int64(binary.BigEndian.Uint64(v))
-	if len(v) > 8 {
-		for p := range bytes.SplitSeq(v[8:], []byte{sep}) {
-			postings = append(postings, string(p))
-		}
-	}
-	return updatedAt, postings
-}
-
-// indexedPostings is the sorted, distinct, non-empty postings of ids.
-func indexedPostings(ids []string) []string {
-	return slices.DeleteFunc(slices.Compact(slices.Sorted(slices.Values(ids))), func(p string) bool { return p == "" })
+	return updatedAt, postings, nil
 }
 
 // encoders returns the encoder of each resource (nil: plain).

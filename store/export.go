@@ -181,11 +181,10 @@ func checkIndex(tx *bolt.Tx) error {
 		return nil
 	}
 	err := opps.ForEach(func(k, v []byte) error {
-		_, fields, _, err := splitValue(v)
+		_, postings, err := opportunityIndex(v)
 		if err != nil {
 			return fmt.Errorf("opportunity %s: %w", k, err)
 		}
-		_, postings := parseOpportunityFields(fields)
 		for _, p := range postings {
 			if idx.Get(indexKey(p, string(k))) == nil {
 				return fmt.Errorf("opportunity %s is missing from the index of posting %s", k, p)
@@ -197,20 +196,20 @@ func checkIndex(tx *bolt.Tx) error {
 		return err
 	}
 	return idx.ForEach(func(k, _ []byte) error {
-		i := bytes.IndexByte(k, sep)
-		if i < 0 {
+		posting, opp, ok := parseIndexKey(k)
+		if !ok {
 			return fmt.Errorf("bad index key %q", k)
 		}
-		v := opps.Get(k[i+1:])
+		v := opps.Get([]byte(opp))
 		if v == nil {
-			return fmt.Errorf("stale index entry: opportunity %s under posting %s is not stored", k[i+1:], k[:i])
+			return fmt.Errorf("stale index entry: opportunity %s under posting %s is not stored", opp, posting)
 		}
-		_, fields, _, err := splitValue(v)
+		_, postings, err := opportunityIndex(v)
 		if err != nil {
-			return fmt.Errorf("opportunity %s: %w", k[i+1:], err)
+			return fmt.Errorf("opportunity %s: %w", opp, err)
 		}
-		if _, postings := parseOpportunityFields(fields); !slices.Contains(postings, string(k[:i])) {
-			return fmt.Errorf("stale index entry: opportunity %s under posting %s", k[i+1:], k[:i])
+		if !slices.Contains(postings, posting) {
+			return fmt.Errorf("stale index entry: opportunity %s under posting %s", opp, posting)
 		}
 		return nil
 	})

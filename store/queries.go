@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/binary"
 	"encoding/json"
+	"fmt"
 	"sort"
 	"strings"
 
@@ -120,8 +121,8 @@ func candidatesPerPosting(tx *bolt.Tx) map[string]int {
 		return counts
 	}
 	_ = idx.ForEach(func(k, _ []byte) error {
-		if i := bytes.IndexByte(k, sep); i > 0 {
-			counts[string(k[:i])]++
+		if posting, _, ok := parseIndexKey(k); ok {
+			counts[posting]++
 		}
 		return nil
 	})
@@ -189,20 +190,23 @@ func (s *Store) OpportunitiesOfPosting(postingID string) ([]CandidateSummary, er
 		var failed error
 		stages := s.textOf(tx, lever.Stages, &failed)
 		reasons := s.textOf(tx, lever.ArchiveReasons, &failed)
-		prefix := append([]byte(postingID), sep)
+		prefix := indexKey(postingID, "")
 		c := idx.Cursor()
 		var buf []byte
 		for k, _ := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, _ = c.Next() {
-			id := k[len(prefix):]
-			v := opps.Get(id)
+			_, id, ok := parseIndexKey(k)
+			if !ok {
+				return corruptError(s.path, fmt.Sprintf("a bad posting index key %q", k), nil)
+			}
+			v := opps.Get([]byte(id))
 			if v == nil {
 				continue
 			}
 			var err error
 			if buf, err = s.codec.decode(v, buf[:0]); err != nil {
-				return s.unreadable(lever.Opportunities, id, err)
+				return s.unreadable(lever.Opportunities, []byte(id), err)
 			}
-			out = append(out, summarizeOpportunity(string(id), buf, stages, reasons))
+			out = append(out, summarizeOpportunity(id, buf, stages, reasons))
 		}
 		return failed
 	})

@@ -1,18 +1,15 @@
 package store
 
 import (
-	"bytes"
 	"encoding/binary"
 	"errors"
 	"fmt"
 	"hash/fnv"
 	"io"
 	"os"
-	"slices"
 	"strconv"
 
 	bolt "go.etcd.io/bbolt"
-	berrors "go.etcd.io/bbolt/errors"
 
 	"github.com/leversync/leversync/lever"
 )
@@ -37,14 +34,7 @@ var (
 	keyRun     = []byte("run_current")
 	keyLastRun = []byte("run_last")
 	keyWizard  = []byte("wizard")
-	// keyRecompress marks a file whose schema-1 records are still being
-	// re-encoded; it holds the resource, then NUL and the last key done.
-	keyRecompress = []byte("recompress")
 )
-
-// sep joins a parent id and a child id in composite keys. Lever ids are
-// UUIDs or short slugs, and never contain NUL.
-const sep = 0
 
 func tombstoneBucket(r lever.Resource) []byte { return []byte("deleted_" + string(r)) }
 
@@ -74,155 +64,6 @@ func createBucketsV1(tx *bolt.Tx) error {
 		}
 	}
 	return nil
-}
-
-// startCompressionV2 adds the dictionaries. A file with records holds them
-// as schema 1 did, raw JSON with the opportunities' index fields in
-// opportunity_keys: it is marked for recompress, which re-encodes them after
-// this transaction, a chunk at a time.
-func startCompressionV2(tx *bolt.Tx) error {
-	for _, n := range [][]byte{bucketDictionaries, bucketDictionaryInUse} {
-		if _, err := tx.CreateBucketIfNotExists(n); err != nil {
-			return fmt.Errorf("create bucket %s: %w", n, err)
-		}
-	}
-	for _, r := range lever.AllResources {
-		if k, _ := tx.Bucket([]byte(r)).Cursor().First(); k != nil {
-			return tx.Bucket(bucketMeta).Put(keyRecompress, []byte(lever.AllResources[0]))
-		}
-	}
-	return dropBucket(tx, bucketOpportunityKeys)
-}
-
-func dropBucket(tx *bolt.Tx, name []byte) error {
-	if err := tx.DeleteBucket(name); err != nil && !errors.Is(err, berrors.ErrBucketNotFound) {
-		return fmt.Errorf("delete bucket %s: %w", name, err)
-	}
-	return nil
-}
-
-// recompressChunk is how many schema-1 records one transaction re-encodes.
-const recompressChunk = 2000
-
-// recompress finishes the move to schema 2 that startCompressionV2 began:
-// for each resource it trains a dictionary on the records the file holds,
-// re-encodes every record with it, a chunk per transaction (memory stays
-// bounded, and an open that is interrupted resumes where it stopped), then
-// compacts the file so that the old bytes leave it.
-func (s *Store) recompress() error {
-	var mark []byte
-	if err := s.view(func(tx *bolt.Tx) error {
-		mark = bytes.Clone(tx.Bucket(bucketMeta).Get(keyRecompress))
-		return nil
-	}); err != nil || mark == nil {
-		return err
-	}
-	name, after, _ := bytes.Cut(mark, []byte{sep})
-	start := slices.Index(lever.AllResources, lever.Resource(name))
-	if start < 0 {
-		return corruptError(s.path, fmt.Sprintf("an unknown resource %q in the upgrade's progress", name), nil)
-	}
-	for i, r := range lever.AllResources[start:] {
-		if i > 0 {
-			after = nil
-		}
-		if err := s.recompressResource(r, after); err != nil {
-			return fmt.Errorf("upgrade the store to schema %d (compress %s): %w", SchemaVersion(), r, err)
-		}
-	}
-	err := s.update(func(tx *bolt.Tx) error {
-		if err := dropBucket(tx, bucketOpportunityKeys); err != nil {
-			return err
-		}
-		return tx.Bucket(bucketMeta).Delete(keyRecompress)
-	})
-	if err != nil {
-		return err
-	}
-	return s.Compact()
-}
-
-// isSchema1 reports whether v is a schema-1 value, raw JSON, which never
-// starts with a kind byte: JSON starts with a printable character.
-func isSchema1(v []byte) bool { return len(v) > 0 && v[0] > valueZstd }
-
-// readSchema1 reads a value that may still be schema 1's.
-func (c *codec) readSchema1(v, dst []byte) ([]byte, error) {
-	if isSchema1(v) {
-		return append(dst, v...), nil
-	}
-	return c.decode(v, dst)
-}
-
-// recompressResource re-encodes the schema-1 records of r after the key
-// after, marking its progress in each transaction.
-func (s *Store) recompressResource(r lever.Resource, after []byte) error {
-	var t *trained
-	err := s.update(func(tx *bolt.Tx) error {
-		var err error
-		t, err = train(tx, r, s.codec.readSchema1)
-		return err
-	})
-	if err != nil {
-		return err
-	}
-	if t != nil {
-		if err := s.codec.install([]trained{*t}); err != nil {
-			return err
-		}
-	}
-	enc := s.codec.encoders([]lever.Resource{r})[0]
-	for {
-		var keys, fields, raws [][]byte
-		done := true
-		if err := s.view(func(tx *bolt.Tx) error {
-			oppKeys := tx.Bucket(bucketOpportunityKeys)
-			c := tx.Bucket([]byte(r)).Cursor()
-			k, v := c.First()
-			if after != nil {
-				if k, v = c.Seek(after); k != nil && bytes.Equal(k, after) {
-					k, v = c.Next()
-				}
-			}
-			for ; k != nil; k, v = c.Next() {
-				if len(keys) == recompressChunk {
-					done = false
-					break
-				}
-				if !isSchema1(v) {
-					continue
-				}
-				var f []byte
-				if r == lever.Opportunities {
-					if f = bytes.Clone(oppKeys.Get(k)); f == nil {
-						f = opportunityFields(0, nil)
-					}
-				}
-				keys, fields, raws = append(keys, bytes.Clone(k)), append(fields, f), append(raws, bytes.Clone(v))
-			}
-			return nil
-		}); err != nil {
-			return err
-		}
-		if len(keys) == 0 {
-			return nil
-		}
-		values := make([][]byte, len(keys))
-		onAllCores(len(keys), func(i int) { values[i] = encodeValue(enc, fields[i], raws[i]) })
-		after = keys[len(keys)-1]
-		err := s.update(func(tx *bolt.Tx) error {
-			b := tx.Bucket([]byte(r))
-			for i, k := range keys {
-				if err := b.Put(k, values[i]); err != nil {
-					return err
-				}
-			}
-			return tx.Bucket(bucketMeta).Put(keyRecompress, append(append([]byte(r), sep), after...))
-		})
-		if err != nil || done {
-			return err
-		}
-	}
 }
 
 // readSchema returns the stored schema version; 0 for a file with no
@@ -281,6 +122,18 @@ func protectView(db *bolt.DB, path string, fn func(tx *bolt.Tx) error) error {
 
 // migrate brings a read-write store to SchemaVersion in one transaction.
 func (s *Store) migrate() error {
+	if err := s.upgradeSchema(); err != nil {
+		return err
+	}
+	if err := s.loadCodec(); err != nil {
+		return err
+	}
+	return s.recompress()
+}
+
+// upgradeSchema runs the migrations the file has not had, in one
+// transaction.
+func (s *Store) upgradeSchema() error {
 	var have int
 	if err := s.view(func(tx *bolt.Tx) error {
 		var err error
@@ -292,23 +145,17 @@ func (s *Store) migrate() error {
 	if have > SchemaVersion() {
 		return schemaError(s.path, have)
 	}
-	if have < SchemaVersion() {
-		err := s.update(func(tx *bolt.Tx) error {
-			for v := have; v < SchemaVersion(); v++ {
-				if err := migrations[v].apply(tx); err != nil {
-					return fmt.Errorf("upgrade the store from schema %d to %d (%s): %w", v, v+1, migrations[v].name, err)
-				}
+	if have == SchemaVersion() {
+		return nil
+	}
+	return s.update(func(tx *bolt.Tx) error {
+		for v := have; v < SchemaVersion(); v++ {
+			if err := migrations[v].apply(tx); err != nil {
+				return fmt.Errorf("upgrade the store from schema %d to %d (%s): %w", v, v+1, migrations[v].name, err)
 			}
-			return tx.Bucket(bucketMeta).Put(keySchema, []byte(strconv.Itoa(SchemaVersion())))
-		})
-		if err != nil {
-			return err
 		}
-	}
-	if err := s.loadCodec(); err != nil {
-		return err
-	}
-	return s.recompress()
+		return tx.Bucket(bucketMeta).Put(keySchema, []byte(strconv.Itoa(SchemaVersion())))
+	})
 }
 
 // loadCodec reads the file's dictionaries.

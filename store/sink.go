@@ -225,16 +225,6 @@ func recordBucket(tx *bolt.Tx, r lever.Resource) *bolt.Bucket {
 	return b
 }
 
-// recordKey is the bucket key of a record: its id, or for per-opportunity
-// detail parent \x00 id, so that one parent's detail is one key range.
-func recordKey(r lever.Resource, parent, id string) []byte {
-	if !isDetail(r) {
-		return []byte(id)
-	}
-	k := make([]byte, 0, len(parent)+1+len(id))
-	return append(append(append(k, parent...), sep), id...)
-}
-
 func (w *txWriter) upsert(r lever.Resource, rec *lever.Record, value []byte) error {
 	if rec.ID == "" {
 		return fmt.Errorf("commit: a %s record without an id", r)
@@ -253,11 +243,10 @@ func (w *txWriter) upsert(r lever.Resource, rec *lever.Record, value []byte) err
 	}
 	var oldPostings []string
 	if r == lever.Opportunities && old != nil {
-		_, fields, _, err := splitValue(old)
-		if err != nil {
+		var err error
+		if _, oldPostings, err = opportunityIndex(old); err != nil {
 			return fmt.Errorf("commit: the stored opportunity %s: %w", rec.ID, err)
 		}
-		_, oldPostings = parseOpportunityFields(fields)
 	}
 	if err := b.Put(key, value); err != nil {
 		return fmt.Errorf("store %s %s: %w", r, rec.ID, err)
@@ -325,11 +314,10 @@ func (w *txWriter) delete(r lever.Resource, d lever.Deletion) error {
 		}
 	} else if v := b.Get([]byte(d.ID)); v != nil {
 		if r == lever.Opportunities {
-			_, fields, _, err := splitValue(v)
+			_, postings, err := opportunityIndex(v)
 			if err != nil {
 				return fmt.Errorf("commit: the stored opportunity %s: %w", d.ID, err)
 			}
-			_, postings := parseOpportunityFields(fields)
 			if err := w.indexOpportunity(d.ID, postings, nil); err != nil {
 				return err
 			}
@@ -372,11 +360,6 @@ func (w *txWriter) deleteDetailsOf(r lever.Resource, parent string) error {
 		w.addCount([]byte(r), -1)
 	}
 	return nil
-}
-
-func indexKey(posting, opportunity string) []byte {
-	k := make([]byte, 0, len(posting)+1+len(opportunity))
-	return append(append(append(k, posting...), sep), opportunity...)
 }
 
 // addCount adds delta to the count under key: a resource name for its live
@@ -427,11 +410,11 @@ func (s *Store) OpportunityIDs(after string, updatedSince int64, limit int) ([]s
 		}
 		for ; k != nil && len(ids) < limit; k, v = c.Next() {
 			if updatedSince > 0 {
-				_, fields, _, err := splitValue(v)
+				u, _, err := opportunityIndex(v)
 				if err != nil {
 					return s.unreadable(lever.Opportunities, k, err)
 				}
-				if u, _ := parseOpportunityFields(fields); u < updatedSince {
+				if u < updatedSince {
 					continue
 				}
 			}

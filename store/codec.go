@@ -54,7 +54,7 @@ const (
 	// dictionary is trained; below it, records are kept plain.
 	firstTraining = 64
 	// retrainGrowth: a new dictionary when the resource holds this many
-	// times the records it held at the last training (64, 1,024, 16,384...).
+	// times the records it held at the last training.
 	retrainGrowth = 16
 	// trainSamples is how many records, spread over the key range, a
 	// dictionary is trained on.

@@ -20,8 +20,9 @@ import (
 // the samples.
 const (
 	// sharedShare: a word stays when at least 1/sharedShare of the samples
-	// hold it, and at least minShared samples.
-	sharedShare = 16
+	// hold it, and at least minShared samples (16 of 512 records drawn from
+	// the whole account is no one candidate's data).
+	sharedShare = 32
 	minShared   = 16
 )
 

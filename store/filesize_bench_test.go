@@ -7,8 +7,6 @@ import (
 	"strconv"
 	"testing"
 
-	bolt "go.etcd.io/bbolt"
-
 	"github.com/leversync/leversync/lever"
 	"github.com/leversync/leversync/lever/fakelever"
 	"github.com/leversync/leversync/lever/syncer"
@@ -54,19 +52,6 @@ func BenchmarkFileSize(b *testing.B) {
 			if err := st.Export(r, false, func(_ string, v []byte) error { raw += int64(len(v)); records++; return nil }); err != nil {
 				b.Fatal(err)
 			}
-		}
-		if os.Getenv("LEVERSYNC_BENCH_BUCKETS") != "" {
-			_ = st.view(func(tx *bolt.Tx) error {
-				st := st.db.Stats()
-				b.Logf("pages in file %d (page %d), free %d, pending %d, freelist bytes %d", tx.Size()/int64(tx.DB().Info().PageSize), tx.DB().Info().PageSize, st.FreePageN, st.PendingPageN, st.FreeAlloc)
-				return tx.ForEach(func(name []byte, bk *bolt.Bucket) error {
-					s := bk.Stats()
-					if s.KeyN > 0 {
-						b.Logf("%-32s keys %7d leaf pages %6d overflow %6d inuse %10d alloc %10d branch %8d", name, s.KeyN, s.LeafPageN, s.LeafOverflowN, s.LeafInuse, s.LeafAlloc, s.BranchAlloc)
-					}
-					return nil
-				})
-			})
 		}
 		if err := st.Close(); err != nil {
 			b.Fatal(err)

@@ -146,10 +146,19 @@ func TestExportThroughCompression(t *testing.T) {
 		t.Fatalf("opportunities take %d bytes of pages for %d bytes of JSON", stored, raw)
 	}
 
-	// Updates rewrite a record, compressed with the dictionary in use.
+	// Updates rewrite a record, compressed with the dictionary in use; one
+	// far bigger than the compressor's window too.
 	updated := opportunity("00000000-1111-4222-8333-000000000000", 1800000000000, "post-9")
-	mustCommit(t, s, syncer.Batch{Resource: lever.Opportunities, Upserts: []lever.Record{updated}})
-	want[updated.ID] = updated.Raw
+	big := opportunity("00000001-1111-4222-8333-000000000001", 1, "post-1")
+	big.Raw = bytes.Replace(big.Raw, []byte(`"headline":"`), []byte(`"headline":"`+strings.Repeat("\u00e9t\u00e9 ", 150000)), 1)
+	mustCommit(t, s, syncer.Batch{Resource: lever.Opportunities, Upserts: []lever.Record{updated, big}})
+	want[updated.ID], want[big.ID] = updated.Raw, big.Raw
+	_ = s.view(func(tx *bolt.Tx) error {
+		if d := dictionaryOf(t, tx.Bucket([]byte(lever.Opportunities)).Get([]byte(big.ID))); d != 1 {
+			t.Errorf("the %d KB record was stored with dictionary %d, want 1", len(big.Raw)>>10, d)
+		}
+		return nil
+	})
 	assertExport(t, s, want)
 	if ids, _ := s.OpportunityIDs("", 1800000000000, 10); !slices.Equal(ids, []string{updated.ID}) {
 		t.Fatalf("updated since = %v, want the updated one", ids)

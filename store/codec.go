@@ -65,8 +65,9 @@ const (
 	sampleBytes = 16 << 10
 	// minCompressed: shorter records are kept plain.
 	minCompressed = 64
-	// maxRecordBytes bounds what a corrupt frame may claim to hold.
-	maxRecordBytes = 256 << 20
+	// maxRecordBytes: longer records are kept plain, so that decoding
+	// never needs more, whatever a damaged frame claims to hold.
+	maxRecordBytes = 16 << 20
 )
 
 // errBadValue: a stored value that cannot be decoded.
@@ -191,7 +192,7 @@ func (c *codec) decode(v, dst []byte) ([]byte, error) {
 func encodeValue(e *zstd.Encoder, fields, raw []byte) []byte {
 	head := make([]byte, 1, 1+binary.MaxVarintLen64+len(fields)+len(raw)/4+32)
 	head = append(binary.AppendUvarint(head, uint64(len(fields))), fields...)
-	if e != nil && len(raw) >= minCompressed {
+	if e != nil && len(raw) >= minCompressed && len(raw) <= maxRecordBytes {
 		head[0] = valueZstd
 		if out := e.EncodeAll(raw, head); len(out)-len(head) < len(raw) {
 			return out

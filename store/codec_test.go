@@ -391,3 +391,22 @@ func FuzzDecodeValue(f *testing.F) {
 		_, _, _ = opportunityIndex(v)
 	})
 }
+
+// Updating or deleting an opportunity whose stored value is damaged is
+// ErrCorrupt, and nothing of the commit is kept.
+func TestCommitOverCorruptValueIsErrCorrupt(t *testing.T) {
+	s := newStore(t)
+	commitOpportunities(t, s, 0, 100)
+	const id = "00000000-1111-4222-8333-000000000000"
+	err := s.db.Update(func(tx *bolt.Tx) error {
+		return tx.Bucket([]byte(lever.Opportunities)).Put([]byte(id), []byte{valueZstd, 200})
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	wantErr(t, s.Commit(syncer.Batch{Resource: lever.Opportunities, Upserts: []lever.Record{opportunity(id, 2, "post-1")}}), ErrCorrupt)
+	wantErr(t, s.Commit(syncer.Batch{Resource: lever.Opportunities, Deletes: []lever.Deletion{{ID: id, DeletedAt: 3}}}), ErrCorrupt)
+	if d, _ := s.DeletedCounts(); d[lever.Opportunities] != 0 {
+		t.Fatal("a failed commit kept a tombstone")
+	}
+}

@@ -1,6 +1,7 @@
 package store
 
 import (
+	"bytes"
 	"encoding/binary"
 	"fmt"
 
@@ -122,8 +123,18 @@ func buildDictionary(id uint32, samples [][]byte) (dict []byte, enc *zstd.Encode
 	if err != nil {
 		return nil, nil
 	}
+	// Stored, it must load at every open: check that it round-trips.
 	if enc, err = newEncoder(d); err != nil {
 		return nil, nil
+	}
+	dec, err := newDecoder(map[uint32][]byte{id: d})
+	if err != nil {
+		return nil, nil
+	}
+	for _, s := range samples[:min(len(samples), 8)] {
+		if out, err := dec.DecodeAll(enc.EncodeAll(s, nil), nil); err != nil || !bytes.Equal(out, s) {
+			return nil, nil
+		}
 	}
 	return d, enc
 }

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/binary"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"slices"
 
@@ -142,6 +143,9 @@ func (s *Store) Commit(batches ...syncer.Batch) error {
 		}
 		return nil
 	})
+	if errors.Is(err, errBadValue) {
+		return corruptError(s.path, "a stored record cannot be read", err)
+	}
 	if err != nil {
 		return err
 	}

@@ -72,22 +72,23 @@ func (s *Store) recompress() error {
 			break
 		}
 	}
-	var done bool
+	var finish bool
 	err := s.update(func(tx *bolt.Tx) error {
-		meta := tx.Bucket(bucketMeta)
-		if mark := meta.Get(keyRecompress); mark == nil || len(mark) > 0 {
-			return nil // nothing to finish
+		mark := tx.Bucket(bucketMeta).Get(keyRecompress)
+		if finish = mark != nil && len(mark) == 0; !finish {
+			return nil
 		}
-		done = true
-		if err := dropBucket(tx, bucketOpportunityKeys); err != nil {
-			return err
-		}
-		return meta.Delete(keyRecompress)
+		return dropBucket(tx, bucketOpportunityKeys)
 	})
-	if err != nil || !done {
+	if err != nil || !finish {
 		return err
 	}
-	return s.Compact()
+	// The mark stays until the compaction is done, so that one that fails
+	// (it needs room for a second copy) is tried again by the next open.
+	if err := s.Compact(); err != nil {
+		return fmt.Errorf("upgrade the store to schema %d: %w", SchemaVersion(), err)
+	}
+	return s.update(func(tx *bolt.Tx) error { return tx.Bucket(bucketMeta).Delete(keyRecompress) })
 }
 
 // recompressStep does the next part of the upgrade: a resource's

@@ -1,11 +1,9 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"encoding/binary"
 	"encoding/json"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -165,7 +163,12 @@ func TestStatusCheck(t *testing.T) {
 }
 
 // A sync that deletes records rewrites the file, so a deleted candidate's
-// data is not left in bbolt's freed pages.
+// data is not left in bbolt's freed pages. Through compression the deleted
+// JSON cannot be seen in the file's bytes, so this counts free pages: the
+// rewritten file keeps only the few that bbolt's copy freed of its own
+// (its earlier freelist and meta pages), while the same sync without the
+// rewrite leaves dozens. (The store's own tests decode every value in the
+// file, free pages included, to show the deleted data is gone.)
 func TestDeletedCandidatesLeaveTheFile(t *testing.T) {
 	srv := startFake(t, fakelever.Config{Seed: 11, Opportunities: 300, Postings: 6})
 	env := keyEnv(t, fakelever.KeyFull)
@@ -173,19 +176,18 @@ func TestDeletedCandidatesLeaveTheFile(t *testing.T) {
 	if res := runBin(t, env, "", syncArgs(srv, db)...); res.code != 0 {
 		t.Fatalf("sync: exit %d: %s", res.code, res.stderr)
 	}
-	before := srv.Expected(string(lever.Opportunities))
-	deleted := srv.DeleteOpportunities(20)
+	srv.DeleteOpportunities(20)
 	if res := runBin(t, env, "", syncArgs(srv, db)...); res.code != 0 {
 		t.Fatalf("incremental sync: exit %d: %s", res.code, res.stderr)
 	}
-	raw, err := os.ReadFile(db)
+	bdb, err := bolt.Open(db, 0o600, &bolt.Options{Timeout: 5 * time.Second})
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, id := range deleted {
-		if bytes.Contains(raw, before[id]) {
-			t.Fatalf("the JSON of deleted opportunity %s is still in the file", id)
-		}
+	st := bdb.Stats()
+	bdb.Close()
+	if st.FreePageN+st.PendingPageN > 4 {
+		t.Errorf("%d free and %d pending pages after a sync that deleted candidates: the file was not rewritten", st.FreePageN, st.PendingPageN)
 	}
 	assertStoreMatchesFake(t, env, db, srv)
 }

@@ -28,6 +28,7 @@ func (s *Store) Compact() error {
 	if err != nil {
 		return fmt.Errorf("compact the store: %w", writeError(err))
 	}
+	dst.AllocSize = allocSize
 	fail := func(err error) error {
 		dst.Close()
 		os.Remove(tmp)

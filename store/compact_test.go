@@ -4,10 +4,13 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"testing"
 	"time"
+
+	"github.com/klauspost/compress/zstd"
 
 	"github.com/leversync/leversync/lever"
 	"github.com/leversync/leversync/lever/syncer"
@@ -20,16 +23,20 @@ func TestCompactDropsDeletedBytes(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer s.Close()
-	var page []lever.Record
 	var dels []lever.Deletion
-	for i := range 400 {
-		id := fmt.Sprintf("opp-%04d", i)
-		page = append(page, opportunity(id, 1, "post-a"))
-		if i%2 == 0 {
-			dels = append(dels, lever.Deletion{ID: id, DeletedAt: 9})
+	for p := range 4 {
+		// The first page is stored plain, and trains the dictionary the
+		// later ones are compressed with.
+		var page []lever.Record
+		for i := p * 100; i < (p+1)*100; i++ {
+			id := fmt.Sprintf("opp-%04d", i)
+			page = append(page, opportunity(id, 1, "post-a"))
+			if i%2 == 0 {
+				dels = append(dels, lever.Deletion{ID: id, DeletedAt: 9})
+			}
 		}
+		mustCommit(t, s, syncer.Batch{Resource: lever.Opportunities, Upserts: page})
 	}
-	mustCommit(t, s, syncer.Batch{Resource: lever.Opportunities, Upserts: page})
 	mustCommit(t, s, syncer.Batch{Resource: lever.Opportunities, Deletes: dels})
 
 	// A reader that starts waiting for the lock before the file is replaced
@@ -54,10 +61,7 @@ func TestCompactDropsDeletedBytes(t *testing.T) {
 	if err := s.Compact(); err != nil {
 		t.Fatal(err)
 	}
-	raw, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatal(err)
-	}
+	raw := fileText(t, s, path)
 	for _, d := range dels {
 		if bytes.Contains(raw, []byte(d.ID+"@example.com")) {
 			t.Fatalf("the compacted file still holds %s's email", d.ID)
@@ -87,4 +91,47 @@ func TestCompactDropsDeletedBytes(t *testing.T) {
 	if got.err != nil || got.n != 201 {
 		t.Fatalf("waiting reader got %d records, %v; want the compacted file's 201", got.n, got.err)
 	}
+}
+
+// fileText is every byte of the file, free pages included, followed by the
+// JSON of every compressed record found anywhere in it (each zstd frame,
+// decompressed with the store's dictionaries), so that a search finds a
+// record's text whether it is stored plain or compressed.
+func fileText(t *testing.T, s *Store, path string) []byte {
+	t.Helper()
+	raw, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var dicts [][]byte
+	for _, d := range s.codec.dicts {
+		dicts = append(dicts, d)
+	}
+	magic := []byte{0x28, 0xb5, 0x2f, 0xfd}
+	out := bytes.Clone(raw)
+	frames := 0
+	for i := 0; ; {
+		j := bytes.Index(raw[i:], magic)
+		if j < 0 {
+			break
+		}
+		i += j
+		// A frame's length is only known by decoding it: stream it, and
+		// keep what decodes before the bytes that follow it stop the stream.
+		d, err := zstd.NewReader(bytes.NewReader(raw[i:]), zstd.WithDecoderDicts(dicts...), zstd.WithDecoderConcurrency(1))
+		if err != nil {
+			t.Fatal(err)
+		}
+		text, _ := io.ReadAll(d)
+		d.Close()
+		if len(text) > 0 {
+			frames++
+			out = append(out, text...)
+		}
+		i += len(magic)
+	}
+	if frames == 0 {
+		t.Fatal("no compressed record in the file: the search would prove nothing")
+	}
+	return out
 }

@@ -32,9 +32,14 @@ func (s *Store) Export(r lever.Resource, includeDeleted bool, fn func(id string,
 		}
 		lk, lv := first(live)
 		dk, dv := first(dead)
+		var buf []byte
 		for lk != nil || dk != nil {
 			if dk == nil || (lk != nil && bytes.Compare(lk, dk) <= 0) {
-				if err := fn(exportID(r, lk), lv); err != nil {
+				var err error
+				if buf, err = s.codec.decode(lv, buf[:0]); err != nil {
+					return s.unreadable(r, lk, err)
+				}
+				if err := fn(exportID(r, lk), buf); err != nil {
 					return err
 				}
 				lk, lv = live.Next()
@@ -65,6 +70,11 @@ func first(c *bolt.Cursor) (k, v []byte) {
 		return nil, nil
 	}
 	return c.First()
+}
+
+// unreadable is the error of a stored record that cannot be decoded.
+func (s *Store) unreadable(r lever.Resource, key []byte, err error) error {
+	return corruptError(s.path, fmt.Sprintf("the %s record %q cannot be read", r, exportID(r, key)), err)
 }
 
 // exportID strips the parent of a detail record's key.
@@ -103,6 +113,9 @@ func (s *Store) Check() error {
 		if first != nil {
 			return corruptError(s.path, "bbolt's consistency check failed", first)
 		}
+		if err := s.checkRecords(tx); err != nil {
+			return err
+		}
 		if err := checkCounts(tx); err != nil {
 			return corruptError(s.path, "inconsistent records", err)
 		}
@@ -111,6 +124,29 @@ func (s *Store) Check() error {
 		}
 		return nil
 	})
+}
+
+// checkRecords decodes every stored record: each names a dictionary the
+// file holds, and each frame's checksum holds.
+func (s *Store) checkRecords(tx *bolt.Tx) error {
+	var buf []byte
+	for _, r := range lever.AllResources {
+		b := tx.Bucket([]byte(r))
+		if b == nil {
+			continue
+		}
+		err := b.ForEach(func(k, v []byte) error {
+			var err error
+			if buf, err = s.codec.decode(v, buf[:0]); err != nil {
+				return s.unreadable(r, k, err)
+			}
+			return nil
+		})
+		if err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 func checkCounts(tx *bolt.Tx) error {
@@ -137,22 +173,19 @@ func checkCounts(tx *bolt.Tx) error {
 	return nil
 }
 
-// checkIndex verifies that every opportunity has a key record, and that the
-// index holds exactly the postings of those key records.
+// checkIndex verifies that the posting index holds exactly the postings
+// the stored opportunities name.
 func checkIndex(tx *bolt.Tx) error {
-	opps, keys, idx := tx.Bucket([]byte(lever.Opportunities)), tx.Bucket(bucketOpportunityKeys), tx.Bucket(bucketPostingIndex)
-	if opps == nil || keys == nil || idx == nil {
+	opps, idx := tx.Bucket([]byte(lever.Opportunities)), tx.Bucket(bucketPostingIndex)
+	if opps == nil || idx == nil {
 		return nil
 	}
-	err := keys.ForEach(func(k, v []byte) error {
-		if opps.Get(k) == nil {
-			return fmt.Errorf("opportunity %s is indexed but not stored", k)
+	err := opps.ForEach(func(k, v []byte) error {
+		_, postings, err := opportunityIndex(v)
+		if err != nil {
+			return fmt.Errorf("opportunity %s: %w", k, err)
 		}
-		_, postings := decodeOpportunityKey(v)
 		for _, p := range postings {
-			if p == "" {
-				continue
-			}
 			if idx.Get(indexKey(p, string(k))) == nil {
 				return fmt.Errorf("opportunity %s is missing from the index of posting %s", k, p)
 			}
@@ -162,23 +195,21 @@ func checkIndex(tx *bolt.Tx) error {
 	if err != nil {
 		return err
 	}
-	err = idx.ForEach(func(k, _ []byte) error {
-		i := bytes.IndexByte(k, sep)
-		if i < 0 {
+	return idx.ForEach(func(k, _ []byte) error {
+		posting, opp, ok := parseIndexKey(k)
+		if !ok {
 			return fmt.Errorf("bad index key %q", k)
 		}
-		_, postings := decodeOpportunityKey(keys.Get(k[i+1:]))
-		if !slices.Contains(postings, string(k[:i])) {
-			return fmt.Errorf("stale index entry: opportunity %s under posting %s", k[i+1:], k[:i])
+		v := opps.Get([]byte(opp))
+		if v == nil {
+			return fmt.Errorf("stale index entry: opportunity %s under posting %s is not stored", opp, posting)
 		}
-		return nil
-	})
-	if err != nil {
-		return err
-	}
-	return opps.ForEach(func(k, _ []byte) error {
-		if keys.Get(k) == nil {
-			return fmt.Errorf("opportunity %s has no index record", k)
+		_, postings, err := opportunityIndex(v)
+		if err != nil {
+			return fmt.Errorf("opportunity %s: %w", opp, err)
+		}
+		if !slices.Contains(postings, posting) {
+			return fmt.Errorf("stale index entry: opportunity %s under posting %s", opp, posting)
 		}
 		return nil
 	})

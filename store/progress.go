@@ -52,11 +52,16 @@ func (s *Store) CreatedSpans(ranges [][2]int64) ([]CreatedSpan, error) {
 		if b == nil {
 			return nil
 		}
-		return b.ForEach(func(_, v []byte) error {
+		var buf []byte
+		return b.ForEach(func(k, v []byte) error {
+			var err error
+			if buf, err = s.codec.decode(v, buf[:0]); err != nil {
+				return s.unreadable(lever.Opportunities, k, err)
+			}
 			var o struct {
 				CreatedAt json.Number `json:"createdAt"`
 			}
-			if json.Unmarshal(v, &o) != nil {
+			if json.Unmarshal(buf, &o) != nil {
 				return nil
 			}
 			created := number(o.CreatedAt)

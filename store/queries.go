@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/binary"
 	"encoding/json"
+	"fmt"
 	"sort"
 	"strings"
 
@@ -82,9 +83,14 @@ func (s *Store) Postings() ([]PostingSummary, error) {
 			return nil
 		}
 		counts := candidatesPerPosting(tx)
+		var buf []byte
 		return b.ForEach(func(k, v []byte) error {
+			var err error
+			if buf, err = s.codec.decode(v, buf[:0]); err != nil {
+				return s.unreadable(lever.Postings, k, err)
+			}
 			var p postingView
-			_ = json.Unmarshal(v, &p)
+			_ = json.Unmarshal(buf, &p)
 			id := string(k)
 			out = append(out, PostingSummary{
 				ID: id, Text: p.Text, State: p.State,
@@ -115,8 +121,8 @@ func candidatesPerPosting(tx *bolt.Tx) map[string]int {
 		return counts
 	}
 	_ = idx.ForEach(func(k, _ []byte) error {
-		if i := bytes.IndexByte(k, sep); i > 0 {
-			counts[string(k[:i])]++
+		if posting, _, ok := parseIndexKey(k); ok {
+			counts[posting]++
 		}
 		return nil
 	})
@@ -181,19 +187,28 @@ func (s *Store) OpportunitiesOfPosting(postingID string) ([]CandidateSummary, er
 		if idx == nil || opps == nil || postingID == "" {
 			return nil
 		}
-		stages := textOf(tx, lever.Stages)
-		reasons := textOf(tx, lever.ArchiveReasons)
-		prefix := append([]byte(postingID), sep)
+		var failed error
+		stages := s.textOf(tx, lever.Stages, &failed)
+		reasons := s.textOf(tx, lever.ArchiveReasons, &failed)
+		prefix := indexKey(postingID, "")
 		c := idx.Cursor()
+		var buf []byte
 		for k, _ := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, _ = c.Next() {
-			id := string(k[len(prefix):])
-			raw := opps.Get([]byte(id))
-			if raw == nil {
+			_, id, ok := parseIndexKey(k)
+			if !ok {
+				return corruptError(s.path, fmt.Sprintf("a bad posting index key %q", k), nil)
+			}
+			v := opps.Get([]byte(id))
+			if v == nil {
 				continue
 			}
-			out = append(out, summarizeOpportunity(id, raw, stages, reasons))
+			var err error
+			if buf, err = s.codec.decode(v, buf[:0]); err != nil {
+				return s.unreadable(lever.Opportunities, []byte(id), err)
+			}
+			out = append(out, summarizeOpportunity(id, buf, stages, reasons))
 		}
-		return nil
+		return failed
 	})
 	sort.SliceStable(out, func(i, j int) bool {
 		a, b := strings.ToLower(out[i].Name), strings.ToLower(out[j].Name)
@@ -261,10 +276,12 @@ func ref(raw json.RawMessage) (id, text string) {
 }
 
 // textOf returns a lookup of the text of r's records by id, decoding each
-// record at most once.
-func textOf(tx *bolt.Tx, r lever.Resource) func(id string) string {
+// record at most once. A record that cannot be read has no text, and sets
+// *failed.
+func (s *Store) textOf(tx *bolt.Tx, r lever.Resource, failed *error) func(id string) string {
 	b := tx.Bucket([]byte(r))
 	seen := map[string]string{}
+	var buf []byte
 	return func(id string) string {
 		if id == "" || b == nil {
 			return ""
@@ -276,7 +293,11 @@ func textOf(tx *bolt.Tx, r lever.Resource) func(id string) string {
 			Text string `json:"text"`
 		}
 		if raw := b.Get([]byte(id)); raw != nil {
-			_ = json.Unmarshal(raw, &v)
+			var err error
+			if buf, err = s.codec.decode(raw, buf[:0]); err != nil {
+				*failed = s.unreadable(r, []byte(id), err)
+			}
+			_ = json.Unmarshal(buf, &v)
 		}
 		seen[id] = v.Text
 		return v.Text

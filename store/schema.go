@@ -23,9 +23,9 @@ var (
 	bucketCounts = []byte("counts")
 	// bucketPostingIndex: postingID \x00 opportunityID -> nothing.
 	bucketPostingIndex = []byte("index_opportunities_by_posting")
-	// bucketOpportunityKeys: opportunityID -> 8-byte updatedAt then the
-	// posting ids joined by \x00; lets the index follow changes and
-	// OpportunityIDs filter without decoding raw JSON.
+	// bucketOpportunityKeys (schema 1 only): opportunityID -> 8-byte
+	// updatedAt then the posting ids joined by \x00. Schema 2 keeps these
+	// as the index fields of the opportunity's value.
 	bucketOpportunityKeys = []byte("opportunity_keys")
 
 	keySchema  = []byte("schema")
@@ -35,10 +35,6 @@ var (
 	keyLastRun = []byte("run_last")
 	keyWizard  = []byte("wizard")
 )
-
-// sep joins a parent id and a child id in composite keys. Lever ids are
-// UUIDs or short slugs, and never contain NUL.
-const sep = 0
 
 func tombstoneBucket(r lever.Resource) []byte { return []byte("deleted_" + string(r)) }
 
@@ -51,6 +47,7 @@ type migration struct {
 
 var migrations = []migration{
 	{name: "create the buckets", apply: createBucketsV1},
+	{name: "compress records", apply: startCompressionV2},
 }
 
 // SchemaVersion is the schema this binary writes.
@@ -108,8 +105,8 @@ func validate(db *bolt.DB, path string, readOnly bool) error {
 			return err
 		case v > SchemaVersion():
 			return schemaError(path, v)
-		case readOnly && v > 0 && v < SchemaVersion():
-			return schemaError(path, v)
+		case readOnly && (v > 0 && v < SchemaVersion() || tx.Bucket(bucketMeta).Get(keyRecompress) != nil):
+			return schemaError(path, min(v, SchemaVersion()-1))
 		}
 		return nil
 	})
@@ -125,6 +122,18 @@ func protectView(db *bolt.DB, path string, fn func(tx *bolt.Tx) error) error {
 
 // migrate brings a read-write store to SchemaVersion in one transaction.
 func (s *Store) migrate() error {
+	if err := s.upgradeSchema(); err != nil {
+		return err
+	}
+	if err := s.loadCodec(); err != nil {
+		return err
+	}
+	return s.recompress()
+}
+
+// upgradeSchema runs the migrations the file has not had, in one
+// transaction.
+func (s *Store) upgradeSchema() error {
 	var have int
 	if err := s.view(func(tx *bolt.Tx) error {
 		var err error
@@ -146,6 +155,18 @@ func (s *Store) migrate() error {
 			}
 		}
 		return tx.Bucket(bucketMeta).Put(keySchema, []byte(strconv.Itoa(SchemaVersion())))
+	})
+}
+
+// loadCodec reads the file's dictionaries.
+func (s *Store) loadCodec() error {
+	return s.view(func(tx *bolt.Tx) error {
+		c, err := loadCodec(tx)
+		if err != nil {
+			return corruptError(s.path, "its compression dictionaries cannot be read", err)
+		}
+		s.codec = c
+		return nil
 	})
 }
 

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/binary"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"slices"
 
@@ -112,27 +113,84 @@ func (s *Store) Checkpoint(stream string) (cp syncer.Checkpoint, ok bool, err er
 }
 
 // Commit writes every batch (records, tombstones, checkpoint) in one bbolt
-// transaction: all of it or, on any error, none of it.
+// transaction: all of it or, on any error, none of it. Records must be as
+// lever.DecodeRecord returns them: Raw is not parsed again here.
 func (s *Store) Commit(batches ...syncer.Batch) error {
 	if len(batches) == 0 {
 		return nil
 	}
-	return s.update(func(tx *bolt.Tx) error {
+	values := s.encodeBatches(batches)
+	var newDicts []trained
+	err := s.update(func(tx *bolt.Tx) error {
+		newDicts = newDicts[:0]
+		w := &txWriter{tx: tx, counts: map[string]int64{}}
 		for i := range batches {
-			if err := applyBatch(tx, &batches[i]); err != nil {
+			if err := w.apply(&batches[i], values[i]); err != nil {
 				return err
+			}
+		}
+		if err := w.flushCounts(); err != nil {
+			return err
+		}
+		for _, r := range w.grown {
+			t, err := train(tx, r, s.codec.decode)
+			if err != nil {
+				return fmt.Errorf("train a dictionary for %s: %w", r, err)
+			}
+			if t != nil {
+				newDicts = append(newDicts, *t)
 			}
 		}
 		return nil
 	})
+	if errors.Is(err, errBadValue) {
+		return corruptError(s.path, "a stored record cannot be read", err)
+	}
+	if err != nil {
+		return err
+	}
+	return s.codec.install(newDicts)
 }
 
-func applyBatch(tx *bolt.Tx, b *syncer.Batch) error {
+// encodeBatches turns the upserts of batches into stored values.
+func (s *Store) encodeBatches(batches []syncer.Batch) [][][]byte {
+	rs := make([]lever.Resource, len(batches))
+	var at [][2]int // batch, upsert
+	values := make([][][]byte, len(batches))
+	for i := range batches {
+		rs[i] = batches[i].Resource
+		values[i] = make([][]byte, len(batches[i].Upserts))
+		for k := range batches[i].Upserts {
+			at = append(at, [2]int{i, k})
+		}
+	}
+	encs := s.codec.encoders(rs)
+	onAllCores(len(at), func(j int) {
+		i, k := at[j][0], at[j][1]
+		rec := &batches[i].Upserts[k]
+		var fields []byte
+		if rs[i] == lever.Opportunities {
+			fields = opportunityFields(rec.UpdatedAt, indexedPostings(rec.PostingIDs))
+		}
+		values[i][k] = encodeValue(encs[i], fields, rec.Raw)
+	})
+	return values
+}
+
+// txWriter applies batches inside one write transaction. Count changes are
+// summed and written once, at the end.
+type txWriter struct {
+	tx     *bolt.Tx
+	counts map[string]int64
+	// grown lists the resources that got new records, in order.
+	grown []lever.Resource
+}
+
+func (w *txWriter) apply(b *syncer.Batch, values [][]byte) error {
 	if len(b.Upserts) > 0 || len(b.Deletes) > 0 || b.Replace != "" {
 		if !slices.Contains(lever.AllResources, b.Resource) {
 			return fmt.Errorf("commit: unknown resource %q", b.Resource)
 		}
-		w := writer{tx: tx, r: b.Resource}
 		if b.Replace != "" {
 			if !isDetail(b.Resource) {
 				return fmt.Errorf("commit: Replace on %s, which is not a per-opportunity resource", b.Resource)
@@ -142,87 +200,83 @@ func applyBatch(tx *bolt.Tx, b *syncer.Batch) error {
 			}
 		}
 		for i := range b.Upserts {
-			if err := w.upsert(&b.Upserts[i]); err != nil {
+			if err := w.upsert(b.Resource, &b.Upserts[i], values[i]); err != nil {
 				return err
 			}
 		}
 		for _, d := range b.Deletes {
-			if err := w.delete(d); err != nil {
+			if err := w.delete(b.Resource, d); err != nil {
 				return err
 			}
 		}
 	}
 	if b.Checkpoint.Stream != "" {
-		return putJSON(tx.Bucket(bucketCheckpoints), []byte(b.Checkpoint.Stream), b.Checkpoint)
+		return putJSON(w.tx.Bucket(bucketCheckpoints), []byte(b.Checkpoint.Stream), b.Checkpoint)
 	}
 	return nil
 }
 
 func isDetail(r lever.Resource) bool { return slices.Contains(lever.DetailResources, r) }
 
-// writer applies records of one resource inside a transaction.
-type writer struct {
-	tx *bolt.Tx
-	r  lever.Resource
-}
-
-// recordKey is the bucket key of a record: its id, or for per-opportunity
-// detail parent \x00 id, so that one parent's detail is one key range.
-func recordKey(r lever.Resource, parent, id string) []byte {
-	if !isDetail(r) {
-		return []byte(id)
+// recordBucket opens the bucket of r's records. Per-opportunity detail is
+// written one opportunity after another in id order, so its keys mostly
+// append: pack its pages full.
+func recordBucket(tx *bolt.Tx, r lever.Resource) *bolt.Bucket {
+	b := tx.Bucket([]byte(r))
+	if isDetail(r) {
+		b.FillPercent = 0.95
 	}
-	k := make([]byte, 0, len(parent)+1+len(id))
-	return append(append(append(k, parent...), sep), id...)
+	return b
 }
 
-func (w writer) upsert(rec *lever.Record) error {
+func (w *txWriter) upsert(r lever.Resource, rec *lever.Record, value []byte) error {
 	if rec.ID == "" {
-		return fmt.Errorf("commit: a %s record without an id", w.r)
+		return fmt.Errorf("commit: a %s record without an id", r)
 	}
-	if isDetail(w.r) && rec.Parent == "" {
-		return fmt.Errorf("commit: %s record %s has no parent opportunity", w.r, rec.ID)
+	if isDetail(r) && rec.Parent == "" {
+		return fmt.Errorf("commit: %s record %s has no parent opportunity", r, rec.ID)
 	}
-	if !json.Valid(rec.Raw) {
-		return fmt.Errorf("commit: %s record %s is not valid JSON", w.r, rec.ID)
-	}
-	b := w.tx.Bucket([]byte(w.r))
-	key := recordKey(w.r, rec.Parent, rec.ID)
-	if b.Get(key) == nil {
-		if err := addCount(w.tx, w.r, 1); err != nil {
-			return err
+	b := recordBucket(w.tx, r)
+	key := recordKey(r, rec.Parent, rec.ID)
+	old := b.Get(key)
+	if old == nil {
+		w.addCount([]byte(r), 1)
+		if !slices.Contains(w.grown, r) {
+			w.grown = append(w.grown, r)
 		}
 	}
-	if err := b.Put(key, rec.Raw); err != nil {
-		return fmt.Errorf("store %s %s: %w", w.r, rec.ID, err)
+	var oldPostings []string
+	if r == lever.Opportunities && old != nil {
+		var err error
+		if _, oldPostings, err = opportunityIndex(old); err != nil {
+			return fmt.Errorf("commit: the stored opportunity %s: %w", rec.ID, err)
+		}
 	}
-	if err := w.dropTombstone(rec.ID); err != nil {
+	if err := b.Put(key, value); err != nil {
+		return fmt.Errorf("store %s %s: %w", r, rec.ID, err)
+	}
+	if err := w.dropTombstone(r, rec.ID); err != nil {
 		return err
 	}
-	if w.r == lever.Opportunities {
-		return w.indexOpportunity(rec.ID, rec.UpdatedAt, rec.PostingIDs)
+	if r == lever.Opportunities {
+		return w.indexOpportunity(rec.ID, oldPostings, indexedPostings(rec.PostingIDs))
 	}
 	return nil
 }
 
-func (w writer) dropTombstone(id string) error {
-	tb := w.tx.Bucket(tombstoneBucket(w.r))
+func (w *txWriter) dropTombstone(r lever.Resource, id string) error {
+	tb := w.tx.Bucket(tombstoneBucket(r))
 	if tb.Get([]byte(id)) == nil {
 		return nil
 	}
-	if err := addDeletedCount(w.tx, w.r, -1); err != nil {
-		return err
-	}
+	w.addCount(tombstoneBucket(r), -1)
 	return tb.Delete([]byte(id))
 }
 
-// indexOpportunity rewrites the opportunity's key record and its posting
-// index entries, dropping entries of postings it no longer has.
-func (w writer) indexOpportunity(id string, updatedAt int64, postings []string) error {
-	postings = slices.DeleteFunc(slices.Compact(slices.Sorted(slices.Values(postings))), func(p string) bool { return p == "" })
-	keys := w.tx.Bucket(bucketOpportunityKeys)
+// indexOpportunity moves the opportunity's posting index entries from the
+// postings it had to the ones it has.
+func (w *txWriter) indexOpportunity(id string, old, postings []string) error {
 	idx := w.tx.Bucket(bucketPostingIndex)
-	_, old := decodeOpportunityKey(keys.Get([]byte(id)))
 	for _, p := range old {
 		if !slices.Contains(postings, p) {
 			if err := idx.Delete(indexKey(p, id)); err != nil {
@@ -231,33 +285,23 @@ func (w writer) indexOpportunity(id string, updatedAt int64, postings []string) 
 		}
 	}
 	for _, p := range postings {
-		if err := idx.Put(indexKey(p, id), nil); err != nil {
-			return err
+		if !slices.Contains(old, p) {
+			if err := idx.Put(indexKey(p, id), nil); err != nil {
+				return err
+			}
 		}
 	}
-	return keys.Put([]byte(id), encodeOpportunityKey(updatedAt, postings))
-}
-
-func (w writer) unindexOpportunity(id string) error {
-	keys := w.tx.Bucket(bucketOpportunityKeys)
-	_, old := decodeOpportunityKey(keys.Get([]byte(id)))
-	idx := w.tx.Bucket(bucketPostingIndex)
-	for _, p := range old {
-		if err := idx.Delete(indexKey(p, id)); err != nil {
-			return err
-		}
-	}
-	return keys.Delete([]byte(id))
+	return nil
 }
 
 // delete applies a tombstone: the record, its index entries and, for an
 // opportunity, its detail records leave the file; only id and deletedAt stay.
-func (w writer) delete(d lever.Deletion) error {
+func (w *txWriter) delete(r lever.Resource, d lever.Deletion) error {
 	if d.ID == "" {
-		return fmt.Errorf("commit: a %s deletion without an id", w.r)
+		return fmt.Errorf("commit: a %s deletion without an id", r)
 	}
-	b := w.tx.Bucket([]byte(w.r))
-	if isDetail(w.r) {
+	b := recordBucket(w.tx, r)
+	if isDetail(r) {
 		// A detail deletion names the record, not its parent: find it.
 		c := b.Cursor()
 		suffix := append([]byte{sep}, d.ID...)
@@ -268,114 +312,95 @@ func (w writer) delete(d lever.Deletion) error {
 			}
 		}
 		for _, k := range found {
-			if err := w.deleteKey(b, w.r, k); err != nil {
+			if err := w.deleteKey(b, r, k); err != nil {
 				return err
 			}
 		}
-	} else if b.Get([]byte(d.ID)) != nil {
-		if err := w.deleteKey(b, w.r, []byte(d.ID)); err != nil {
+	} else if v := b.Get([]byte(d.ID)); v != nil {
+		if r == lever.Opportunities {
+			_, postings, err := opportunityIndex(v)
+			if err != nil {
+				return fmt.Errorf("commit: the stored opportunity %s: %w", d.ID, err)
+			}
+			if err := w.indexOpportunity(d.ID, postings, nil); err != nil {
+				return err
+			}
+		}
+		if err := w.deleteKey(b, r, []byte(d.ID)); err != nil {
 			return err
 		}
 	}
-	if w.r == lever.Opportunities {
-		if err := w.unindexOpportunity(d.ID); err != nil {
-			return err
-		}
+	if r == lever.Opportunities {
 		for _, dr := range lever.DetailResources {
 			if err := w.deleteDetailsOf(dr, d.ID); err != nil {
 				return err
 			}
 		}
 	}
-	tb := w.tx.Bucket(tombstoneBucket(w.r))
+	tb := w.tx.Bucket(tombstoneBucket(r))
 	if tb.Get([]byte(d.ID)) == nil {
-		if err := addDeletedCount(w.tx, w.r, 1); err != nil {
-			return err
-		}
+		w.addCount(tombstoneBucket(r), 1)
 	}
 	return putJSON(tb, []byte(d.ID), d)
 }
 
-func (w writer) deleteKey(b *bolt.Bucket, r lever.Resource, k []byte) error {
+func (w *txWriter) deleteKey(b *bolt.Bucket, r lever.Resource, k []byte) error {
 	if err := b.Delete(k); err != nil {
 		return err
 	}
-	return addCount(w.tx, r, -1)
+	w.addCount([]byte(r), -1)
+	return nil
 }
 
 // deleteDetailsOf removes every r record whose parent is opportunity id.
-func (w writer) deleteDetailsOf(r lever.Resource, parent string) error {
-	b := w.tx.Bucket([]byte(r))
+func (w *txWriter) deleteDetailsOf(r lever.Resource, parent string) error {
+	b := recordBucket(w.tx, r)
 	prefix := append([]byte(parent), sep)
 	c := b.Cursor()
 	for k, _ := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, _ = c.Seek(prefix) {
 		if err := c.Delete(); err != nil {
 			return err
 		}
-		if err := addCount(w.tx, r, -1); err != nil {
-			return err
-		}
+		w.addCount([]byte(r), -1)
 	}
 	return nil
 }
 
-func indexKey(posting, opportunity string) []byte {
-	k := make([]byte, 0, len(posting)+1+len(opportunity))
-	return append(append(append(k, posting...), sep), opportunity...)
+// addCount adds delta to the count under key: a resource name for its live
+// records, its tombstone bucket's name for its tombstones.
+func (w *txWriter) addCount(key []byte, delta int64) {
+	w.counts[string(key)] += delta
 }
 
-func encodeOpportunityKey(updatedAt int64, postings []string) []byte {
-	v := binary.BigEndian.AppendUint64(nil, uint64(updatedAt))
-	for i, p := range postings {
-		if i > 0 {
-			v = append(v, sep)
+// flushCounts writes the summed count changes: 8-byte big-endian per key.
+func (w *txWriter) flushCounts() error {
+	b := w.tx.Bucket(bucketCounts)
+	for key, delta := range w.counts {
+		if delta == 0 {
+			continue
 		}
-		v = append(v, p...)
-	}
-	return v
-}
-
-func decodeOpportunityKey(v []byte) (updatedAt int64, postings []string) {
-	if len(v) < 8 {
-		return 0, nil
-	}
-	updatedAt = int64(binary.BigEndian.Uint64(v))
-	if len(v) > 8 {
-		for _, p := range bytes.Split(v[8:], []byte{sep}) {
-			postings = append(postings, string(p))
+		var n int64
+		if v := b.Get([]byte(key)); len(v) == 8 {
+			n = int64(binary.BigEndian.Uint64(v))
+		}
+		if err := b.Put([]byte(key), binary.BigEndian.AppendUint64(nil, uint64(n+delta))); err != nil {
+			return err
 		}
 	}
-	return updatedAt, postings
-}
-
-// Counts: 8-byte big-endian per resource name; tombstones under "deleted_".
-func addCount(tx *bolt.Tx, r lever.Resource, delta int64) error {
-	return addCounter(tx, []byte(r), delta)
-}
-
-func addDeletedCount(tx *bolt.Tx, r lever.Resource, delta int64) error {
-	return addCounter(tx, tombstoneBucket(r), delta)
-}
-
-func addCounter(tx *bolt.Tx, key []byte, delta int64) error {
-	b := tx.Bucket(bucketCounts)
-	var n int64
-	if v := b.Get(key); len(v) == 8 {
-		n = int64(binary.BigEndian.Uint64(v))
-	}
-	return b.Put(key, binary.BigEndian.AppendUint64(nil, uint64(n+delta)))
+	clear(w.counts)
+	return nil
 }
 
 // OpportunityIDs returns up to limit opportunity ids after after, in id
 // order, whose updatedAt is at least updatedSince (0: all). It reads the
-// small key records, never the raw JSON.
+// index fields of the stored values, never decompresses the JSON.
 func (s *Store) OpportunityIDs(after string, updatedSince int64, limit int) ([]string, error) {
 	if limit <= 0 {
 		return nil, nil
 	}
 	var ids []string
 	err := s.view(func(tx *bolt.Tx) error {
-		b := tx.Bucket(bucketOpportunityKeys)
+		b := tx.Bucket([]byte(lever.Opportunities))
 		if b == nil {
 			return nil
 		}
@@ -389,7 +414,11 @@ func (s *Store) OpportunityIDs(after string, updatedSince int64, limit int) ([]s
 		}
 		for ; k != nil && len(ids) < limit; k, v = c.Next() {
 			if updatedSince > 0 {
-				if u, _ := decodeOpportunityKey(v); u < updatedSince {
+				u, _, err := opportunityIndex(v)
+				if err != nil {
+					return s.unreadable(lever.Opportunities, k, err)
+				}
+				if u < updatedSince {
 					continue
 				}
 			}

@@ -159,9 +159,11 @@ func TestCommitIsAllOrNothing(t *testing.T) {
 	s := newStore(t)
 	good := syncer.Batch{Resource: lever.Postings, Upserts: []lever.Record{record(lever.Postings, "post-a", "", `{"id":"post-a","text":"Engineer"}`)},
 		Checkpoint: syncer.Checkpoint{Stream: "postings", Offset: "tok"}}
-	bad := syncer.Batch{Resource: lever.Opportunities, Upserts: []lever.Record{{ID: "opp-1", Raw: json.RawMessage(`{"id":`)}}}
+	// Commit takes records as lever.DecodeRecord made them and does not parse
+	// their JSON again; a record without an id is what it refuses.
+	bad := syncer.Batch{Resource: lever.Opportunities, Upserts: []lever.Record{{Raw: json.RawMessage(`{"name":"no id"}`)}}}
 	if err := s.Commit(good, bad); err == nil {
-		t.Fatal("a batch with invalid JSON was accepted")
+		t.Fatal("a batch with a record without an id was accepted")
 	}
 	if c, _ := s.Counts(); c[lever.Postings] != 0 {
 		t.Fatalf("postings = %d after a failed commit, want 0", c[lever.Postings])

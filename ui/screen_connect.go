@@ -39,6 +39,8 @@ type connect struct {
 	attempt int
 	cancel  context.CancelFunc
 	checks  []steps.Check
+	// results delivers the checks of the current attempt as they finish.
+	results <-chan steps.Check
 	keyOK   bool
 	started time.Time
 	elapsed time.Duration
@@ -91,6 +93,7 @@ func (cn *connect) start() tea.Cmd {
 	cn.started = time.Now()
 	cn.elapsed = 0
 	ch := make(chan steps.Check, len(cn.checks)+8)
+	cn.results = ch
 	return tea.Batch(
 		runConnect(ctx, cn.svc, cn.attempt, cn.state, cn.key, ch),
 		waitCheck(cn.attempt, ch),
@@ -108,7 +111,8 @@ func (cn *connect) Update(msg tea.Msg) (tea.Cmd, *move) {
 		}
 		cn.keyOK = true
 		cn.record(msg.check)
-		return nil, nil
+		// Wait for the next one, so the list fills in live.
+		return waitCheck(cn.attempt, cn.results), nil
 	case checksClosedMsg:
 		return nil, nil
 	case tickMsg:

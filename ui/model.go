@@ -47,6 +47,10 @@ type common struct {
 	height  int // content height, between header and help
 	demo    bool
 	demoKey string
+	// background is the terminal's background colour once it answered;
+	// forms built later are handed it, since only the first screen sees
+	// the message.
+	background *tea.BackgroundColorMsg
 }
 
 // screen is one step's component. The root calls it; it never touches the
@@ -158,6 +162,7 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		cmd, mv := m.screen.Update(msg)
 		return m.apply(cmd, mv)
 	case tea.BackgroundColorMsg:
+		m.c.background = &msg
 		m.c.styles = NewStyles(msg.IsDark())
 		m.help.Styles = help.DefaultStyles(msg.IsDark())
 		cmd, mv := m.screen.Update(msg)

@@ -802,3 +802,59 @@ func TestInternalOnly(t *testing.T) {
 		}
 	}
 }
+
+// TestSyncReportsEachPageAsItIsStored: a page's page_stored event arrives
+// while its stream reads on, not when the stream next has to wait for a
+// commit. Each request for a page of opportunities waits until the page
+// two before it has been reported; before the fix the first report came
+// only once eight pages were queued, so the sync stalled here.
+func TestSyncReportsEachPageAsItIsStored(t *testing.T) {
+	defer goleak.VerifyNone(t)
+	api := newScriptedLever()
+	api.dataset(100) // ten pages of ten in one window
+	sink := newMemSink()
+	var reported atomic.Int64 // the opportunities stored so far, as reported
+	ch := make(chan Event, 16)
+	var evs []Event
+	consumed := make(chan struct{})
+	go func() {
+		defer close(consumed)
+		for ev := range ch {
+			evs = append(evs, ev)
+			if ev.Type == EventPageStored && ev.Phase == string(lever.Opportunities) {
+				reported.Store(int64(ev.Total))
+			}
+		}
+	}()
+	var pages atomic.Int64
+	api.before = func(ctx context.Context, c listCall) error {
+		if c.Path != "/opportunities" {
+			return nil
+		}
+		n := pages.Add(1) // this request asks for page n
+		want := (n - 2) * int64(api.pageSize)
+		deadline := time.Now().Add(10 * time.Second)
+		for reported.Load() < want {
+			if time.Now().After(deadline) {
+				return fmt.Errorf("page %d asked for while %d opportunities were reported stored, want %d", n, reported.Load(), want)
+			}
+			time.Sleep(time.Millisecond)
+		}
+		return nil
+	}
+	_, err := testEngine(api, sink, Options{OpportunityWindows: 1}).Run(context.Background(), ch)
+	close(ch)
+	<-consumed
+	if err != nil {
+		t.Fatal(err)
+	}
+	var totals []int
+	for _, ev := range evs {
+		if ev.Type == EventPageStored && ev.Phase == string(lever.Opportunities) {
+			totals = append(totals, ev.Total)
+		}
+	}
+	if !slices.IsSorted(totals) || len(totals) < 5 || totals[len(totals)-1] != 100 {
+		t.Errorf("opportunities reported as %v, want rising page by page to 100", totals)
+	}
+}

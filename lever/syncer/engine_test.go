@@ -858,3 +858,62 @@ func TestSyncReportsEachPageAsItIsStored(t *testing.T) {
 		t.Errorf("opportunities reported as %v, want rising page by page to 100", totals)
 	}
 }
+
+// TestSetDetailsDuringARun: the detail phase can be turned on while the
+// lists are read, and off while it runs; the run state records the choice.
+func TestSetDetailsDuringARun(t *testing.T) {
+	defer goleak.VerifyNone(t)
+	t.Run("on", func(t *testing.T) {
+		api := newScriptedLever()
+		api.dataset(30)
+		sink := newMemSink()
+		e := testEngine(api, sink, Options{})
+		var took atomic.Bool
+		api.before = func(_ context.Context, c listCall) error {
+			if c.Path == "/users" {
+				took.Store(e.SetDetails(true))
+			}
+			return nil
+		}
+		st, err := e.Run(context.Background(), nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !took.Load() || !st.Details || sink.last == nil || !sink.last.Details {
+			t.Fatalf("details turned on while the lists were read: took %v, run %+v", took.Load(), st)
+		}
+		if n := len(api.callsTo("/opportunities/opp-00029/notes")); n != 1 {
+			t.Errorf("notes of the last opportunity fetched %d times, want 1", n)
+		}
+		if e.SetDetails(false) {
+			t.Error("SetDetails took effect with no run in progress")
+		}
+	})
+	t.Run("off", func(t *testing.T) {
+		api := newScriptedLever()
+		api.dataset(250)
+		sink := newMemSink()
+		e := testEngine(api, sink, Options{Details: true, Concurrency: 2})
+		var turnedOff atomic.Bool
+		api.before = func(_ context.Context, c listCall) error {
+			if strings.HasSuffix(c.Path, "/notes") && !turnedOff.Load() {
+				turnedOff.Store(e.SetDetails(false))
+			}
+			return nil
+		}
+		st, err := e.Run(context.Background(), nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !turnedOff.Load() || st.Details || st.Result != ResultOK {
+			t.Fatalf("details turned off during the phase: run %+v", st)
+		}
+		// The chunk in progress is stored; the later ones are not read.
+		if n := len(api.callsTo("/opportunities/opp-00000/notes")); n != 1 {
+			t.Errorf("notes of the first chunk fetched %d times, want 1", n)
+		}
+		if n := len(api.callsTo("/opportunities/opp-00200/notes")); n != 0 {
+			t.Errorf("notes of a later chunk fetched %d times after details were turned off", n)
+		}
+	})
+}

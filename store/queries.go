@@ -144,8 +144,13 @@ type CandidateSummary struct {
 	Archived  bool   `json:"archived"`
 	// ArchiveReason is the reason's text, or its id when unknown.
 	ArchiveReason string `json:"archiveReason,omitempty"`
-	CreatedAt     int64  `json:"createdAt,omitempty"`
-	UpdatedAt     int64  `json:"updatedAt,omitempty"`
+	// Owner is the owning user's name, or their id when unknown.
+	Owner     string `json:"owner,omitempty"`
+	CreatedAt int64  `json:"createdAt,omitempty"`
+	UpdatedAt int64  `json:"updatedAt,omitempty"`
+	// Jobs are the titles of the postings the candidate applied to; only a
+	// search across jobs fills them in.
+	Jobs []string `json:"jobs,omitempty"`
 }
 
 // opportunityView is the part of a Lever opportunity the summary reads.
@@ -161,6 +166,7 @@ type opportunityView struct {
 	Archived      *archivedView   `json:"archived"`
 	ArchivedAt    json.Number     `json:"archivedAt"`
 	ArchiveReason json.RawMessage `json:"archiveReason"`
+	Owner         json.RawMessage `json:"owner"`
 	CreatedAt     json.Number     `json:"createdAt"`
 	UpdatedAt     json.Number     `json:"updatedAt"`
 }
@@ -181,8 +187,7 @@ func (s *Store) OpportunitiesOfPosting(postingID string) ([]CandidateSummary, er
 		if idx == nil || opps == nil || postingID == "" {
 			return nil
 		}
-		stages := textOf(tx, lever.Stages)
-		reasons := textOf(tx, lever.ArchiveReasons)
+		look := newLookups(tx)
 		prefix := append([]byte(postingID), sep)
 		c := idx.Cursor()
 		for k, _ := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, _ = c.Next() {
@@ -191,21 +196,30 @@ func (s *Store) OpportunitiesOfPosting(postingID string) ([]CandidateSummary, er
 			if raw == nil {
 				continue
 			}
-			out = append(out, summarizeOpportunity(id, raw, stages, reasons))
+			out = append(out, summarizeOpportunity(id, raw, look))
 		}
 		return nil
 	})
-	sort.SliceStable(out, func(i, j int) bool {
-		a, b := strings.ToLower(out[i].Name), strings.ToLower(out[j].Name)
-		if a != b {
-			return a < b
-		}
-		return out[i].ID < out[j].ID
-	})
+	sortByName(out)
 	return out, err
 }
 
-func summarizeOpportunity(id string, raw []byte, stages, reasons func(string) string) CandidateSummary {
+// lookups resolve ids to names within one read transaction, decoding each
+// record at most once.
+type lookups struct {
+	stage, reason, user, posting func(id string) string
+}
+
+func newLookups(tx *bolt.Tx) lookups {
+	return lookups{
+		stage:   fieldOf(tx, lever.Stages, "text"),
+		reason:  fieldOf(tx, lever.ArchiveReasons, "text"),
+		user:    fieldOf(tx, lever.Users, "name"),
+		posting: fieldOf(tx, lever.Postings, "text"),
+	}
+}
+
+func summarizeOpportunity(id string, raw []byte, look lookups) CandidateSummary {
 	var o opportunityView
 	_ = json.Unmarshal(raw, &o)
 	cs := CandidateSummary{ID: id, Name: o.Name, Origin: o.Origin,
@@ -216,7 +230,7 @@ func summarizeOpportunity(id string, raw []byte, stages, reasons func(string) st
 	var stageText string
 	cs.StageID, stageText = ref(o.Stage)
 	if stageText == "" {
-		stageText = stages(cs.StageID)
+		stageText = look.stage(cs.StageID)
 	}
 	cs.StageText = stageText
 	reason := o.ArchiveReason
@@ -230,12 +244,21 @@ func summarizeOpportunity(id string, raw []byte, stages, reasons func(string) st
 	if cs.Archived {
 		rid, rtext := ref(reason)
 		if rtext == "" {
-			rtext = reasons(rid)
+			rtext = look.reason(rid)
 		}
 		if rtext == "" {
 			rtext = rid
 		}
 		cs.ArchiveReason = rtext
+	}
+	if oid, oname := refNamed(o.Owner); oid != "" || oname != "" {
+		if oname == "" {
+			oname = look.user(oid)
+		}
+		if oname == "" {
+			oname = oid
+		}
+		cs.Owner = oname
 	}
 	return cs
 }
@@ -260,9 +283,25 @@ func ref(raw json.RawMessage) (id, text string) {
 	return obj.ID, obj.Text
 }
 
-// textOf returns a lookup of the text of r's records by id, decoding each
-// record at most once.
-func textOf(tx *bolt.Tx, r lever.Resource) func(id string) string {
+// refNamed reads a user reference: an id string or an expanded {id, name}.
+func refNamed(raw json.RawMessage) (id, name string) {
+	if !isSet(raw) {
+		return "", ""
+	}
+	if json.Unmarshal(raw, &id) == nil {
+		return id, ""
+	}
+	var obj struct {
+		ID   string `json:"id"`
+		Name string `json:"name"`
+	}
+	_ = json.Unmarshal(raw, &obj)
+	return obj.ID, obj.Name
+}
+
+// fieldOf returns a lookup of one string field of r's records by id,
+// decoding each record at most once.
+func fieldOf(tx *bolt.Tx, r lever.Resource, field string) func(id string) string {
 	b := tx.Bucket([]byte(r))
 	seen := map[string]string{}
 	return func(id string) string {
@@ -272,13 +311,12 @@ func textOf(tx *bolt.Tx, r lever.Resource) func(id string) string {
 		if t, ok := seen[id]; ok {
 			return t
 		}
-		var v struct {
-			Text string `json:"text"`
+		var v map[string]json.RawMessage
+		var text string
+		if raw := b.Get([]byte(id)); raw != nil && json.Unmarshal(raw, &v) == nil {
+			_ = json.Unmarshal(v[field], &text)
 		}
-		if raw := b.Get([]byte(id)); raw != nil {
-			_ = json.Unmarshal(raw, &v)
-		}
-		seen[id] = v.Text
-		return v.Text
+		seen[id] = text
+		return text
 	}
 }

@@ -27,6 +27,14 @@ var (
 	// posting ids joined by \x00; lets the index follow changes and
 	// OpportunityIDs filter without decoding raw JSON.
 	bucketOpportunityKeys = []byte("opportunity_keys")
+	// bucketTermIndex: term \x00 opportunityID -> nothing, where the terms
+	// are the words of a candidate's name and their email addresses, in
+	// lower case; the candidate search is a prefix scan of it.
+	bucketTermIndex = []byte("index_opportunities_by_term")
+	// bucketOpportunityTerms: opportunityID -> its terms joined by \x00, so
+	// the index follows changes and a search checks every word it was
+	// given without decoding raw JSON.
+	bucketOpportunityTerms = []byte("opportunity_terms")
 
 	keySchema  = []byte("schema")
 	keyEnv     = []byte("environment")
@@ -51,6 +59,7 @@ type migration struct {
 
 var migrations = []migration{
 	{name: "create the buckets", apply: createBucketsV1},
+	{name: "index candidates by name and email", apply: indexTermsV2},
 }
 
 // SchemaVersion is the schema this binary writes.

@@ -200,7 +200,10 @@ func (w writer) upsert(rec *lever.Record) error {
 		return err
 	}
 	if w.r == lever.Opportunities {
-		return w.indexOpportunity(rec.ID, rec.UpdatedAt, rec.PostingIDs)
+		if err := w.indexOpportunity(rec.ID, rec.UpdatedAt, rec.PostingIDs); err != nil {
+			return err
+		}
+		return w.indexTerms(rec.ID, searchTerms(rec.Name, rec.Emails))
 	}
 	return nil
 }
@@ -279,6 +282,9 @@ func (w writer) delete(d lever.Deletion) error {
 	}
 	if w.r == lever.Opportunities {
 		if err := w.unindexOpportunity(d.ID); err != nil {
+			return err
+		}
+		if err := w.unindexTerms(d.ID); err != nil {
 			return err
 		}
 		for _, dr := range lever.DetailResources {

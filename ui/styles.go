@@ -38,6 +38,16 @@ type Styles struct {
 	Dialog     lipgloss.Style
 	Help       lipgloss.Style
 	Input      lipgloss.Style
+
+	// Tables of the dashboard and the Jobs page.
+	TableHeader   lipgloss.Style
+	TableCell     lipgloss.Style
+	TableSelected lipgloss.Style
+	// Spark is the request-rate chart; Label the names of the overall lines.
+	Spark lipgloss.Style
+	Label lipgloss.Style
+	// Bar is the colour of the overall progress bar.
+	Bar color.Color
 }
 
 // NewStyles builds the styles for a dark or light background.
@@ -76,6 +86,12 @@ func NewStyles(isDark bool) Styles {
 	s.Dialog = lipgloss.NewStyle().Border(lipgloss.RoundedBorder()).BorderForeground(accent).Padding(1, 2)
 	s.Help = lipgloss.NewStyle().Foreground(muted)
 	s.Input = lipgloss.NewStyle().Border(lipgloss.NormalBorder()).BorderForeground(accent).Padding(0, 1)
+	s.TableHeader = lipgloss.NewStyle().Bold(true).Foreground(muted).Padding(0, 1, 0, 0)
+	s.TableCell = lipgloss.NewStyle().Padding(0, 1, 0, 0)
+	s.TableSelected = lipgloss.NewStyle().Bold(true).Foreground(accent)
+	s.Spark = lipgloss.NewStyle().Foreground(accent)
+	s.Label = lipgloss.NewStyle().Bold(true).Foreground(text)
+	s.Bar = accent
 	return s
 }
 

@@ -16,6 +16,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/leversync/leversync/lever"
@@ -55,6 +56,11 @@ type Recording struct {
 	Events []syncer.Event
 	State  syncer.RunState
 	Err    error
+	// InFileBefore and LastRun are what the data file held when the run
+	// began: records per resource, and the last finished run (nil if
+	// none).
+	InFileBefore map[lever.Resource]int
+	LastRun      *syncer.RunState
 }
 
 // Record runs the scenario and returns the recorded run.
@@ -94,7 +100,17 @@ func Record(t testing.TB, sc Scenario) Recording {
 			l = stoppingLister{client, cancel, stop}
 		}
 		engine = syncer.NewEngine(l, st, sc.Sync)
-		return record(ctx, engine)
+		counts, err := st.Counts()
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, last, err := st.LoadRun()
+		if err != nil {
+			t.Fatal(err)
+		}
+		rec := record(ctx, engine)
+		rec.InFileBefore, rec.LastRun = counts, last
+		return rec
 	}
 	for i, stop := range sc.Prior {
 		if rec := run(stop); rec.Err != nil && !errors.Is(rec.Err, context.Canceled) {
@@ -141,8 +157,18 @@ func record(ctx context.Context, engine *syncer.Engine) Recording {
 	return rec
 }
 
+// before is what the data file held when a recorded run began, saved
+// beside its events.
+type before struct {
+	InFile  map[lever.Resource]int `json:"inFile"`
+	LastRun *syncer.RunState       `json:"lastRun,omitempty"`
+}
+
+func beforePath(path string) string { return strings.TrimSuffix(path, ".jsonl") + ".before.json" }
+
 // Write saves the events as JSON lines, as leversync sync --json prints
-// them. What Run returned is in the last line, sync_done.
+// them. What Run returned is in the last line, sync_done. What the file
+// held before the run goes beside it, in NAME.before.json.
 func (r Recording) Write(path string) error {
 	var b bytes.Buffer
 	enc := json.NewEncoder(&b)
@@ -154,7 +180,14 @@ func (r Recording) Write(path string) error {
 	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
 		return err
 	}
-	return os.WriteFile(path, b.Bytes(), 0o644)
+	if err := os.WriteFile(path, b.Bytes(), 0o644); err != nil {
+		return err
+	}
+	raw, err := json.MarshalIndent(before{InFile: r.InFileBefore, LastRun: r.LastRun}, "", "  ")
+	if err != nil {
+		return err
+	}
+	return os.WriteFile(beforePath(path), append(raw, '\n'), 0o644)
 }
 
 // Read loads a recording saved by Write. Its State and Err are those the
@@ -181,6 +214,13 @@ func Read(path string) (Recording, error) {
 	}
 	if n := len(rec.Events); n == 0 || rec.Events[n-1].Type != syncer.EventSyncDone || rec.Events[n-1].Run == nil {
 		return Recording{}, fmt.Errorf("%s: the recording does not end with sync_done", path)
+	}
+	if raw, err := os.ReadFile(beforePath(path)); err == nil {
+		var b before
+		if err := json.Unmarshal(raw, &b); err != nil {
+			return Recording{}, fmt.Errorf("%s: %w", beforePath(path), err)
+		}
+		rec.InFileBefore, rec.LastRun = b.InFile, b.LastRun
 	}
 	rec.State = *rec.Events[len(rec.Events)-1].Run
 	switch rec.State.Result {

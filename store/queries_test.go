@@ -3,8 +3,8 @@ package store
 import (
 	"encoding/json"
 	"fmt"
-	"slices"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 

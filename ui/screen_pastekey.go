@@ -81,4 +81,3 @@ func (p *pasteKey) Bindings() []key.Binding {
 }
 
 func (p *pasteKey) WantsEsc() bool { return false }
-

@@ -62,7 +62,7 @@ func (s Snapshot) EstimateLeft(now int64) (left Left, ok bool) {
 		leftRecords := int64(expected - opps.Records)
 		left.Requests += (leftRecords + lever.DefaultPageLimit - 1) / lever.DefaultPageLimit
 		left.Done += int64(opps.Records) / lever.DefaultPageLimit
-		left.Basis = "from the " + Thousands(expected) + " candidates of the last sync"
+		left.Basis = Thousands(expected) + " candidates last sync"
 	}
 
 	if details, ok := s.Phase(syncer.PhaseDetails); ok && s.Run.Details && !s.DetailsOff && details.State != Done {
@@ -81,9 +81,9 @@ func (s Snapshot) EstimateLeft(now int64) (left Left, ok bool) {
 		}
 		left.Requests += max(need-done, 0)
 		left.Done += min(done, need)
-		basis := "a request per kind of detail for " + Count(n, "candidate", "candidates")
+		basis := Thousands(len(lever.DetailResources)) + " detail requests per candidate"
 		if left.Basis != "" {
-			basis = left.Basis + ", and " + basis
+			basis = left.Basis + ", " + basis
 		}
 		left.Basis = basis
 	}

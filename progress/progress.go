@@ -44,8 +44,8 @@ const (
 	Done    State = "done"
 	// Failed: the run failed while this phase was reading.
 	Failed State = "failed"
-	// Stopped: the run was interrupted while this phase was reading; the
-	// next run resumes it.
+	// Stopped: the run was interrupted, or failed in another phase, while
+	// this phase was reading; the next run resumes it.
 	Stopped State = "stopped"
 	// Skipped: Lever refused the phase's reads for a permission the key
 	// lacks (Phase.Reason names it); the engine stops the run there.
@@ -392,6 +392,13 @@ func (m *Model) finishLocked() {
 	to := Failed
 	switch s.Run.Result {
 	case syncer.ResultFailed:
+		// When the failure names its phase, the others were only stopped
+		// by it.
+		for _, p := range s.Phases {
+			if p.State == Failed || p.State == Skipped {
+				to = Stopped
+			}
+		}
 	case syncer.ResultInterrupted:
 		to = Stopped
 	default:

@@ -6,7 +6,6 @@ import (
 	"time"
 
 	bar "charm.land/bubbles/v2/progress"
-	"charm.land/bubbles/v2/spinner"
 	"charm.land/lipgloss/v2"
 
 	"github.com/leversync/leversync/lever"
@@ -30,10 +29,11 @@ func newDashboard(c *common, s *session) *dashboard {
 	return &dashboard{c: c, s: s, bar: bar.New(bar.WithWidth(20), bar.WithoutPercentage(), bar.WithFillCharacters('█', '░'))}
 }
 
-// spinnerFrames animate a sync at work; a frame per redraw.
-var spinnerFrames = spinner.Dot.Frames
 
-// View draws the dashboard in width x height cells.
+
+// View draws the dashboard in width x height cells. The status line, the
+// phases and the overall lines always show; the last errors get the room
+// left, then the note of the last key and the summary of a finished run.
 func (d *dashboard) View(width, height int) string {
 	st := d.c.styles
 	s := d.s
@@ -43,20 +43,26 @@ func (d *dashboard) View(width, height int) string {
 	if s.startErr != nil {
 		return join(status, d.c.para(st.Muted, "Press enter to paste the key again, or fix the cause and run leversync again; your setup is saved."))
 	}
-	table := d.phases(width)
+	top := status + "\n" + d.phases(width)
 	overall := d.overall(width, now)
-	var note string
+	room := height - lipgloss.Height(join(top, overall)) - 1
+	errs := d.errors(width, room)
+	room -= lipgloss.Height(errs) + 1
+	var extra []string
 	if s.note != "" {
-		note = d.c.para(st.Muted, s.note)
+		extra = append(extra, d.c.para(st.Muted, s.note))
 	}
-	var done string
 	if s.finished {
-		done = d.c.para(st.Text, d.summary())
+		extra = append(extra, d.c.para(st.Text, d.summary()))
 	}
-	// The errors get what room is left.
-	used := lipgloss.Height(join(status, table, overall, note, done)) + 2
-	errs := d.errors(width, height-used)
-	return join(status, table, overall, note, done, errs)
+	blocks := []string{top, overall, errs}
+	for _, e := range extra {
+		if h := lipgloss.Height(e); h < room {
+			blocks = append(blocks, e)
+			room -= h + 1
+		}
+	}
+	return join(blocks...)
 }
 
 // status is the first line: what the sync is doing.
@@ -79,7 +85,7 @@ func (d *dashboard) status(width int, now int64) string {
 		}
 		return st.Bad.Render("✗ Sync failed") + st.Muted.Render(elapsed)
 	case snap.Paused:
-		return st.Warn.Render("⏸ Paused") + st.Muted.Render(" · Lever gets no new requests until you press p; those already sent are stored")
+		return st.Warn.Render("⏸ Paused") + st.Muted.Render(truncate(" · no new requests to Lever until you press p", width-9))
 	}
 	what := "full sync"
 	switch {
@@ -231,7 +237,11 @@ func (d *dashboard) overall(width int, now int64) string {
 		room := width - 10 - len(gauge) - 2 - 12
 		reqs = label("Requests") + st.Text.Render(gauge) + "  " + d.spark(room, now)
 	} else {
-		reqs = label("Requests") + st.Text.Render(fmt.Sprintf("%s, %.1f a second on average", progress.Count(int(snap.Requests), "request", "requests"), snap.RequestsPerSecond()))
+		total := progress.Count(int(snap.Requests), "request", "requests")
+		if snap.Elapsed() >= time.Second {
+			total += fmt.Sprintf(", %.1f a second on average", snap.RequestsPerSecond())
+		}
+		reqs = label("Requests") + st.Text.Render(total)
 	}
 
 	// Records.
@@ -246,11 +256,15 @@ func (d *dashboard) overall(width int, now int64) string {
 	if snap.RateLimited > 0 {
 		retry += ", " + progress.Thousands(snap.RateLimited) + " after HTTP 429"
 	}
+	retries := label("Retries") + st.Text.Render(retry)
 	if r := snap.LastRetry; live && r != nil && r.At+r.WaitMS > now {
 		wait := time.Duration(r.At+r.WaitMS-now) * time.Millisecond
-		retry += st.Warn.Render(" · waiting " + wait.Round(100*time.Millisecond).String() + " (" + r.Cause() + " on " + r.Path + ")")
+		cause := r.Cause()
+		if r.Status == 429 {
+			cause = "429"
+		}
+		retries += st.Warn.Render(truncate(" · waiting "+wait.Round(100*time.Millisecond).String()+" after a "+cause+" on "+r.Path, width-lipgloss.Width(retries)))
 	}
-	retries := label("Retries") + st.Text.Render(retry)
 
 	lines := []string{reqs, records, retries}
 	if live {
@@ -273,8 +287,8 @@ func (d *dashboard) estimate(width int, now int64) string {
 		}
 		return label + st.Muted.Render(truncate(why, width-10))
 	}
-	d.bar.SetWidth(min(20, max(width/6, 8)))
-	text := "about " + roughly(left.Time) + " left (estimate " + left.Basis + ")"
+	d.bar.SetWidth(min(20, max(width/8, 8)))
+	text := "about " + roughly(left.Time) + " left · estimate: " + left.Basis
 	return label + d.bar.ViewAs(left.Share()) + " " + st.Text.Render(truncate(text, width-10-d.bar.Width()-1))
 }
 

@@ -35,6 +35,17 @@ type fakeServices struct {
 	details []bool
 	// run is the last sync started.
 	run *fakeRun
+	// upTo, when set, replays only the first upTo events of sync and
+	// leaves the run going.
+	upTo int
+}
+
+// replayed is how many of the recorded events a sync replays.
+func (f *fakeServices) replayed() int {
+	if f.upTo > 0 {
+		return min(f.upTo, len(f.sync.Events))
+	}
+	return len(f.sync.Events)
 }
 
 // newFake is a fake whose syncs replay the recorded first sync.
@@ -114,10 +125,12 @@ func (f *fakeServices) StartSync(ctx context.Context, s steps.State, key lever.A
 		return nil, f.startErr
 	}
 	ch := make(chan syncer.Event, len(f.sync.Events))
-	for _, ev := range f.sync.Events {
+	for _, ev := range f.sync.Events[:f.replayed()] {
 		ch <- ev
 	}
-	close(ch)
+	if f.upTo == 0 {
+		close(ch)
+	}
 	r := &fakeRun{f: f, events: ch, state: f.sync.State, err: f.sync.Err, inFile: f.sync.InFileBefore, last: f.sync.LastRun}
 	f.mu.Lock()
 	f.run = r
@@ -152,11 +165,25 @@ func (r *fakeRun) SetDetails(on bool) bool {
 	return true
 }
 
+// DataFile answers from the real file of f.data, or else with what the
+// recorded sync's file held at the last replayed event that stored
+// something.
 func (f *fakeServices) DataFile(ctx context.Context) (steps.DataFile, error) {
-	if f.data == nil {
-		return steps.DataFile{}, nil
+	if f.data != nil {
+		return f.data.DataFile(ctx)
 	}
-	return f.data.DataFile(ctx)
+	df := steps.DataFile{Counts: f.sync.InFileBefore, LastRun: f.sync.LastRun}
+	n := f.replayed()
+	for i := range min(n, len(f.sync.InFile)) {
+		if c := f.sync.InFile[i]; c != nil {
+			df.Counts = c
+		}
+	}
+	if n == len(f.sync.Events) && (f.sync.State.Result == syncer.ResultOK || f.sync.State.Result == syncer.ResultWarnings) {
+		st := f.sync.State
+		df.LastRun = &st
+	}
+	return df, nil
 }
 
 func (f *fakeServices) Jobs(ctx context.Context) ([]steps.Job, error) {

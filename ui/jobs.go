@@ -164,7 +164,21 @@ func (p *jobsPage) key(msg tea.KeyPressMsg) (tea.Cmd, bool) {
 	default:
 		return p.keyOfView(msg)
 	}
+	markCursor(t)
 	return nil, true
+}
+
+// markCursor puts "›" in the first column of the selected row, so the
+// selection shows without colour too.
+func markCursor(t *table.Model) {
+	rows := t.Rows()
+	for i := range rows {
+		rows[i][0] = " "
+	}
+	if c := t.Cursor(); c >= 0 && c < len(rows) {
+		rows[c][0] = "›"
+	}
+	t.SetRows(rows)
 }
 
 func (p *jobsPage) current() *table.Model {
@@ -249,6 +263,7 @@ func (p *jobsPage) openJob() tea.Cmd {
 	p.cands, p.candsLoaded, p.candsErr = nil, false, nil
 	p.setCandidateRows()
 	p.candTable.SetCursor(0)
+	markCursor(&p.candTable)
 	if p.svc == nil {
 		return nil
 	}
@@ -310,6 +325,7 @@ func (p *jobsPage) arrange() {
 		}
 	}
 	p.table.SetCursor(cursor)
+	markCursor(&p.table)
 }
 
 // resize lays the tables out for the content area.
@@ -320,14 +336,16 @@ func (p *jobsPage) resize() {
 	p.input.SetWidth(max(p.c.width-len(p.input.Prompt)-2, 10))
 }
 
-// tableHeight is the rows a table gets below the page's title lines.
-func (p *jobsPage) tableHeight() int { return max(p.c.height-3, 3) }
+// tableHeight is the lines a table gets (its header included) below
+// the page's title lines: the page has the content height and one more,
+// the line the wizard keeps for a step's notes.
+func (p *jobsPage) tableHeight(titles int) int { return max(p.c.height+1-titles, 3) }
 
 func (p *jobsPage) setJobRows() {
 	w := p.c.width
-	cols := []column{{"Job", 0}, {"Team", 14}, {"Location", 14}, {"State", 10}, {"Conf.", 6}, {"Cands", 6}, {"Updated", 11}}
+	cols := []column{{"Job", 0}, {"Team", 16}, {"Location", 20}, {"State", 10}, {"Conf.", 6}, {"Candidates", 11}, {"Updated", 11}}
 	if w < 100 {
-		cols = []column{{"Job", 0}, {"Location", 12}, {"State", 10}, {"Conf.", 6}, {"Cands", 6}, {"Updated", 11}}
+		cols = []column{{"Job", 0}, {"Location", 16}, {"State", 10}, {"Conf.", 6}, {"Cands", 6}, {"Updated", 11}}
 	}
 	rows := make([]table.Row, 0, len(p.shown))
 	for _, j := range p.shown {
@@ -335,20 +353,21 @@ func (p *jobsPage) setJobRows() {
 		if j.Confidential {
 			conf = "yes"
 		}
-		r := table.Row{j.Title, j.Team, j.Location, j.State, conf, lpad(progress.Thousands(j.Candidates), 5), day(j.UpdatedAt)}
+		r := table.Row{j.Title, j.Team, j.Location, j.State, conf, lpad(progress.Thousands(j.Candidates), 10), day(j.UpdatedAt)}
 		if w < 100 {
 			r = slices.Delete(r, 1, 2)
+			r[4] = lpad(progress.Thousands(j.Candidates), 5)
 		}
 		rows = append(rows, r)
 	}
-	setTable(&p.table, cols, rows, w, p.tableHeight())
+	setTable(&p.table, cols, rows, w, p.tableHeight(1))
 }
 
 func (p *jobsPage) setCandidateRows() {
 	w := p.c.width
-	cols := []column{{"Candidate", 0}, {"Stage", 18}, {"Origin", 10}, {"Owner", 16}, {"Archived", 16}, {"Updated", 11}}
+	cols := []column{{"Candidate", 0}, {"Stage", 22}, {"Origin", 10}, {"Owner", 18}, {"Archived", 22}, {"Updated", 11}}
 	if w < 100 {
-		cols = []column{{"Candidate", 0}, {"Stage", 14}, {"Owner", 14}, {"Archived", 12}, {"Updated", 11}}
+		cols = []column{{"Candidate", 0}, {"Stage", 17}, {"Owner", 15}, {"Archived", 15}, {"Updated", 11}}
 	}
 	rows := make([]table.Row, 0, len(p.cands))
 	for _, c := range p.cands {
@@ -362,14 +381,14 @@ func (p *jobsPage) setCandidateRows() {
 		}
 		rows = append(rows, r)
 	}
-	setTable(&p.candTable, cols, rows, w, p.tableHeight())
+	setTable(&p.candTable, cols, rows, w, p.tableHeight(2))
 }
 
 func (p *jobsPage) setFoundRows() {
 	w := p.c.width
-	cols := []column{{"Candidate", 22}, {"Email", 28}, {"Jobs", 0}, {"Stage", 16}, {"Updated", 11}}
+	cols := []column{{"Candidate", 22}, {"Email", 36}, {"Jobs", 0}, {"Stage", 20}, {"Updated", 11}}
 	if w < 100 {
-		cols = []column{{"Candidate", 20}, {"Email", 0}, {"Jobs", 18}, {"Updated", 11}}
+		cols = []column{{"Candidate", 20}, {"Email", 32}, {"Jobs", 0}, {"Updated", 11}}
 	}
 	rows := make([]table.Row, 0, len(p.found))
 	for _, c := range p.found {
@@ -379,7 +398,7 @@ func (p *jobsPage) setFoundRows() {
 		}
 		rows = append(rows, r)
 	}
-	setTable(&p.foundTbl, cols, rows, w, p.tableHeight())
+	setTable(&p.foundTbl, cols, rows, w, p.tableHeight(2))
 }
 
 // column is a table column: a title and a width; 0 takes what is left.
@@ -389,7 +408,7 @@ type column struct {
 }
 
 func setTable(t *table.Model, cols []column, rows []table.Row, width, height int) {
-	fixed := 0
+	fixed := 2 // the cursor's mark
 	for _, c := range cols {
 		fixed += c.width
 	}
@@ -402,11 +421,19 @@ func setTable(t *table.Model, cols []column, rows []table.Row, width, height int
 		// The cell style pads one cell on the right.
 		out[i] = table.Column{Title: c.title, Width: w - 1}
 	}
+	// A first column holds the cursor's mark.
+	out = append([]table.Column{{Width: 1}}, out...)
+	for i := range rows {
+		rows[i] = append(table.Row{" "}, rows[i]...)
+	}
+	cursor := t.Cursor()
 	t.SetRows(nil)
 	t.SetColumns(out)
 	t.SetRows(rows)
 	t.SetWidth(width)
 	t.SetHeight(height)
+	t.SetCursor(max(cursor, 0))
+	markCursor(t)
 }
 
 // day is a record's date, local; "—" when Lever gave none.
@@ -491,14 +518,14 @@ func (p *jobsPage) Bindings() []key.Binding {
 	k := p.c.keys
 	switch p.view {
 	case viewCandidates:
-		return []key.Binding{k.Up, k.Down, relabel(k.Back, "jobs"), k.Search}
+		return []key.Binding{k.Move, relabel(k.Back, "jobs"), k.Search}
 	case viewSearch:
-		return []key.Binding{k.Up, k.Down, relabel(k.Back, "done")}
+		return []key.Binding{k.Move, relabel(k.Back, "done")}
 	}
 	if p.filter != "" {
-		return []key.Binding{k.Up, k.Down, k.Open, k.ClearFilter}
+		return []key.Binding{k.Move, k.Open, k.ClearFilter}
 	}
-	return []key.Binding{k.Up, k.Down, k.Open, k.Search, k.Sort, k.SyncNow}
+	return []key.Binding{k.Open, k.Search, k.Sort, k.SyncNow}
 }
 
 // restyle follows a change of the styles (the terminal's background).

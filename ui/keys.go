@@ -22,7 +22,9 @@ type KeyMap struct {
 	TickAll      key.Binding
 	ContinueSync key.Binding
 
-	// The dashboard and the Jobs page.
+	// The dashboard and the Jobs page. Move is ↑ and ↓ in one for the
+	// help line.
+	Move     key.Binding
 	Pause    key.Binding
 	Details  key.Binding
 	Switch   key.Binding
@@ -59,14 +61,15 @@ func DefaultKeyMap() KeyMap {
 		TickAll:      key.NewBinding(key.WithKeys("ctrl+a"), key.WithHelp("ctrl+a", "tick all")),
 		ContinueSync: key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "continue")),
 
+		Move:     key.NewBinding(key.WithKeys("up", "down"), key.WithHelp("↑↓", "move")),
 		Pause:    key.NewBinding(key.WithKeys("p"), key.WithHelp("p", "pause")),
 		Details:  key.NewBinding(key.WithKeys("d"), key.WithHelp("d", "details on/off")),
 		Switch:   key.NewBinding(key.WithKeys("tab"), key.WithHelp("tab", "jobs")),
 		QuitNow:  key.NewBinding(key.WithKeys("q"), key.WithHelp("q", "quit")),
-		Open:     key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "candidates")),
-		Search:   key.NewBinding(key.WithKeys("/"), key.WithHelp("/", "search candidates")),
+		Open:     key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "open")),
+		Search:   key.NewBinding(key.WithKeys("/"), key.WithHelp("/", "search")),
 		Sort:     key.NewBinding(key.WithKeys("s"), key.WithHelp("s", "sort")),
-		SyncNow:  key.NewBinding(key.WithKeys("r"), key.WithHelp("r", "sync now")),
+		SyncNow:  key.NewBinding(key.WithKeys("r"), key.WithHelp("r", "sync")),
 		PageUp:   key.NewBinding(key.WithKeys("pgup"), key.WithHelp("pgup", "page up")),
 		PageDown: key.NewBinding(key.WithKeys("pgdown"), key.WithHelp("pgdn", "page down")),
 		Top:      key.NewBinding(key.WithKeys("home"), key.WithHelp("home", "first")),

@@ -281,6 +281,7 @@ func (m Model) tick(msg clockMsg) (tea.Model, tea.Cmd) {
 	if m.sync.active() {
 		every = time.Second
 		m.c.frames++
+		cmds = append(cmds, m.sync.catchUp())
 	}
 	if m.jobs.loadErr != nil && !m.jobs.loaded {
 		cmds = append(cmds, m.jobs.load())
@@ -616,7 +617,7 @@ func (m Model) bindings() []key.Binding {
 		}
 		return append(b, relabel(k.Switch, "jobs"))
 	case pageJobs:
-		return append(m.jobs.Bindings(), relabel(k.Switch, "sync view"))
+		return append(m.jobs.Bindings(), relabel(k.Switch, "dashboard"))
 	}
 	return m.screen.Bindings()
 }

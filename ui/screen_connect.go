@@ -10,6 +10,7 @@ import (
 	"charm.land/bubbles/v2/spinner"
 	tea "charm.land/bubbletea/v2"
 	"charm.land/lipgloss/v2"
+	"github.com/charmbracelet/x/ansi"
 
 	"github.com/leversync/leversync/lever"
 	"github.com/leversync/leversync/steps"
@@ -374,9 +375,10 @@ func (cn *connect) checklist() string {
 		strings.Join(right, "\n"))
 }
 
+// truncate cuts s, which may be styled, to n cells, ending it with "…".
 func truncate(s string, n int) string {
-	if n <= 1 || len(s) <= n {
+	if n <= 1 || ansi.StringWidth(s) <= n {
 		return s
 	}
-	return s[:n-1] + "…"
+	return ansi.Truncate(s, n, "…")
 }

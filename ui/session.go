@@ -31,17 +31,26 @@ type session struct {
 	startErr error
 	// finished: the run has returned (snap has its result).
 	finished bool
-	// lastDelivery is when the last batch of events arrived.
+	// lastDelivery is when the last batch of events arrived, on the real
+	// clock: it paces the deliveries.
 	lastDelivery time.Time
 
-	// file is what the data file held at the last read.
+	// file is what the data file held at the last read, during run
+	// fileGen.
 	file     *steps.DataFile
+	fileGen  int
 	fileErr  error
 	reading  bool
-	lastRead time.Time
+	lastRead time.Time // on the real clock: it paces the reads
+	// stale: pages were stored since the file's counts were last read.
+	stale bool
 	// note says what the last key did, when that is not plain to see.
 	note string
 }
+
+// fileReadInterval is the least time between two reads of the file's
+// counts while a sync stores pages.
+const fileReadInterval = 500 * time.Millisecond
 
 func newSession(c *common, ctx context.Context, svc steps.Services) *session {
 	return &session{c: c, ctx: ctx, svc: svc, progress: progress.New()}
@@ -69,9 +78,17 @@ func (s *session) readFile() tea.Cmd {
 	if s.reading || s.svc == nil {
 		return nil
 	}
-	s.reading = true
-	s.lastRead = s.c.now()
+	s.reading, s.stale = true, false
+	s.lastRead = time.Now()
 	return readDataFile(s.svc, s.gen)
+}
+
+// catchUp reads the file's counts if pages were stored since the last read.
+func (s *session) catchUp() tea.Cmd {
+	if !s.stale {
+		return nil
+	}
+	return s.readFile()
 }
 
 // update handles the session's messages; ok is false for any other.
@@ -90,8 +107,12 @@ func (s *session) update(msg tea.Msg) (cmd tea.Cmd, ok bool) {
 		inFile, last := s.run.Before()
 		s.progress.SetBefore(inFile, last)
 		s.progress.SetRateLimit(s.run.RateLimit())
+		if s.file != nil && s.fileGen == s.gen {
+			// Read while the run was starting.
+			s.progress.SetInFile(s.file.Counts)
+		}
 		s.snap = s.progress.Snapshot()
-		s.lastDelivery = s.c.now()
+		s.lastDelivery = time.Now()
 		return waitEvents(s.gen, s.run.Events(), s.lastDelivery.Add(frameInterval)), true
 	case syncEventsMsg:
 		if msg.gen != s.gen || s.run == nil {
@@ -103,15 +124,17 @@ func (s *session) update(msg tea.Msg) (cmd tea.Cmd, ok bool) {
 			stored = stored || ev.Type != "retry"
 		}
 		s.snap = s.progress.Snapshot()
-		s.lastDelivery = s.c.now()
+		s.lastDelivery = time.Now()
 		var cmds []tea.Cmd
 		if msg.closed {
 			cmds = append(cmds, waitSyncDone(s.gen, s.run))
 		} else {
 			cmds = append(cmds, waitEvents(s.gen, s.run.Events(), s.lastDelivery.Add(frameInterval)))
 		}
-		// The file's counts follow, at most once a second.
-		if stored && s.c.now().Sub(s.lastRead) >= time.Second {
+		// The file's counts follow, at most twice a second; the clock
+		// catches up with what was left unread.
+		s.stale = s.stale || stored
+		if s.stale && time.Since(s.lastRead) >= fileReadInterval {
 			cmds = append(cmds, s.readFile())
 		}
 		return tea.Batch(cmds...), true
@@ -131,8 +154,8 @@ func (s *session) update(msg tea.Msg) (cmd tea.Cmd, ok bool) {
 			s.fileErr = msg.err
 			return nil, true
 		}
-		s.file, s.fileErr = &msg.file, nil
-		if msg.gen == s.gen && s.run != nil {
+		s.file, s.fileGen, s.fileErr = &msg.file, msg.gen, nil
+		if msg.gen == s.gen && s.run != nil && msg.file.Counts != nil {
 			s.progress.SetInFile(msg.file.Counts)
 			s.snap = s.progress.Snapshot()
 		}

@@ -14,7 +14,7 @@ import (
 
 // drive feeds msgs to m and runs the commands they return, feeding their
 // messages back, the way a program does; a command that has not answered
-// within 50ms (a tick, a wait) is dropped.
+// within 300ms (a tick, a wait for more events) is dropped.
 func drive(m Model, msgs ...tea.Msg) Model {
 	queue := append([]tea.Msg(nil), msgs...)
 	for steps := 0; len(queue) > 0 && steps < 500; steps++ {
@@ -37,7 +37,7 @@ func run(cmd tea.Cmd) []tea.Msg {
 	var msg tea.Msg
 	select {
 	case msg = <-done:
-	case <-time.After(50 * time.Millisecond):
+	case <-time.After(300 * time.Millisecond):
 		return nil
 	}
 	switch msg := msg.(type) {

@@ -282,7 +282,10 @@ func (d *dashboard) estimate(width int, now int64) string {
 	if !ok {
 		opps, _ := snap.Phase(string(lever.Opportunities))
 		why := "none yet: Lever does not say how many candidates there are"
-		if opps.State == progress.Done {
+		switch {
+		case snap.Run.UpdatedSince > 0 && opps.State != progress.Done:
+			why = "none: Lever does not say how many candidates changed"
+		case opps.State == progress.Done:
 			why = "none: not enough evidence yet"
 		}
 		return label + st.Muted.Render(truncate(why, width-10))

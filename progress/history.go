@@ -74,10 +74,8 @@ func (s Snapshot) RecentRequestRate(now int64, window int) float64 {
 	if len(s.History) == 0 || window <= 0 {
 		return 0
 	}
-	span := (now - s.StartedAt) / 1000
-	if span <= 0 {
-		return 0
-	}
+	// A run younger than a second counts its first second.
+	span := max((now-s.StartedAt)/1000, 1)
 	n := int(min(int64(window), span))
 	total := 0.0
 	for _, r := range s.RequestRates(now, n) {
@@ -92,10 +90,7 @@ func (s Snapshot) RecentRecordRate(now int64, window int) float64 {
 	if len(s.History) == 0 || window <= 0 {
 		return 0
 	}
-	span := (now - s.StartedAt) / 1000
-	if span <= 0 {
-		return 0
-	}
+	span := max((now-s.StartedAt)/1000, 1)
 	from := now/1000 - min(int64(window), span)
 	base := 0
 	for _, h := range s.History {

@@ -29,8 +29,6 @@ func newDashboard(c *common, s *session) *dashboard {
 	return &dashboard{c: c, s: s, bar: bar.New(bar.WithWidth(20), bar.WithoutPercentage(), bar.WithFillCharacters('█', '░'))}
 }
 
-
-
 // View draws the dashboard in width x height cells. The status line, the
 // phases and the overall lines always show; the last errors get the room
 // left, then the note of the last key and the summary of a finished run.

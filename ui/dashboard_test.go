@@ -144,7 +144,9 @@ func TestPauseAndDetailsKeys(t *testing.T) {
 	send(press("p"))
 	screen.waitUntil("resumed", func(s string) bool { return !strings.Contains(s, "Paused") && strings.Contains(s, "p pause") })
 	send(press("d"))
-	s := screen.waitUntil("the details planned", func(s string) bool { return strings.Contains(s, "details will be fetched") || strings.Contains(s, "Candidate details") })
+	s := screen.waitUntil("the details planned", func(s string) bool {
+		return strings.Contains(s, "details will be fetched") || strings.Contains(s, "Candidate details")
+	})
 	if !regexp.MustCompile(`details\s+· waiting`).MatchString(s) {
 		t.Errorf("no details row after d:\n%s", s)
 	}

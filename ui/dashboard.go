@@ -83,7 +83,8 @@ func (d *dashboard) status(width int, now int64) string {
 		}
 		return st.Bad.Render("✗ Sync failed") + st.Muted.Render(elapsed)
 	case snap.Paused:
-		return st.Warn.Render("⏸ Paused") + st.Muted.Render(truncate(" · no new requests to Lever until you press p", width-9))
+		since := duration(time.Duration(max(now-snap.StartedAt, 0)) * time.Millisecond)
+		return st.Warn.Render("⏸ Paused") + st.Muted.Render(truncate(" · "+since+" · no new requests to Lever until you press p", width-9))
 	}
 	what := "full sync"
 	switch {

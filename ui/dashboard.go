@@ -70,21 +70,21 @@ func (d *dashboard) status(width int, now int64) string {
 	snap := s.snap
 	switch {
 	case s.startErr != nil:
-		return st.Bad.Render("✗ The sync could not start. ") + d.c.para(st.Text, s.startErr.Error())
+		return st.Ink.Bad.Render("✗ The sync could not start. ") + d.c.para(st.Text, s.startErr.Error())
 	case s.run == nil:
-		return st.Cursor.Render(d.frame()) + " " + st.Text.Render("Starting the sync…")
+		return st.Ink.Cursor.Render(d.frame()) + " " + st.Ink.Text.Render("Starting the sync…")
 	case s.finished:
 		elapsed := " · " + duration(snap.Elapsed())
 		switch snap.Result() {
 		case syncer.ResultOK, syncer.ResultWarnings:
-			return st.Ok.Render("✓ Sync done") + st.Muted.Render(" · "+progress.ResultPhrase(snap.Result())+elapsed)
+			return st.Ink.Ok.Render("✓ Sync done") + st.Ink.Muted.Render(" · "+progress.ResultPhrase(snap.Result())+elapsed)
 		case syncer.ResultInterrupted:
-			return st.Warn.Render("■ Sync stopped") + st.Muted.Render(" · the next run resumes where it stopped"+elapsed)
+			return st.Ink.Warn.Render("■ Sync stopped") + st.Ink.Muted.Render(" · the next run resumes where it stopped"+elapsed)
 		}
-		return st.Bad.Render("✗ Sync failed") + st.Muted.Render(elapsed)
+		return st.Ink.Bad.Render("✗ Sync failed") + st.Ink.Muted.Render(elapsed)
 	case snap.Paused:
 		since := duration(time.Duration(max(now-snap.StartedAt, 0)) * time.Millisecond)
-		return st.Warn.Render("⏸ Paused") + st.Muted.Render(truncate(" · "+since+" · no new requests to Lever until you press p", width-9))
+		return st.Ink.Warn.Render("⏸ Paused") + st.Ink.Muted.Render(truncate(" · "+since+" · no new requests to Lever until you press p", width-9))
 	}
 	what := "full sync"
 	switch {
@@ -97,8 +97,8 @@ func (d *dashboard) status(width int, now int64) string {
 	if d.c.env != "" {
 		env = " " + d.c.env
 	}
-	return st.Cursor.Render(d.frame()) + " " + st.Text.Render("Syncing from Lever"+env) +
-		st.Muted.Render(" · "+what+" · "+duration(time.Duration(max(now-snap.StartedAt, 0))*time.Millisecond))
+	return st.Ink.Cursor.Render(d.frame()) + " " + st.Ink.Text.Render("Syncing from Lever"+env) +
+		st.Ink.Muted.Render(" · "+what+" · "+duration(time.Duration(max(now-snap.StartedAt, 0))*time.Millisecond))
 }
 
 // frame is the spinner's frame: it moves with every redraw of a live sync.
@@ -122,7 +122,7 @@ func (d *dashboard) phases(width int) string {
 	var b strings.Builder
 	head := pad("phase", colPhase) + pad("state", colState) + lpad("in file", colCount) + lpad("this run", colCount) +
 		lpad("pages", colPages) + lpad("rate", colRate)
-	b.WriteString(st.TableHeader.Render(head))
+	b.WriteString(st.Ink.TableHeader.Render(head))
 	wide := width >= colPhase+colState+2*colCount+colPages+colRate+30
 	for _, p := range snap.Phases {
 		b.WriteString("\n")
@@ -174,8 +174,8 @@ func reason(p progress.Phase) string {
 }
 
 // state is a row's mark, word and style.
-func (d *dashboard) state(p progress.Phase) (mark, word string, style lipgloss.Style) {
-	st := d.c.styles
+func (d *dashboard) state(p progress.Phase) (mark, word string, style ink) {
+	st := d.c.styles.Ink
 	switch p.State {
 	case progress.Syncing:
 		if d.s.snap.Paused {
@@ -221,7 +221,7 @@ func (d *dashboard) overall(width int, now int64) string {
 	if !snap.Started {
 		return ""
 	}
-	label := func(s string) string { return st.Label.Render(pad(s, 10)) }
+	label := func(s string) string { return st.Ink.Label.Render(pad(s, 10)) }
 	live := !d.s.finished
 
 	// Requests against the limit, and their chart.
@@ -234,13 +234,13 @@ func (d *dashboard) overall(width int, now int64) string {
 		}
 		gauge += " req/s"
 		room := width - 10 - len(gauge) - 2 - 12
-		reqs = label("Requests") + st.Text.Render(gauge) + "  " + d.spark(room, now)
+		reqs = label("Requests") + st.Ink.Text.Render(gauge) + "  " + d.spark(room, now)
 	} else {
 		total := progress.Count(int(snap.Requests), "request", "requests")
 		if snap.Elapsed() >= time.Second {
 			total += fmt.Sprintf(", %.1f a second on average", snap.RequestsPerSecond())
 		}
-		reqs = label("Requests") + st.Text.Render(total)
+		reqs = label("Requests") + st.Ink.Text.Render(total)
 	}
 
 	// Records.
@@ -248,21 +248,21 @@ func (d *dashboard) overall(width int, now int64) string {
 	if live {
 		recs = perSecond(snap.RecentRecordRate(now, 10)) + " · " + recs + " · " + progress.Count(int(snap.Requests), "request", "requests")
 	}
-	records := label("Records") + st.Text.Render(recs)
+	records := label("Records") + st.Ink.Text.Render(recs)
 
 	// Retries, and the wait in progress.
 	retry := progress.Count(snap.Retries, "retry", "retries")
 	if snap.RateLimited > 0 {
 		retry += ", " + progress.Thousands(snap.RateLimited) + " after HTTP 429"
 	}
-	retries := label("Retries") + st.Text.Render(retry)
+	retries := label("Retries") + st.Ink.Text.Render(retry)
 	if r := snap.LastRetry; live && r != nil && r.At+r.WaitMS > now {
 		wait := time.Duration(r.At+r.WaitMS-now) * time.Millisecond
 		cause := r.Cause()
 		if r.Status == 429 {
 			cause = "429"
 		}
-		retries += st.Warn.Render(truncate(" · waiting "+wait.Round(100*time.Millisecond).String()+" after a "+cause+" on "+r.Path, width-lipgloss.Width(retries)))
+		retries += st.Ink.Warn.Render(truncate(" · waiting "+wait.Round(100*time.Millisecond).String()+" after a "+cause+" on "+r.Path, width-lipgloss.Width(retries)))
 	}
 
 	lines := []string{reqs, records, retries}
@@ -276,7 +276,7 @@ func (d *dashboard) overall(width int, now int64) string {
 func (d *dashboard) estimate(width int, now int64) string {
 	st := d.c.styles
 	snap := d.s.snap
-	label := st.Label.Render(pad("Estimate", 10))
+	label := st.Ink.Label.Render(pad("Estimate", 10))
 	left, ok := snap.EstimateLeft(now)
 	if !ok {
 		opps, _ := snap.Phase(string(lever.Opportunities))
@@ -287,11 +287,11 @@ func (d *dashboard) estimate(width int, now int64) string {
 		case opps.State == progress.Done:
 			why = "none: not enough evidence yet"
 		}
-		return label + st.Muted.Render(truncate(why, width-10))
+		return label + st.Ink.Muted.Render(truncate(why, width-10))
 	}
 	d.bar.SetWidth(min(20, max(width/8, 8)))
 	text := "about " + roughly(left.Time) + " left · estimate: " + left.Basis
-	return label + d.bar.ViewAs(left.Share()) + " " + st.Text.Render(truncate(text, width-10-d.bar.Width()-1))
+	return label + d.bar.ViewAs(left.Share()) + " " + st.Ink.Text.Render(truncate(text, width-10-d.bar.Width()-1))
 }
 
 // spark is the request rate of the last minutes as a one-line chart,
@@ -334,7 +334,7 @@ func (d *dashboard) spark(width int, now int64) string {
 		}
 		b.WriteRune(levels[l])
 	}
-	return st.Spark.Render(b.String()) + st.Muted.Render(" last "+roughly(time.Duration(n*per)*time.Second))
+	return st.Ink.Spark.Render(b.String()) + st.Ink.Muted.Render(" last "+roughly(time.Duration(n*per)*time.Second))
 }
 
 // summary is what a finished run leaves: what it stored, and what the file
@@ -371,16 +371,16 @@ func (d *dashboard) errors(width, room int) string {
 	if len(items) == 0 || room < 3 {
 		return ""
 	}
-	lines := []string{st.Label.Render("Last errors")}
+	lines := []string{st.Ink.Label.Render("Last errors")}
 	for _, it := range items {
 		if len(lines)+2 > room {
 			break
 		}
-		mark, style := "! ", st.Warn
+		mark, style := "! ", st.Ink.Warn
 		if it.bad {
-			mark, style = "✗ ", st.Bad
+			mark, style = "✗ ", st.Ink.Bad
 		}
-		lines = append(lines, style.Render(mark+truncate(it.text, width-2)), st.Muted.Render("  "+truncate(hint(it.text), width-2)))
+		lines = append(lines, style.Render(mark+truncate(it.text, width-2)), st.Ink.Muted.Render("  "+truncate(hint(it.text), width-2)))
 	}
 	return strings.Join(lines, "\n")
 }

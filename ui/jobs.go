@@ -56,13 +56,13 @@ type jobsPage struct {
 	filter  string
 	order   jobsSort
 	shown   []steps.Job
-	table   table.Model
+	table   drawnTable
 
 	job         steps.Job
 	cands       []steps.Candidate
 	candsLoaded bool
 	candsErr    error
-	candTable   table.Model
+	candTable   drawnTable
 
 	input     textinput.Model
 	searchSeq int
@@ -71,8 +71,27 @@ type jobsPage struct {
 	found     []steps.Candidate
 	more      bool
 	searchErr error
-	foundTbl  table.Model
+	foundTbl  drawnTable
 }
+
+// drawnTable is a bubbles table whose drawing is kept until it changes:
+// the page redraws with every delivery of sync events, its tables seldom
+// change, and drawing one is most of a frame's cost.
+type drawnTable struct {
+	table.Model
+	drawn string
+	fresh bool
+}
+
+func (t *drawnTable) View() string {
+	if !t.fresh {
+		t.drawn, t.fresh = t.Model.View(), true
+	}
+	return t.drawn
+}
+
+// changed notes that the table must be drawn again.
+func (t *drawnTable) changed() { t.fresh = false }
 
 func newJobsPage(c *common, svc steps.Services) *jobsPage {
 	in := textinput.New()
@@ -84,11 +103,11 @@ func newJobsPage(c *common, svc steps.Services) *jobsPage {
 	return p
 }
 
-func (p *jobsPage) newTable() table.Model {
+func (p *jobsPage) newTable() drawnTable {
 	st := p.c.styles
 	t := table.New(table.WithFocused(true), table.WithKeyMap(table.KeyMap{}))
 	t.SetStyles(table.Styles{Header: st.TableHeader, Cell: st.TableCell, Selected: st.TableSelected})
-	return t
+	return drawnTable{Model: t}
 }
 
 // load reads the jobs again unless a read is in flight.
@@ -150,27 +169,48 @@ func (p *jobsPage) key(msg tea.KeyPressMsg) (tea.Cmd, bool) {
 	t := p.current()
 	switch {
 	case key.Matches(msg, k.Up):
-		t.MoveUp(1)
+		moveCursor(t, -1)
 	case key.Matches(msg, k.Down):
-		t.MoveDown(1)
+		moveCursor(t, 1)
 	case key.Matches(msg, k.PageUp):
-		t.MoveUp(max(t.Height(), 1))
+		moveCursor(t, -max(t.Height(), 1))
 	case key.Matches(msg, k.PageDown):
-		t.MoveDown(max(t.Height(), 1))
+		moveCursor(t, max(t.Height(), 1))
 	case key.Matches(msg, k.Top):
-		t.GotoTop()
+		moveCursor(t, -len(t.Rows()))
 	case key.Matches(msg, k.Bottom):
-		t.GotoBottom()
+		moveCursor(t, len(t.Rows()))
 	default:
 		return p.keyOfView(msg)
 	}
-	markCursor(t)
 	return nil, true
+}
+
+// moveCursor moves the selection by n rows, its mark with it. The mark is
+// set before the move, so the table lays its rows out once.
+func moveCursor(t *drawnTable, n int) {
+	t.changed()
+	rows := t.Rows()
+	if len(rows) == 0 {
+		return
+	}
+	from := t.Cursor()
+	to := min(max(from+n, 0), len(rows)-1)
+	if from >= 0 && from < len(rows) {
+		rows[from][0] = " "
+	}
+	rows[to][0] = "›"
+	if to < from {
+		t.MoveUp(from - to)
+	} else {
+		t.MoveDown(to - from)
+	}
 }
 
 // markCursor puts "›" in the first column of the selected row, so the
 // selection shows without colour too.
-func markCursor(t *table.Model) {
+func markCursor(t *drawnTable) {
+	t.changed()
 	rows := t.Rows()
 	for i := range rows {
 		rows[i][0] = " "
@@ -181,7 +221,7 @@ func markCursor(t *table.Model) {
 	t.SetRows(rows)
 }
 
-func (p *jobsPage) current() *table.Model {
+func (p *jobsPage) current() *drawnTable {
 	switch p.view {
 	case viewCandidates:
 		return &p.candTable
@@ -407,7 +447,8 @@ type column struct {
 	width int
 }
 
-func setTable(t *table.Model, cols []column, rows []table.Row, width, height int) {
+func setTable(t *drawnTable, cols []column, rows []table.Row, width, height int) {
+	t.changed()
 	fixed := 2 // the cursor's mark
 	for _, c := range cols {
 		fixed += c.width
@@ -531,7 +572,8 @@ func (p *jobsPage) Bindings() []key.Binding {
 // restyle follows a change of the styles (the terminal's background).
 func (p *jobsPage) restyle() {
 	st := p.c.styles
-	for _, t := range []*table.Model{&p.table, &p.candTable, &p.foundTbl} {
+	for _, t := range []*drawnTable{&p.table, &p.candTable, &p.foundTbl} {
 		t.SetStyles(table.Styles{Header: st.TableHeader, Cell: st.TableCell, Selected: st.TableSelected})
+		t.changed()
 	}
 }

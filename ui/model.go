@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"strconv"
 	"strings"
 	"time"
 
@@ -11,6 +12,7 @@ import (
 	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
 	"charm.land/lipgloss/v2"
+	"github.com/charmbracelet/x/ansi"
 
 	"github.com/leversync/leversync/lever"
 	"github.com/leversync/leversync/lever/syncer"
@@ -60,6 +62,16 @@ type common struct {
 	env string
 	// frames counts the redraws of a live sync, for its spinner.
 	frames int
+	// helpLine and ruleLine keep drawn lines that seldom change.
+	helpLine struct {
+		sig, text string
+		styles    bool
+	}
+	ruleLine struct {
+		width  int
+		text   string
+		styles bool
+	}
 }
 
 // screen is one step's component. The root calls it; it never touches the
@@ -502,34 +514,98 @@ func (m Model) render() string {
 
 	// Keep the footer at the bottom; cut a body that does not fit, so a
 	// small terminal never scrolls or wraps into garbage.
-	body = clip(lipgloss.NewStyle().MaxWidth(m.c.width).Render(body), room)
+	body = clip(body, room)
 	gap := max(room-lipgloss.Height(body), 0)
-	out := header + "\n" + body + strings.Repeat("\n", gap) + "\n" + footer
-	return st.App.Render(out)
+	return frame(m.c.width, header+"\n"+body+strings.Repeat("\n", gap)+"\n"+footer)
+}
+
+// frame sets the screen's lines in from the edge by a cell, each cut to
+// width. Measuring a styled line is most of what drawing costs, so a line
+// is measured only when it may be too wide.
+func frame(width int, s string) string {
+	var b strings.Builder
+	b.Grow(len(s) + strings.Count(s, "\n") + 1)
+	for i, line := range strings.Split(s, "\n") {
+		if i > 0 {
+			b.WriteByte('\n')
+		}
+		b.WriteByte(' ')
+		if maxWidth(line) > width {
+			line = ansi.Truncate(line, width, "")
+		}
+		b.WriteString(line)
+	}
+	return b.String()
+}
+
+// maxWidth is at least the cells s takes: its runes outside escape
+// sequences, counting two for any that is not ASCII.
+func maxWidth(s string) int {
+	n := 0
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		switch {
+		case c == 0x1b:
+			i = skipEscape(s, i)
+		case c < 0x80:
+			n++
+		case c >= 0xc0:
+			n += 2 // the first byte of a rune that may be wide
+		}
+	}
+	return n
+}
+
+// skipEscape returns the index of the last byte of the escape sequence
+// that starts at s[i]: CSI (ESC [ ... final), OSC (ESC ] ... BEL or ST),
+// or a two-byte escape.
+func skipEscape(s string, i int) int {
+	if i+1 >= len(s) {
+		return i
+	}
+	switch s[i+1] {
+	case '[':
+		for j := i + 2; j < len(s); j++ {
+			if s[j] >= 0x40 && s[j] <= 0x7e {
+				return j
+			}
+		}
+	case ']':
+		for j := i + 2; j < len(s); j++ {
+			if s[j] == 0x07 {
+				return j
+			}
+			if s[j] == 0x1b && j+1 < len(s) && s[j+1] == '\\' {
+				return j + 1
+			}
+		}
+	default:
+		return i + 1
+	}
+	return len(s) - 1
 }
 
 func (m Model) header() string {
 	st := m.c.styles
 	var left, right string
 	if m.page == pageWizard {
-		left = st.Header.Render("leversync") + st.Muted.Render("  ·  ") +
-			st.StepCount.Render(fmt.Sprintf("Step %d of %d", m.state.Step.Number(), steps.Total)) +
-			st.Muted.Render("  ·  ") + st.Title.Render(m.state.Step.Title())
+		left = st.Ink.Header.Render("leversync") + st.Ink.Muted.Render("  ·  ") +
+			st.Ink.Muted.Render(fmt.Sprintf("Step %d of %d", m.state.Step.Number(), steps.Total)) +
+			st.Ink.Muted.Render("  ·  ") + st.Ink.Title.Render(m.state.Step.Title())
 	} else {
-		left = st.Header.Render("leversync") + st.Muted.Render("  ·  ") + st.Title.Render(m.title())
+		left = st.Ink.Header.Render("leversync") + st.Ink.Muted.Render("  ·  ") + st.Ink.Title.Render(m.title())
 		right = m.indicator()
 	}
 	if m.cfg.Demo {
 		if right != "" {
-			right += st.Muted.Render("  ·  ")
+			right += st.Ink.Muted.Render("  ·  ")
 		}
-		right += st.Warn.Render("demo")
+		right += st.Ink.Warn.Render("demo")
 	}
 	right = truncate(right, max(m.c.width-lipgloss.Width(left)-2, 0))
 	gap := max(m.c.width-lipgloss.Width(left)-lipgloss.Width(right), 1)
 	line := left + strings.Repeat(" ", gap) + right
-	rule := st.Muted.Render(strings.Repeat("─", m.c.width))
-	return line + "\n" + rule
+	return line + "\n" + m.c.rule()
 }
 
 // indicator is the header's word on the sync: syncing, up to date, or
@@ -539,15 +615,15 @@ func (m Model) indicator() string {
 	s := m.sync
 	switch {
 	case s.starting:
-		return st.Muted.Render("Starting the sync…")
+		return st.Ink.Muted.Render("Starting the sync…")
 	case s.failed() != "":
-		return st.Bad.Render("Last sync failed: ") + st.Text.Render(firstLine(s.failed()))
+		return st.Ink.Bad.Render("Last sync failed: ") + st.Ink.Text.Render(firstLine(s.failed()))
 	case s.active() && s.snap.Paused:
-		return st.Warn.Render("Paused") + st.Muted.Render(" · "+progress.Count(s.candidates(), "candidate", "candidates")+" so far")
+		return st.Ink.Warn.Render("Paused") + st.Ink.Muted.Render(" · "+progress.Count(s.candidates(), "candidate", "candidates")+" so far")
 	case s.active():
-		return st.Cursor.Render("Syncing") + st.Muted.Render(" · "+progress.Count(s.candidates(), "candidate", "candidates")+" so far")
+		return st.Ink.Cursor.Render("Syncing") + st.Ink.Muted.Render(" · "+progress.Count(s.candidates(), "candidate", "candidates")+" so far")
 	case s.finished && s.snap.Result() == syncer.ResultInterrupted:
-		return st.Warn.Render("Sync stopped") + st.Muted.Render(" · the next run resumes it")
+		return st.Ink.Warn.Render("Sync stopped") + st.Ink.Muted.Render(" · the next run resumes it")
 	}
 	last := s.snap.Run.FinishedAt
 	if !s.finished || last == 0 {
@@ -559,7 +635,7 @@ func (m Model) indicator() string {
 	if last == 0 {
 		return ""
 	}
-	return st.Ok.Render("Up to date") + st.Muted.Render(" · last synced "+ago(m.c.now().Sub(time.UnixMilli(last))))
+	return st.Ink.Ok.Render("Up to date") + st.Ink.Muted.Render(" · last synced "+ago(m.c.now().Sub(time.UnixMilli(last))))
 }
 
 // ago is a past span as people say it: "just now", "3 min ago".
@@ -590,11 +666,34 @@ func (m Model) footer() string {
 		status = m.c.para(st.Warn, "progress not saved: "+m.saveErr.Error()) + "\n"
 	}
 	bindings := append(m.bindings(), m.globalBindings()...)
-	fit := lipgloss.NewStyle().MaxWidth(m.c.width)
 	if m.showHelp {
-		return status + fit.Render(m.help.FullHelpView(columns(bindings, 4)))
+		return status + m.help.FullHelpView(columns(bindings, 4))
 	}
-	return status + fit.Render(m.help.ShortHelpView(bindings))
+	return status + m.c.shortHelp(m.help, bindings)
+}
+
+// shortHelp is the one-line key help, kept while the keys stay the same:
+// the pages redraw often, their keys seldom change.
+func (c *common) shortHelp(h help.Model, bindings []key.Binding) string {
+	var sig strings.Builder
+	sig.WriteString(strconv.Itoa(h.Width()) + "\x00")
+	for _, b := range bindings {
+		sig.WriteString(b.Help().Key + "\x00" + b.Help().Desc + "\x00")
+	}
+	if c.helpLine.sig != sig.String() || c.helpLine.styles != c.styles.isDark {
+		c.helpLine.sig, c.helpLine.styles = sig.String(), c.styles.isDark
+		c.helpLine.text = h.ShortHelpView(bindings)
+	}
+	return c.helpLine.text
+}
+
+// rule is the line under the header, kept per width.
+func (c *common) rule() string {
+	if c.ruleLine.width != c.width || c.ruleLine.styles != c.styles.isDark {
+		c.ruleLine.width, c.ruleLine.styles = c.width, c.styles.isDark
+		c.ruleLine.text = c.styles.Ink.Muted.Render(strings.Repeat("─", c.width))
+	}
+	return c.ruleLine.text
 }
 
 // bindings are the current screen's or page's keys.

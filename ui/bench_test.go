@@ -213,3 +213,28 @@ func cpuTime() time.Duration {
 	_ = syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
 	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
+
+// BenchmarkDashboardIdle measures the dashboard of a sync that reports
+// nothing for 10 s (waiting on Lever, or paused): the process's CPU time,
+// and its voluntary context switches a second, a count of its wake-ups.
+// Run it with -benchtime 1x.
+func BenchmarkDashboardIdle(b *testing.B) {
+	for range b.N {
+		events := make(chan syncer.Event)
+		before, switches := cpuTime(), contextSwitches()
+		go func() {
+			time.Sleep(eventSeconds * time.Second)
+			close(events)
+		}()
+		runDashboard(b, events)
+		b.ReportMetric((cpuTime()-before).Seconds()/eventSeconds*100, "%core")
+		b.ReportMetric(float64(contextSwitches()-switches)/eventSeconds, "switches/s")
+	}
+}
+
+// contextSwitches is the process's voluntary context switches so far.
+func contextSwitches() int64 {
+	var ru syscall.Rusage
+	_ = syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
+	return ru.Nvcsw
+}

@@ -168,7 +168,7 @@ func TestEventsArriveTogether(t *testing.T) {
 		ch <- ev
 	}
 	start := time.Now()
-	msg := waitEvents(1, ch, start.Add(frameInterval))().(syncEventsMsg)
+	msg := waitEvents(1, ch, start.Add(frameInterval), nil)().(syncEventsMsg)
 	if waited := time.Since(start); waited < frameInterval {
 		t.Errorf("delivered after %s, before the frame interval of %s", waited, frameInterval)
 	}
@@ -176,7 +176,7 @@ func TestEventsArriveTogether(t *testing.T) {
 		t.Errorf("one delivery carried %d of %d waiting events", len(msg.events), len(rec.Events))
 	}
 	close(ch)
-	if msg := waitEvents(1, ch, time.Now())().(syncEventsMsg); !msg.closed || len(msg.events) != 0 {
+	if msg := waitEvents(1, ch, time.Now(), nil)().(syncEventsMsg); !msg.closed || len(msg.events) != 0 {
 		t.Errorf("the end of the run reads as %+v", msg)
 	}
 }

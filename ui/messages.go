@@ -154,8 +154,10 @@ func startSync(ctx context.Context, svc steps.Services, gen int, s steps.State, 
 
 // waitEvents delivers the events that arrived since the last delivery, no
 // sooner than notBefore; the update loop re-arms it after each delivery.
-// When the run's channel is closed it says so.
-func waitEvents(gen int, events <-chan syncer.Event, notBefore time.Time) tea.Cmd {
+// When the run's channel is closed it says so. The events are appended to
+// buf[:0]: the update loop reads a delivery before it asks for the next,
+// so one buffer serves them all.
+func waitEvents(gen int, events <-chan syncer.Event, notBefore time.Time, buf []syncer.Event) tea.Cmd {
 	return func() tea.Msg {
 		if d := time.Until(notBefore); d > 0 {
 			time.Sleep(d)
@@ -164,7 +166,7 @@ func waitEvents(gen int, events <-chan syncer.Event, notBefore time.Time) tea.Cm
 		if !ok {
 			return syncEventsMsg{gen: gen, closed: true}
 		}
-		batch := []syncer.Event{ev}
+		batch := append(buf[:0], ev)
 		for len(batch) < maxEventBatch {
 			select {
 			case ev, ok := <-events:

@@ -34,6 +34,8 @@ type session struct {
 	// lastDelivery is when the last batch of events arrived, on the real
 	// clock: it paces the deliveries.
 	lastDelivery time.Time
+	// batch is the buffer deliveries are read into, reused.
+	batch []syncer.Event
 
 	// file is what the data file held at the last read, during run
 	// fileGen.
@@ -113,7 +115,7 @@ func (s *session) update(msg tea.Msg) (cmd tea.Cmd, ok bool) {
 		}
 		s.snap = s.progress.Snapshot()
 		s.lastDelivery = time.Now()
-		return waitEvents(s.gen, s.run.Events(), s.lastDelivery.Add(frameInterval)), true
+		return waitEvents(s.gen, s.run.Events(), s.lastDelivery.Add(frameInterval), s.batch), true
 	case syncEventsMsg:
 		if msg.gen != s.gen || s.run == nil {
 			return nil, true
@@ -121,15 +123,16 @@ func (s *session) update(msg tea.Msg) (cmd tea.Cmd, ok bool) {
 		stored := false
 		for _, ev := range msg.events {
 			s.progress.Apply(ev)
-			stored = stored || ev.Type != "retry"
+			stored = stored || ev.Type != syncer.EventRetry
 		}
+		s.batch = msg.events[:0]
 		s.snap = s.progress.Snapshot()
 		s.lastDelivery = time.Now()
 		var cmds []tea.Cmd
 		if msg.closed {
 			cmds = append(cmds, waitSyncDone(s.gen, s.run))
 		} else {
-			cmds = append(cmds, waitEvents(s.gen, s.run.Events(), s.lastDelivery.Add(frameInterval)))
+			cmds = append(cmds, waitEvents(s.gen, s.run.Events(), s.lastDelivery.Add(frameInterval), s.batch))
 		}
 		// The file's counts follow, at most twice a second; the clock
 		// catches up with what was left unread.

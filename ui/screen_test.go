@@ -35,8 +35,16 @@ func startScreen(t *testing.T, m tea.Model, w, h int) (*teatest.TestModel, *live
 func newLiveScreen(t *testing.T, tm *teatest.TestModel, w, h int) *liveScreen {
 	emu := vt.NewEmulator(w, h)
 	// The emulator answers terminal queries on its pipe; nobody listens.
-	go func() { _, _ = io.Copy(io.Discard, emu) }()
-	t.Cleanup(func() { _ = emu.Close() })
+	// Closing the pipe ends the reader (Close would race with it).
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		_, _ = io.Copy(io.Discard, emu)
+	}()
+	t.Cleanup(func() {
+		_ = emu.InputPipe().(*io.PipeWriter).CloseWithError(io.EOF)
+		<-done
+	})
 	return &liveScreen{t: t, out: tm.Output(), emu: emu}
 }
 

@@ -14,7 +14,6 @@ import (
 type Styles struct {
 	isDark bool
 
-	App       lipgloss.Style
 	Header    lipgloss.Style
 	StepCount lipgloss.Style
 	Title     lipgloss.Style
@@ -94,7 +93,6 @@ func NewStyles(isDark bool) Styles {
 		dimText = ld(lipgloss.Color("#9A9AA6"), lipgloss.Color("#5E5E6E"))
 	)
 	s := Styles{isDark: isDark}
-	s.App = lipgloss.NewStyle().Padding(0, 1)
 	s.Header = lipgloss.NewStyle().Bold(true).Foreground(accent)
 	s.StepCount = lipgloss.NewStyle().Foreground(muted)
 	s.Title = lipgloss.NewStyle().Bold(true).Foreground(text)

@@ -14,6 +14,9 @@ type recordKeys struct {
 	// Applications are objects with expand=applications, id strings
 	// without it.
 	Applications []json.RawMessage `json:"applications"`
+	// Name and Emails of an opportunity, for the store's candidate search.
+	Name   string   `json:"name"`
+	Emails []string `json:"emails"`
 }
 
 // DecodeRecord turns one element of a page's data into a Record of resource
@@ -37,6 +40,7 @@ func DecodeRecord(r Resource, raw json.RawMessage, parent string) (Record, error
 	}
 	rec.UpdatedAt = millis(k.UpdatedAt)
 	if r == Opportunities {
+		rec.Name, rec.Emails = k.Name, k.Emails
 		for _, raw := range k.Applications {
 			var a struct {
 				Posting json.RawMessage `json:"posting"`

@@ -49,6 +49,10 @@ type Record struct {
 	// PostingIDs are the postings an opportunity applied to (from its
 	// applications), for the store's index of candidates by job.
 	PostingIDs []string
+	// Name and Emails are an opportunity's, for the store's index of
+	// candidates by name and email.
+	Name   string
+	Emails []string
 }
 
 // Deletion is a tombstone: a record Lever reports as deleted.

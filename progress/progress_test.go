@@ -130,8 +130,11 @@ func TestModelFoldsRealSyncs(t *testing.T) {
 				t.Errorf("error %q", s.Errors[0])
 			}
 			st := states(s)
-			if st[failed] != progress.Failed || st[syncer.PhaseDeletions] != progress.Waiting {
-				t.Errorf("phase states %v, want %s failed", st, failed)
+			if st[failed] != progress.Skipped || st[syncer.PhaseDeletions] != progress.Waiting {
+				t.Errorf("phase states %v, want %s skipped for its missing permission", st, failed)
+			}
+			if p, _ := s.Phase(failed); p.Reason != "find all "+failed {
+				t.Errorf("the skipped phase's reason is %q, want the permission", p.Reason)
 			}
 			for name, state := range st {
 				if state == progress.Syncing {

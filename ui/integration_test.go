@@ -46,7 +46,7 @@ func TestDemoAgainstFakeLever(t *testing.T) {
 	tm.Send(press("enter"))
 	waitText(t, tm, "the demo never saves a key")
 	tm.Send(press("enter"))
-	waitText(t, tm, "This run stored")
+	waitText(t, tm, "Up to date")
 	fm := finalModel(t, tm)
 	if !fm.state.Completed {
 		t.Fatal("setup not complete")

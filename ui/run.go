@@ -13,7 +13,8 @@ import (
 )
 
 // Run runs the wizard until the user quits, resuming saved progress (a
-// completed setup opens on the sync view; cfg.Setup starts again at step 1).
+// completed setup opens on the Jobs page with a sync running; cfg.Setup
+// starts again at step 1).
 // With cfg.Accessible it runs the same flow as line-by-line prompts. It
 // returns ctx's error when ctx ended the run.
 func Run(ctx context.Context, cfg Config) error {
@@ -41,7 +42,7 @@ func Run(ctx context.Context, cfg Config) error {
 	}
 
 	m := NewModel(cfg, initial)
-	p := tea.NewProgram(m, tea.WithContext(ctx), tea.WithInput(cfg.In), tea.WithOutput(cfg.Out))
+	p := tea.NewProgram(m, tea.WithContext(ctx), tea.WithInput(cfg.In), tea.WithOutput(cfg.Out), tea.WithFPS(maxFPS))
 	final, err := p.Run()
 	if fm, ok := final.(Model); ok {
 		fm.cancel()
@@ -56,16 +57,20 @@ func Run(ctx context.Context, cfg Config) error {
 	return nil
 }
 
+// maxFPS caps the renderer: the screen is written at most ten times a
+// second, and its timer is all an idle page wakes for.
+const maxFPS = 10
+
 // waitSync lets a running sync stop at its page boundary and close the data
 // file before the process exits.
 func (m Model) waitSync(limit time.Duration) {
-	sv, ok := m.screen.(*syncView)
-	if !ok || sv.Run() == nil {
+	run := m.sync.run
+	if run == nil {
 		return
 	}
 	done := make(chan struct{})
 	go func() {
-		_, _ = sv.Run().Wait()
+		_, _ = run.Wait()
 		close(done)
 	}()
 	select {

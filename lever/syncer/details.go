@@ -45,6 +45,9 @@ func (r *run) details(ctx context.Context, commits *committer) error {
 			if ctx.Err() != nil {
 				return ctx.Err()
 			}
+			if !r.state().Details {
+				break // turned off (SetDetails): the run ends without the rest
+			}
 			ids, err := sink.OpportunityIDs(cursor, r.detailsSince, detailChunk)
 			if err != nil {
 				return fmt.Errorf("sync details: list stored opportunities: %w", err)

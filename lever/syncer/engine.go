@@ -65,6 +65,8 @@ type Engine struct {
 	running atomic.Bool
 	// pump is the event pump of the run in progress, for OnRetry.
 	pump atomic.Pointer[eventPump]
+	// current is the run in progress, for SetDetails.
+	current atomic.Pointer[run]
 }
 
 // NewEngine returns an engine that reads with l and writes to sink.
@@ -117,6 +119,8 @@ func (e *Engine) Run(ctx context.Context, events chan<- Event) (RunState, error)
 	defer e.running.Store(false)
 
 	r := &run{e: e, counts: map[string]*streamCount{}, requests: e.lister.Requests()}
+	e.current.Store(r)
+	defer e.current.Store(nil)
 	r.pump = newEventPump(events, e.opts.Now, r.requestCount)
 	e.pump.Store(r.pump)
 	defer func() {
@@ -124,6 +128,30 @@ func (e *Engine) Run(ctx context.Context, events chan<- Event) (RunState, error)
 		r.pump.close()
 	}()
 	return r.execute(ctx)
+}
+
+// SetDetails turns the detail phase of the run in progress on or off, as
+// the dashboard's d key asks. Turning it on works until the run reaches
+// that phase; turning it off also stops a detail phase in progress before
+// its next chunk. The run state keeps the choice, so a resumed run follows
+// it and the next detail sync knows what this one fetched. It reports
+// whether the run took it.
+func (e *Engine) SetDetails(on bool) bool {
+	r := e.current.Load()
+	if r == nil {
+		return false
+	}
+	r.mu.Lock()
+	if r.detailsDecided && (on || !r.st.Details) {
+		r.mu.Unlock()
+		return false
+	}
+	r.st.Details = on
+	st := r.st
+	r.mu.Unlock()
+	// Best effort: the run's outcome is written again at its end.
+	_ = r.e.sink.UpdateRun(st)
+	return true
 }
 
 // run is the state of one Run call.
@@ -138,6 +166,9 @@ type run struct {
 	counts       map[string]*streamCount
 	confidential bool
 	detailsSince int64
+	// detailsDecided: the run has passed the point where it starts its
+	// detail phase or ends without one.
+	detailsDecided bool
 	// serverNow is the latest Date header seen, in ms.
 	serverNow int64
 }
@@ -239,7 +270,11 @@ func (r *run) phases(ctx context.Context, commits *committer) error {
 	if err := r.runStreams(ctx, commits, r.deletionStreams()); err != nil {
 		return err
 	}
-	if r.state().Details {
+	r.mu.Lock()
+	r.detailsDecided = true
+	details := r.st.Details
+	r.mu.Unlock()
+	if details {
 		return r.details(ctx, commits)
 	}
 	return nil

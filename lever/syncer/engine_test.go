@@ -802,3 +802,118 @@ func TestInternalOnly(t *testing.T) {
 		}
 	}
 }
+
+// TestSyncReportsEachPageAsItIsStored: a page's page_stored event arrives
+// while its stream reads on, not when the stream next has to wait for a
+// commit. Each request for a page of opportunities waits until the page
+// two before it has been reported; before the fix the first report came
+// only once eight pages were queued, so the sync stalled here.
+func TestSyncReportsEachPageAsItIsStored(t *testing.T) {
+	defer goleak.VerifyNone(t)
+	api := newScriptedLever()
+	api.dataset(100) // ten pages of ten in one window
+	sink := newMemSink()
+	var reported atomic.Int64 // the opportunities stored so far, as reported
+	ch := make(chan Event, 16)
+	var evs []Event
+	consumed := make(chan struct{})
+	go func() {
+		defer close(consumed)
+		for ev := range ch {
+			evs = append(evs, ev)
+			if ev.Type == EventPageStored && ev.Phase == string(lever.Opportunities) {
+				reported.Store(int64(ev.Total))
+			}
+		}
+	}()
+	var pages atomic.Int64
+	api.before = func(ctx context.Context, c listCall) error {
+		if c.Path != "/opportunities" {
+			return nil
+		}
+		n := pages.Add(1) // this request asks for page n
+		want := (n - 2) * int64(api.pageSize)
+		deadline := time.Now().Add(10 * time.Second)
+		for reported.Load() < want {
+			if time.Now().After(deadline) {
+				return fmt.Errorf("page %d asked for while %d opportunities were reported stored, want %d", n, reported.Load(), want)
+			}
+			time.Sleep(time.Millisecond)
+		}
+		return nil
+	}
+	_, err := testEngine(api, sink, Options{OpportunityWindows: 1}).Run(context.Background(), ch)
+	close(ch)
+	<-consumed
+	if err != nil {
+		t.Fatal(err)
+	}
+	var totals []int
+	for _, ev := range evs {
+		if ev.Type == EventPageStored && ev.Phase == string(lever.Opportunities) {
+			totals = append(totals, ev.Total)
+		}
+	}
+	if !slices.IsSorted(totals) || len(totals) < 5 || totals[len(totals)-1] != 100 {
+		t.Errorf("opportunities reported as %v, want rising page by page to 100", totals)
+	}
+}
+
+// TestSetDetailsDuringARun: the detail phase can be turned on while the
+// lists are read, and off while it runs; the run state records the choice.
+func TestSetDetailsDuringARun(t *testing.T) {
+	defer goleak.VerifyNone(t)
+	t.Run("on", func(t *testing.T) {
+		api := newScriptedLever()
+		api.dataset(30)
+		sink := newMemSink()
+		e := testEngine(api, sink, Options{})
+		var took atomic.Bool
+		api.before = func(_ context.Context, c listCall) error {
+			if c.Path == "/users" {
+				took.Store(e.SetDetails(true))
+			}
+			return nil
+		}
+		st, err := e.Run(context.Background(), nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !took.Load() || !st.Details || sink.last == nil || !sink.last.Details {
+			t.Fatalf("details turned on while the lists were read: took %v, run %+v", took.Load(), st)
+		}
+		if n := len(api.callsTo("/opportunities/opp-00029/notes")); n != 1 {
+			t.Errorf("notes of the last opportunity fetched %d times, want 1", n)
+		}
+		if e.SetDetails(false) {
+			t.Error("SetDetails took effect with no run in progress")
+		}
+	})
+	t.Run("off", func(t *testing.T) {
+		api := newScriptedLever()
+		api.dataset(250)
+		sink := newMemSink()
+		e := testEngine(api, sink, Options{Details: true, Concurrency: 2})
+		var turnedOff atomic.Bool
+		api.before = func(_ context.Context, c listCall) error {
+			if strings.HasSuffix(c.Path, "/notes") && !turnedOff.Load() {
+				turnedOff.Store(e.SetDetails(false))
+			}
+			return nil
+		}
+		st, err := e.Run(context.Background(), nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !turnedOff.Load() || st.Details || st.Result != ResultOK {
+			t.Fatalf("details turned off during the phase: run %+v", st)
+		}
+		// The chunk in progress is stored; the later ones are not read.
+		if n := len(api.callsTo("/opportunities/opp-00000/notes")); n != 1 {
+			t.Errorf("notes of the first chunk fetched %d times, want 1", n)
+		}
+		if n := len(api.callsTo("/opportunities/opp-00200/notes")); n != 0 {
+			t.Errorf("notes of a later chunk fetched %d times after details were turned off", n)
+		}
+	})
+}

@@ -327,7 +327,9 @@ func (r *run) runStream(ctx context.Context, commits *committer, s stream) (err 
 				return perr
 			}
 		}
-		pending = append(pending, &pendingPage{req: commits.commit(b), name: s.name, s: s, count: count, records: n})
+		p := &pendingPage{name: s.name, s: s, count: count, records: n}
+		p.req = commits.commitThen(func() { r.reportStored(p) }, b)
+		pending = append(pending, p)
 	}
 	return nil
 }
@@ -373,7 +375,7 @@ type pendingPage struct {
 	records int
 }
 
-// settle waits for a queued page's commit and reports it.
+// settle waits for a queued page's commit.
 func (r *run) settle(p *pendingPage) error {
 	if p == nil {
 		return nil
@@ -381,6 +383,13 @@ func (r *run) settle(p *pendingPage) error {
 	if err := p.req.wait(); err != nil {
 		return fmt.Errorf("sync %s: store the page: %w", p.name, err)
 	}
+	return nil
+}
+
+// reportStored counts a page the committer has just stored and reports it,
+// at once rather than when the stream next waits for a commit, so the
+// counts rise page by page.
+func (r *run) reportStored(p *pendingPage) {
 	total := r.setCount(p.name, p.count)
 	ev := Event{Type: EventPageStored, Phase: p.s.phase, Resource: p.s.resource, Stream: p.name, Total: total, Requests: r.requestCount()}
 	if p.s.deletes {
@@ -389,7 +398,6 @@ func (r *run) settle(p *pendingPage) error {
 		ev.Records = p.records
 	}
 	r.pump.emit(ev)
-	return nil
 }
 
 // internalOnly reports whether a posting is published on the internal job

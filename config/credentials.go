@@ -22,7 +22,7 @@ const (
 	// DefaultKeyringService is the keyring service every earlier leversync
 	// saved its keys under.
 	DefaultKeyringService = "leversync"
-	credentialsFile = "credentials.json"
+	credentialsFile       = "credentials.json"
 	// DefaultKeyringTimeout bounds every keyring call: a locked keyring can
 	// wait forever for a password prompt nobody sees.
 	DefaultKeyringTimeout = 3 * time.Second

@@ -124,7 +124,7 @@ func readProfile(p app.Profile) profileReport {
 
 func printProfiles(w io.Writer, reps []profileReport) {
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "  PROFILE\tENVIRONMENT\tLAST SYNC\tCANDIDATES\tJOBS\t")
+	fmt.Fprintln(tw, "  PROFILE\tENVIRONMENT\tLAST SYNC\tCANDIDATES\tJOBS")
 	for _, r := range reps {
 		mark := " "
 		if r.Current {
@@ -150,7 +150,7 @@ func printProfiles(w io.Writer, reps []profileReport) {
 		case r.Error != "":
 			last = "unreadable: see 'leversync status --profile " + r.Name + "'"
 		}
-		fmt.Fprintf(tw, "%s %s\t%s\t%s\t%s\t%s\t\n", mark, r.Name, env, last, candidates, jobs)
+		fmt.Fprintf(tw, "%s %s\t%s\t%s\t%s\t%s\n", mark, r.Name, env, last, candidates, jobs)
 	}
 	_ = tw.Flush()
 	for _, r := range reps {

@@ -1,6 +1,8 @@
 package main
 
 import (
+	"bytes"
+	"context"
 	"encoding/json"
 	"net"
 	"net/http"
@@ -12,6 +14,8 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/zalando/go-keyring"
 
 	"github.com/leversync/leversync/lever"
 	"github.com/leversync/leversync/lever/fakelever"
@@ -232,5 +236,44 @@ func TestBadProfileNamesExitTwo(t *testing.T) {
 	}
 	if entries, _ := os.ReadDir(home); len(entries) != 0 {
 		t.Errorf("refused names left files in the home folder: %v", entries)
+	}
+}
+
+// TestLoginNoKeyringSavesToTheFile: with a keyring that works, login saves
+// there; with --no-keyring the key goes to the profile's 0600 file (where
+// cron and services find it) and not to the keyring.
+func TestLoginNoKeyringSavesToTheFile(t *testing.T) {
+	keyring.MockInit()
+	srv := startFake(t, fakelever.Config{Seed: 4, Opportunities: 10})
+	home := t.TempDir()
+	getenv := func(k string) string {
+		return map[string]string{"HOME": home, "XDG_CONFIG_HOME": filepath.Join(home, "config"), "XDG_DATA_HOME": filepath.Join(home, "data")}[k]
+	}
+	login := func(extra ...string) result {
+		var out, errb bytes.Buffer
+		args := append([]string{"login", "--key-stdin", "--base-url", srv.URL(), "--profile", "cron"}, extra...)
+		code := run(context.Background(), args, strings.NewReader(fakelever.KeyFull), &out, &errb, getenv)
+		return result{code: code, stdout: out.String(), stderr: errb.String()}
+	}
+	credFile := filepath.Join(home, "config", "leversync", "profiles", "cron", "credentials.json")
+	slot := srv.URL()
+	if res := login(); res.code != 0 || !strings.Contains(res.stdout, "system keyring") {
+		t.Fatalf("login: exit %d: %s %s", res.code, res.stdout, res.stderr)
+	}
+	if _, err := keyring.Get("leversync-cron", slot); err != nil {
+		t.Fatalf("the key is not in the profile's keyring service: %v", err)
+	}
+	if _, err := os.Stat(credFile); !os.IsNotExist(err) {
+		t.Fatalf("a key saved in the keyring also went to the file: %v", err)
+	}
+	if res := login("--no-keyring"); res.code != 0 || !strings.Contains(res.stdout, credFile) {
+		t.Fatalf("login --no-keyring: exit %d: %s %s", res.code, res.stdout, res.stderr)
+	}
+	fi, err := os.Stat(credFile)
+	if err != nil || fi.Mode().Perm() != 0o600 {
+		t.Fatalf("the credentials file: %v, %v", fi, err)
+	}
+	if b, _ := os.ReadFile(credFile); !strings.Contains(string(b), fakelever.KeyFull) {
+		t.Fatal("login --no-keyring did not put the key in the file")
 	}
 }

@@ -37,7 +37,7 @@ cannot reach the keyring, save the key with --no-keyring, as the user the
 schedule runs as.`,
 		Example: `  printf %s "$KEY" | leversync login --key-stdin --env sandbox
   leversync login --key-stdin --no-keyring --profile client-a < key.txt`,
-		Args:    usageArgs(cobra.NoArgs),
+		Args: usageArgs(cobra.NoArgs),
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if !f.keyStdin && a.getenv("LEVER_API_KEY") == "" {
 				return usagef("login needs the key on standard input (--key-stdin) or in LEVER_API_KEY")

@@ -192,6 +192,10 @@ func (a *cli) printError(w io.Writer, _ fang.Styles, err error) {
 	if _, ok := errors.AsType[usageError](err); ok && !strings.Contains(msg, "--help") {
 		msg += "\nRun 'leversync --help' for usage."
 	}
+	if p := a.profile.Name; p != "" && p != app.DefaultProfile && a.getenv("LEVERSYNC_PROFILE") != p && strings.Contains(msg, "'leversync ") {
+		// The commands named above act on the default profile unless told.
+		msg += fmt.Sprintf("\nThis is profile %s: add --profile %s to the commands named above.", p, p)
+	}
 	fmt.Fprintf(w, "leversync: %s\n", msg)
 }
 

@@ -207,6 +207,10 @@ func TestTwoProfilesTwoAccounts(t *testing.T) {
 	if res := runBin(t, betaEnv, "", "sync"); res.code != exitNoKey {
 		t.Errorf("sync of the removed profile: exit %d, want %d (its key is gone): %s", res.code, exitNoKey, res.stderr)
 	}
+	// The commands an error names need the profile too.
+	if res := runBin(t, env, "", "sync", "--profile", "beta"); res.code != exitNoKey || !strings.Contains(res.stderr, "add --profile beta") {
+		t.Errorf("an error under --profile does not say to keep it: exit %d: %s", res.code, res.stderr)
+	}
 	if got := profileExport(t, env, "--profile", "alpha"); got[lever.Opportunities] != expectedExport(alpha.Server, lever.Opportunities) {
 		t.Error("removing beta changed alpha's data")
 	}

@@ -37,7 +37,7 @@ func TestNextRun(t *testing.T) {
 }
 
 var (
-	errFlaky     = errors.New("Lever is unavailable")
+	errFlaky     = errors.New("lever is unavailable")
 	errPermanent = errors.New("the key was revoked")
 )
 

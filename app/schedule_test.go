@@ -5,9 +5,13 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/leversync/leversync/lever/fakelever"
+	"github.com/leversync/leversync/steps"
 )
 
 func TestNextRun(t *testing.T) {
@@ -161,5 +165,27 @@ func TestLeftoverScheduleIsNotReported(t *testing.T) {
 	err := RunSchedule(ctx, Schedule{DataFile: db, Every: time.Hour, Run: func(context.Context) error { cancel(); return nil }})
 	if !errors.Is(err, context.Canceled) {
 		t.Fatalf("a schedule over a leftover state file = %v", err)
+	}
+}
+
+// TestDoctorReportsAFailingSchedule: between runs of a schedule whose runs
+// fail, the doctor's last-sync check warns with the schedule's error and
+// when it retries, read from the schedule's state beside the data file.
+func TestDoctorReportsAFailingSchedule(t *testing.T) {
+	fake := startFake(t)
+	db := syncedDB(t, fake)
+	sf, err := lockSchedule(db + scheduleSuffix)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer sf.release()
+	next := time.Now().Add(4 * time.Minute)
+	if err := sf.write(ScheduleState{PID: os.Getpid(), EveryMs: time.Hour.Milliseconds(), NextRunAt: next.UnixMilli(), Failures: 3, LastError: "the store is in use"}); err != nil {
+		t.Fatal(err)
+	}
+	d := runDoctor(t, doctorOn(fake, fakelever.KeyFull, db))
+	f := finding(t, d, steps.CheckLastSync)
+	if f.Status != steps.Warn || !strings.Contains(f.Summary, "the last 3 scheduled runs failed: the store is in use; the schedule retries in 4 min") {
+		t.Errorf("last sync: %s %q", f.Status, f.Summary)
 	}
 }

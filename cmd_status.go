@@ -120,6 +120,9 @@ func readStatusWithin(path string, check bool, timeout time.Duration) (statusRep
 func printStatus(w io.Writer, rep statusReport) {
 	if !rep.Exists {
 		fmt.Fprintf(w, "No local data yet at %s.\nRun 'leversync' to set up a Lever connection, or 'leversync --demo' to try it.\n", rep.Path)
+		if rep.Schedule != nil {
+			printSchedule(w, *rep.Schedule)
+		}
 		return
 	}
 	if rep.Profile != "" && rep.Profile != app.DefaultProfile {

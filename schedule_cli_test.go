@@ -222,6 +222,12 @@ func TestScheduledSyncs(t *testing.T) {
 		if w.code != 0 || !strings.Contains(w.stdout, "No sync is running") || !strings.Contains(w.stdout, "Scheduled: a sync every 1.5s") || !strings.Contains(w.stdout, "next run at") {
 			t.Errorf("watch between runs: exit %d:\n%s%s", w.code, w.stdout, w.stderr)
 		}
+	} else {
+		t.Log("the machine is too slow to watch between runs this time")
+	}
+	// A second schedule of the same file is refused.
+	if res := runBin(t, env, "", "sync", "--base-url", srv.URL(), "--db", db, "--every", "1m"); res.code != exitStore || !strings.Contains(res.stderr, "already runs") {
+		t.Errorf("a second schedule of the file: exit %d, want %d: %s", res.code, exitStore, res.stderr)
 	}
 
 	s.next(t, eventNextRun)

@@ -155,6 +155,9 @@ func printLastRun(w io.Writer, rep statusReport) {
 	fmt.Fprintf(w, "No sync is running on %s.\n", rep.Path)
 	if !rep.Exists {
 		fmt.Fprintln(w, "There is no data file there yet: run 'leversync' to set up a Lever connection, or 'leversync sync'.")
+		if rep.Schedule != nil {
+			printSchedule(w, *rep.Schedule)
+		}
 		return
 	}
 	if r := rep.LastRun; r != nil {
@@ -174,6 +177,9 @@ func printLastRun(w io.Writer, rep statusReport) {
 	}
 	if rep.LastRun == nil && rep.Unfinished == nil {
 		fmt.Fprintln(w, "No sync has run yet: run 'leversync sync'.")
+	}
+	if rep.Schedule != nil {
+		printSchedule(w, *rep.Schedule)
 	}
 }
 

@@ -406,6 +406,9 @@ func (d *Doctor) DataFile(ctx context.Context) steps.DataFileFacts {
 		f.Problem, f.Err = steps.StoreUnreadable, errors.New("no data file is set: pass --db")
 		return f
 	}
+	if s, ok := ReadSchedule(d.cfg.DBPath); ok {
+		f.Schedule = &steps.ScheduleFacts{PID: s.PID, Every: s.Every(), Running: s.Running, NextRun: time.UnixMilli(s.NextRunAt), Failures: s.Failures, LastError: s.LastError}
+	}
 	if r := d.cfg.running; r != nil {
 		// bbolt's consistency check must not run beside a writer: that sync
 		// is one, so the file is checked only when no sync runs.

@@ -49,7 +49,7 @@ func checkCommandLine(t *testing.T, where string, args []string) {
 	if len(args) == 0 || args[0] != "sync" {
 		t.Fatalf("%s: the command is %q, want 'leversync sync ...'", where, args)
 	}
-	res := runBin(t, quickEnv(t), "", append(args, "--help")...)
+	res := runBin(t, isolatedEnv(t), "", append(args, "--help")...)
 	if res.code != 0 {
 		t.Errorf("%s: leversync %s: exit %d: %s", where, strings.Join(args, " "), res.code, res.stderr)
 	}

@@ -82,11 +82,6 @@ func (f *loggedFake) keysSeen() []string {
 	return out
 }
 
-// quickEnv is isolatedEnv for tests that run the binary many times: the
-// race detector's one-second pause before a successful exit is skipped.
-func quickEnv(t *testing.T, extra ...string) []string {
-	return isolatedEnv(t, append([]string{"GORACE=atexit_sleep_ms=0"}, extra...)...)
-}
 
 // profileExport is export's output of every list resource for a profile.
 func profileExport(t *testing.T, env []string, profileArgs ...string) map[lever.Resource]string {
@@ -112,7 +107,7 @@ func TestTwoProfilesTwoAccounts(t *testing.T) {
 	if expectedExport(alpha.Server, lever.Opportunities) == expectedExport(beta.Server, lever.Opportunities) {
 		t.Fatal("the two accounts hold the same data: the test could not tell them apart")
 	}
-	env := quickEnv(t)
+	env := isolatedEnv(t)
 	home := strings.TrimPrefix(env[0], "HOME=")
 	betaEnv := append(slices.Clone(env), "LEVERSYNC_PROFILE=beta")
 
@@ -223,7 +218,7 @@ func TestTwoProfilesTwoAccounts(t *testing.T) {
 // keyring name is refused with exit 2, by flag or environment, before
 // anything is read or written.
 func TestBadProfileNamesExitTwo(t *testing.T) {
-	env := quickEnv(t)
+	env := isolatedEnv(t)
 	home := strings.TrimPrefix(env[0], "HOME=")
 	for _, name := range []string{"../etc", "a b", "x/y", ".hidden", strings.Repeat("p", 33), "nul", "-x"} {
 		res := runBin(t, env, "", "status", "--profile="+name)

@@ -136,7 +136,7 @@ func TestScheduledSyncs(t *testing.T) {
 	// 3,000 candidates at 5 requests/s: the first run takes seconds, long
 	// enough to be stopped mid-way.
 	srv := startFake(t, fakelever.Config{Seed: 7, Opportunities: 3000, Latency: 20 * time.Millisecond})
-	env := quickEnv(t, "LEVER_API_KEY="+fakelever.KeyFull)
+	env := isolatedEnv(t, "LEVER_API_KEY="+fakelever.KeyFull)
 	db := filepath.Join(t.TempDir(), "ls.db")
 
 	first := startSchedule(t, env, "--base-url", srv.URL(), "--db", db, "--every", "1m", "--rate", "5", "--burst", "1")
@@ -252,7 +252,7 @@ func TestScheduledSyncs(t *testing.T) {
 // revoked key ends the schedule with exit 3.
 func TestScheduleBacksOffThenEndsOnARevokedKey(t *testing.T) {
 	srv := startLoggedFake(t, fakelever.Config{Seed: 8, Opportunities: 50})
-	env := quickEnv(t, "LEVER_API_KEY="+fakelever.KeyFull)
+	env := isolatedEnv(t, "LEVER_API_KEY="+fakelever.KeyFull)
 	db := filepath.Join(t.TempDir(), "ls.db")
 	srv.down.Store(true)
 	s := startSchedule(t, env, "--base-url", srv.url, "--db", db, "--every", "400ms", "--min-every", "100ms", "--rate", "-1", "--backoff", "1ms", "--retries", "-1")
@@ -306,7 +306,7 @@ func TestScheduleBacksOffThenEndsOnARevokedKey(t *testing.T) {
 // TestEveryUsage: intervals under a minute, negative ones, and --full with
 // --every are usage errors that start nothing.
 func TestEveryUsage(t *testing.T) {
-	env := quickEnv(t, "LEVER_API_KEY="+fakelever.KeyFull)
+	env := isolatedEnv(t, "LEVER_API_KEY="+fakelever.KeyFull)
 	db := filepath.Join(t.TempDir(), "ls.db")
 	for _, args := range [][]string{
 		{"--every", "30s"},

@@ -125,10 +125,16 @@ func (r *run) fetchDetails(ctx context.Context, cursor string, counts map[lever.
 	}
 	// commit waits for a chunk and commits it.
 	commit := func(c *detailBatch, done bool) error {
+		// A chunk whose fetches are all in is committed even when the
+		// sync is stopping: that is work kept.
 		select {
 		case <-c.done:
-		case <-gctx.Done():
-			return nil
+		default:
+			select {
+			case <-c.done:
+			case <-gctx.Done():
+				return nil
+			}
 		}
 		next := maps.Clone(counts)
 		stored := 0

@@ -333,8 +333,10 @@ func callBelongs(c listCall, name string) bool {
 	switch {
 	case strings.HasPrefix(name, "opportunities/created/"):
 		fmt.Sscanf(name, "opportunities/created/%d-%d", &lo, &hi)
+		// Only the newest window, named after the run's start, has no end.
 		end := c.Query.Get("created_at_end")
-		return c.Path == "/opportunities" && c.Query.Get("created_at_start") == fmt.Sprint(lo) && (end == "" || end == fmt.Sprint(hi))
+		return c.Path == "/opportunities" && c.Query.Get("created_at_start") == fmt.Sprint(lo) &&
+			(end == fmt.Sprint(hi) || end == "" && hi == testNow.UnixMilli())
 	case name == "postings/default":
 		return c.Path == "/postings" && c.Query.Get("distributionChannel") == ""
 	case name == "postings/internal":
@@ -608,9 +610,10 @@ func TestSyncDetailsResumesAfterTheLastChunk(t *testing.T) {
 	api.dataset(250)
 	sink := newMemSink()
 	ctx, cancel := context.WithCancel(context.Background())
-	var fetched atomic.Int64
-	api.before = func(_ context.Context, c listCall) error {
-		if strings.HasSuffix(c.Path, "/notes") && fetched.Add(1) == 150 {
+	// Stop once the first chunk of detail is stored: the next chunk's
+	// requests are going out by then.
+	sink.failCommit = func(bs []Batch) error {
+		if slices.ContainsFunc(bs, func(b Batch) bool { return b.Checkpoint.Stream == detailStream }) {
 			cancel()
 		}
 		return nil
@@ -618,9 +621,12 @@ func TestSyncDetailsResumesAfterTheLastChunk(t *testing.T) {
 	if _, err := testEngine(api, sink, Options{Details: true, Concurrency: 2}).Run(ctx, nil); !errors.Is(err, context.Canceled) {
 		t.Fatalf("Run = %v, want context.Canceled", err)
 	}
+	sink.failCommit = nil
+	// The chunk in flight when the first one was stored may have been
+	// stored too.
 	cp := sink.checkpoints[detailStream]
-	if cp.Cursor != "opp-00099" || cp.Done {
-		t.Fatalf("details checkpoint %+v, want cursor at the first chunk's last id", cp)
+	if (cp.Cursor != "opp-00099" && cp.Cursor != "opp-00199") || cp.Done {
+		t.Fatalf("details checkpoint %+v, want the cursor at a stored chunk's last id", cp)
 	}
 	api.before = nil
 	api.mu.Lock()
@@ -632,8 +638,18 @@ func TestSyncDetailsResumesAfterTheLastChunk(t *testing.T) {
 	if n := len(api.callsTo("/opportunities/opp-00050/notes")); n != 0 {
 		t.Errorf("detail of a committed chunk fetched again %d times", n)
 	}
-	if n := len(api.callsTo("/opportunities/opp-00150/notes")); n != 1 {
-		t.Errorf("detail of opp-00150 fetched %d times on resume, want 1", n)
+	if n := len(api.callsTo("/opportunities/opp-00249/notes")); n != 1 {
+		t.Errorf("detail of opp-00249 fetched %d times on resume, want 1", n)
+	}
+	for i := range 250 {
+		id := fmt.Sprintf("opp-%05d", i)
+		want := 0
+		if id > cp.Cursor {
+			want = 1
+		}
+		if n := len(api.callsTo("/opportunities/" + id + "/offers")); n != want {
+			t.Errorf("offers of %s fetched %d times on resume after %s, want %d", id, n, cp.Cursor, want)
+		}
 	}
 }
 
@@ -671,16 +687,21 @@ func TestSyncCancelIsPrompt(t *testing.T) {
 	}
 	// Every committed page's records are in the store with its token.
 	for name, cp := range sink.checkpoints {
-		if strings.HasPrefix(name, "opportunities/") && cp.Records != countInWindow(sink, name) {
-			t.Errorf("%s: checkpoint says %d records, store has %d", name, cp.Records, countInWindow(sink, name))
+		if strings.HasPrefix(name, windowPrefix) && cp.Records != countInWindow(sink, name, cp) {
+			t.Errorf("%s: checkpoint says %d records, store has %d", name, cp.Records, countInWindow(sink, name, cp))
 		}
 	}
 }
 
-// countInWindow counts stored opportunities created in a window stream.
-func countInWindow(sink *memSink, name string) int {
+// countInWindow counts stored opportunities created in a window stream's
+// range: from its lower bound (its start, or where it was split) to its
+// end.
+func countInWindow(sink *memSink, name string, cp Checkpoint) int {
 	var lo, hi int64
-	fmt.Sscanf(name, "opportunities/created/%d-%d", &lo, &hi)
+	fmt.Sscanf(name, windowPrefix+"%d-%d", &lo, &hi)
+	if cp.Cursor != "" {
+		lo, _ = strconv.ParseInt(cp.Cursor, 10, 64)
+	}
 	sink.mu.Lock()
 	defer sink.mu.Unlock()
 	n := 0

@@ -43,6 +43,9 @@ const (
 	minRateShare = 0.05
 	// latencyWeight is the weight of a new sample in the moving average.
 	latencyWeight = 0.2
+	// unlimitedInFlight is the capacity of a client without a rate limit
+	// (tests and benchmarks): enough to keep two cores busy.
+	unlimitedInFlight = 8
 )
 
 // newPacer builds the bucket. It holds one token fewer than burst: requests
@@ -76,19 +79,21 @@ func (p *pacer) answered(sent time.Time, took time.Duration, status int) {
 	} else {
 		p.latency += time.Duration(latencyWeight * float64(took-p.latency))
 	}
-	if p.max == rate.Inf {
-		return
-	}
 	now := time.Now()
 	switch {
 	case status == 429:
 		if !sent.After(p.decreasedAt) {
 			return
 		}
+		if p.cur == rate.Inf {
+			// No limit was set, but the server has one: take Lever's.
+			p.max, p.cur = DefaultRate, DefaultRate
+			p.min, p.step = p.max*minRateShare, p.max*increasePerSecond
+		}
 		p.cur = max(p.cur*decreaseFactor, p.min)
 		p.decreasedAt, p.increasedAt = now, now
 		p.lim.SetLimitAt(now, p.cur)
-	case status >= 200 && status < 300 && p.cur < p.max:
+	case status >= 200 && status < 300 && p.cur < p.max && p.cur != rate.Inf:
 		dt := min(now.Sub(p.increasedAt), time.Second)
 		p.increasedAt = now
 		p.cur = min(p.cur+p.step*rate.Limit(dt.Seconds()), p.max)
@@ -101,12 +106,12 @@ func (p *pacer) answered(sent time.Time, took time.Duration, status int) {
 // Keeping that many in flight keeps the bucket empty, which is the budget
 // used in full; more would only wait in the bucket.
 func (p *pacer) capacity() int {
-	if p.max == rate.Inf {
-		return math.MaxInt32
-	}
 	p.mu.Lock()
 	cur, latency := p.cur, p.latency
 	p.mu.Unlock()
+	if cur == rate.Inf {
+		return unlimitedInFlight
+	}
 	n := max(p.lim.Tokens(), 0) + float64(cur)*latency.Seconds()
 	return max(int(math.Ceil(n)), 1)
 }

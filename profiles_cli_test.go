@@ -82,7 +82,6 @@ func (f *loggedFake) keysSeen() []string {
 	return out
 }
 
-
 // profileExport is export's output of every list resource for a profile.
 func profileExport(t *testing.T, env []string, profileArgs ...string) map[lever.Resource]string {
 	t.Helper()

@@ -41,8 +41,9 @@ type Record struct {
 	ID string
 	// Raw is the JSON object exactly as Lever sent it.
 	Raw json.RawMessage
-	// UpdatedAt is the record's updatedAt in ms since the epoch; 0 when
-	// absent or null.
+	// CreatedAt and UpdatedAt are the record's createdAt and updatedAt in
+	// ms since the epoch; 0 when absent or null.
+	CreatedAt int64
 	UpdatedAt int64
 	// Parent is the opportunity id of a per-opportunity detail record.
 	Parent string

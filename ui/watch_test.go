@@ -30,7 +30,7 @@ var errHeld = errors.New("the store is in use by another leversync process (pid 
 // count what the pages asked of them.
 type heldServices struct {
 	fakeServices
-	held                                   atomic.Int32
+	held                                    atomic.Int32
 	fileReads, jobReads, setupReads, starts atomic.Int32
 }
 

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"encoding/json"
 	"os"
 	"path/filepath"
@@ -258,6 +259,13 @@ func TestWatchDashboardFollowsTheDemo(t *testing.T) {
 	// A watcher cannot pause the sync, and says so.
 	watch.press("p")
 	watch.waitFor("only the process running this sync can pause it")
+	// Another leaves at once, saying the sync goes on.
+	leaving := startTerminal(t, env, 100, 30, "watch", "--db", db)
+	leaving.waitFor("q leave (the sync goes on)")
+	leaving.quitIdle()
+	if !bytes.Contains(leaving.rawOutput(), []byte("Stopped watching; the sync goes on.")) {
+		t.Errorf("a watcher left without saying the sync goes on:\n%q", leaving.rawOutput())
+	}
 
 	demo.press("p")
 	final := watch.waitUntil("the sync's end with the file's counts", func(s string) bool {

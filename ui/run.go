@@ -58,7 +58,7 @@ func Run(ctx context.Context, cfg Config) error {
 func runFollowing(ctx context.Context, cfg Config, w Watched) error {
 	fm, err := runProgram(ctx, cfg, newFollowingModel(cfg, w, false))
 	if err == nil && fm != nil && fm.sync.following() {
-		fmt.Fprintln(cfg.Out, "Stopped watching; the sync goes on in its own process.")
+		fmt.Fprintln(cfg.Out, "Stopped watching; the sync goes on.")
 	}
 	return err
 }

@@ -123,12 +123,14 @@ func TestWatchKeysOnlyRead(t *testing.T) {
 			t.Errorf("while another process syncs, the pages read the file %d times, the jobs %d times, and started %d syncs", r, j, s)
 		}
 
-		next, cmd := m.Update(press("q"))
-		if strings.Contains(view(next.(Model)), "Quit leversync?") || cmd == nil {
-			t.Fatalf("q asked before leaving a watch:\n%s", view(next.(Model)))
-		}
-		if _, quit := cmd().(tea.QuitMsg); !quit {
-			t.Error("q did not leave the watch")
+		for _, k := range []tea.KeyPressMsg{press("q"), press("ctrl+c")} {
+			next, cmd := m.Update(k)
+			if strings.Contains(view(next.(Model)), "Quit leversync?") || cmd == nil {
+				t.Fatalf("%s asked before leaving a watch:\n%s", k, view(next.(Model)))
+			}
+			if _, quit := cmd().(tea.QuitMsg); !quit {
+				t.Errorf("%s did not leave the watch", k)
+			}
 		}
 	}
 }

@@ -188,7 +188,8 @@ func NewModel(cfg Config, initial steps.State) Model {
 }
 
 // Init asks for the background color and starts the first screen, or on a
-// set-up machine the sync and the Jobs page.
+// set-up machine the sync and the Jobs page, or follows another process's
+// sync.
 func (m Model) Init() tea.Cmd {
 	switch {
 	case m.page == pageWizard:

@@ -86,7 +86,7 @@ func runProgram(ctx context.Context, cfg Config, m Model) (*Model, error) {
 		if errors.Is(err, tea.ErrProgramKilled) && ctx.Err() != nil {
 			return nil, ctx.Err()
 		}
-		return nil, fmt.Errorf("the wizard stopped: %w", err)
+		return nil, fmt.Errorf("the terminal interface stopped: %w", err)
 	}
 	if !ok {
 		return nil, nil

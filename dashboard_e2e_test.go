@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"encoding/json"
 	"os"
 	"path/filepath"
@@ -8,9 +9,11 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/leversync/leversync/lever"
 	"github.com/leversync/leversync/lever/fakelever"
+	"github.com/leversync/leversync/progress"
 )
 
 // opportunitiesRow reads the dashboard's opportunities row: what the file
@@ -204,4 +207,156 @@ func writeFrameText(t *testing.T, name, frame string) {
 	if err := os.WriteFile(path, []byte(strings.Join(lines, "\n")+"\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
+}
+
+// phaseRow is a dashboard row's state and its two counts: what the file
+// holds and what this run stored.
+type phaseRow struct{ state, inFile, thisRun string }
+
+var phaseLine = regexp.MustCompile(`^\s*([a-z]+(?: [a-z]+)?)\s+\S+ (waiting|syncing|paused|done|failed|stopped|skipped)\s+([0-9,—]+)\s+([0-9,—]+)\s`)
+
+// phaseRows reads every phase row of a dashboard, by the phase's title.
+func phaseRows(screen string) map[string]phaseRow {
+	rows := map[string]phaseRow{}
+	for line := range strings.SplitSeq(screen, "\n") {
+		if m := phaseLine.FindStringSubmatch(line); m != nil {
+			rows[m[1]] = phaseRow{m[2], m[3], m[4]}
+		}
+	}
+	return rows
+}
+
+// TestWatchDashboardFollowsTheDemo: while the demo syncs in one terminal,
+// leversync watch in a second shows the same dashboard, read-only (its p
+// pauses nothing), joins mid-sync, and ends at the same counts as the
+// demo's own dashboard and the file; then its Jobs page reads the freed
+// file, and q leaves at once.
+func TestWatchDashboardFollowsTheDemo(t *testing.T) {
+	t.Parallel()
+	env := isolatedEnv(t)
+	db := filepath.Join(t.TempDir(), "demo.db")
+
+	demo := startTerminal(t, env, 100, 30, "--demo", "--db", db)
+	answerStepsOneToSeven(demo)
+	pasteKeyAndConnect(demo, fakelever.KeyFull)
+	demo.waitFor("✓ Connected to Lever", "Press enter to start the sync.")
+	demo.press(keyEnter)
+	demo.waitUntil("candidates stored", func(s string) bool {
+		n := storedThisRun(s)
+		return n > 0 && n < 3000
+	})
+	// Paused, the sync cannot end before the watcher has joined.
+	demo.press("p")
+	paused := storedThisRun(demo.waitFor("⏸ Paused"))
+
+	watch := startTerminal(t, env, 100, 30, "watch", "--db", db)
+	joined := watch.waitUntil("the watched sync mid-run", func(s string) bool {
+		return strings.Contains(s, "leversync  ·  Watch") && strings.Contains(s, "Watching a sync run by another process") && storedThisRun(s) > 0
+	})
+	if n := storedThisRun(joined); n < paused-300 || n >= 3000 {
+		t.Fatalf("the watcher joined at %d candidates; the demo paused at %d:\n%s", n, paused, joined)
+	}
+	// A watcher cannot pause the sync, and says so.
+	watch.press("p")
+	watch.waitFor("only the process running this sync can pause it")
+	// Another leaves at once, saying the sync goes on.
+	leaving := startTerminal(t, env, 100, 30, "watch", "--db", db)
+	leaving.waitFor("q leave (the sync goes on)")
+	leaving.quitIdle()
+	if !bytes.Contains(leaving.rawOutput(), []byte("Stopped watching; the sync goes on.")) {
+		t.Errorf("a watcher left without saying the sync goes on:\n%q", leaving.rawOutput())
+	}
+
+	demo.press("p")
+	final := watch.waitUntil("the sync's end with the file's counts", func(s string) bool {
+		return strings.Contains(s, "✓ Sync done") && phaseRows(s)["opportunities"].inFile == "3,000"
+	})
+	if *updateFrame {
+		writeFrame(t, watch, "readme-watch.txt", func(f string) bool {
+			n := storedThisRun(f)
+			return strings.Contains(f, "Watching a sync") && strings.Contains(f, "last ") && n > paused && n < 3000
+		})
+	}
+	demo.waitFor("Up to date", "75 jobs")
+	demo.press(keyTab)
+	own := demo.waitFor("Sync done")
+	got, want := phaseRows(final), phaseRows(own)
+	if len(want) != 9 || want["opportunities"].thisRun != "3,000" {
+		t.Fatalf("the demo's dashboard rows: %v\n%s", want, own)
+	}
+	for phase, row := range want {
+		if got[phase] != row {
+			t.Errorf("%s: the watcher shows %+v, the demo's dashboard %+v", phase, got[phase], row)
+		}
+	}
+	st := demoStatus(t, env, db)
+	for r, n := range st.LastRun.Totals {
+		if row := got[progress.PhaseName(string(r))]; row.thisRun != thousands(n) {
+			t.Errorf("%s: the watcher shows %s stored this run; the run's total is %d", r, row.thisRun, n)
+		}
+	}
+
+	// The file is free: the watcher's Jobs page reads it.
+	watch.press(keyTab)
+	watch.waitFor("75 jobs · sorted by title")
+	watch.quitIdle()
+	demo.quitIdle()
+}
+
+// TestWatchDashboardOfHeadlessSync: leversync watch in a terminal follows a
+// headless leversync sync (as from cron) on its dashboard from mid-run to
+// the sync's end, with the totals of its sync_done; q leaves at once.
+func TestWatchDashboardOfHeadlessSync(t *testing.T) {
+	t.Parallel()
+	srv := startFake(t, fakelever.Config{Seed: 4, Opportunities: 3000, Latency: 100 * time.Millisecond, Rate: 10})
+	env := keyEnv(t, fakelever.KeyFull)
+	db := filepath.Join(t.TempDir(), "ls.db")
+	run := startLiveSync(t, env, "sync", "--base-url", srv.URL(), "--db", db, "--json")
+	run.waitFirstPage(t)
+
+	watch := startTerminal(t, env, 100, 30, "watch", "--db", db)
+	watch.waitFor("Watching a sync run by another process", "q leave (the sync goes on)")
+	code, events := run.wait(t)
+	if code != 0 {
+		t.Fatalf("sync exit %d: %s", code, run.stderr.String())
+	}
+	done := lastDone(t, events)
+	final := watch.waitUntil("the sync's end with the file's counts", func(s string) bool {
+		return strings.Contains(s, "✓ Sync done") && phaseRows(s)["opportunities"].inFile == "3,000"
+	})
+	rows := phaseRows(final)
+	for r, n := range done.Totals {
+		if row := rows[progress.PhaseName(string(r))]; row.thisRun != thousands(n) || row.state != "done" {
+			t.Errorf("%s: the watcher shows %+v; the sync's sync_done says %d", r, row, n)
+		}
+	}
+	watch.quitIdle()
+}
+
+// TestLeversyncFollowsAnotherProcessSync: leversync started in a terminal
+// while a headless sync holds the data file shows that sync live instead
+// of failing or starting its own, then opens the Jobs page read from the
+// file once the sync is done; q quits at once.
+func TestLeversyncFollowsAnotherProcessSync(t *testing.T) {
+	t.Parallel()
+	srv := startFake(t, fakelever.Config{Seed: 4, Opportunities: 3000, Latency: 100 * time.Millisecond, Rate: 10})
+	env := keyEnv(t, fakelever.KeyFull)
+	db := filepath.Join(t.TempDir(), "ls.db")
+	run := startLiveSync(t, env, "sync", "--base-url", srv.URL(), "--db", db, "--json")
+	run.waitFirstPage(t)
+
+	term := startTerminal(t, env, 100, 30, "--db", db)
+	term.waitFor("leversync  ·  Watch", "Watching a sync run by another process")
+	code, events := run.wait(t)
+	if code != 0 {
+		t.Fatalf("sync exit %d: %s", code, run.stderr.String())
+	}
+	jobs := thousands(lastDone(t, events).Totals[lever.Postings])
+	term.waitFor("leversync  ·  Jobs", "Up to date", jobs+" jobs · sorted by title")
+	for _, f := range term.allFrames() {
+		if strings.Contains(f, stepHeader(1)) || strings.Contains(f, "could not start") || strings.Contains(f, "in use") {
+			t.Fatalf("leversync did not follow the other process's sync:\n%s", f)
+		}
+	}
+	term.quitIdle()
 }

@@ -94,6 +94,9 @@ func Start(ctx context.Context, job SyncJob) (*Sync, error) {
 	// Watchers follow the run on a socket beside the file. A sync that
 	// cannot publish still runs, and says so.
 	pub, perr := publish(job.DBPath)
+	if pub != nil {
+		pub.seed(s.inFile, s.last, s.rate)
+	}
 
 	go func() {
 		tombstones := deletedCount(st)

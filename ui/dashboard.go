@@ -47,6 +47,9 @@ func (d *dashboard) View(width, height int) string {
 	errs := d.errors(width, room)
 	room -= lipgloss.Height(errs) + 1
 	var extra []string
+	if s.following() {
+		extra = append(extra, d.c.para(st.Muted, "In file: shown once the sync ends (until then its process holds the file)."))
+	}
 	if s.note != "" {
 		extra = append(extra, d.c.para(st.Muted, s.note))
 	}
@@ -93,11 +96,14 @@ func (d *dashboard) status(width int, now int64) string {
 	case snap.LastRun == nil:
 		what = "first sync"
 	}
-	env := ""
+	doing := "Syncing from Lever"
 	if d.c.env != "" {
-		env = " " + d.c.env
+		doing += " " + d.c.env
 	}
-	return st.Ink.Cursor.Render(d.frame()) + " " + st.Ink.Text.Render("Syncing from Lever"+env) +
+	if s.watched {
+		doing = "Watching a sync run by another process"
+	}
+	return st.Ink.Cursor.Render(d.frame()) + " " + st.Ink.Text.Render(doing) +
 		st.Ink.Muted.Render(" · "+what+" · "+duration(time.Duration(max(now-snap.StartedAt, 0))*time.Millisecond))
 }
 

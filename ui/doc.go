@@ -9,5 +9,8 @@
 // from Update or View. A sync's events arrive from a command the root
 // re-arms after each delivery, at most ten times a second, and are folded
 // by package progress; the dashboard only lays out its snapshot. The same
-// wizard runs as plain line-by-line prompts in accessible mode.
+// dashboard follows, read-only, a sync that another process runs (a
+// Watched, seeded from its snapshot): leversync watch, or leversync while
+// another process holds the data file. The same wizard runs as plain
+// line-by-line prompts in accessible mode.
 package ui

@@ -8,6 +8,7 @@ import (
 
 	"github.com/leversync/leversync/lever"
 	"github.com/leversync/leversync/lever/syncer"
+	"github.com/leversync/leversync/progress"
 	"github.com/leversync/leversync/progress/progresstest"
 	"github.com/leversync/leversync/steps"
 )
@@ -205,4 +206,73 @@ func (f *fakeServices) SearchCandidates(ctx context.Context, query string, limit
 		return nil, false, nil
 	}
 	return f.data.SearchCandidates(ctx, query, limit)
+}
+
+// fakeWatch is another process's sync of a recording, watched: it joins
+// after the first join events, whose progress its snapshot carries as the
+// syncing process's publisher folds them (with what the file held when the
+// run began, the last run and the ceiling, and not the file's counts), and
+// delivers the events after them up to upTo (all: the run ends).
+type fakeWatch struct {
+	initial progress.Snapshot
+	events  chan syncer.Event
+	state   syncer.RunState
+	err     error
+
+	mu     sync.Mutex
+	closed int
+	// asked counts the calls of SetPaused and SetDetails: a watcher has
+	// nothing to ask.
+	asked int
+}
+
+func newFakeWatch(rec progresstest.Recording, join, upTo int) *fakeWatch {
+	pub := progress.New()
+	pub.SetBefore(rec.InFileBefore, rec.LastRun)
+	pub.SetInFile(nil)
+	pub.SetRateLimit(lever.DefaultRate)
+	for _, ev := range rec.Events[:join] {
+		pub.Apply(ev)
+	}
+	w := &fakeWatch{initial: pub.Snapshot(), events: make(chan syncer.Event, len(rec.Events)), state: rec.State, err: rec.Err}
+	for _, ev := range rec.Events[join:upTo] {
+		w.events <- ev
+	}
+	if upTo == len(rec.Events) {
+		close(w.events)
+	}
+	return w
+}
+
+func (w *fakeWatch) Initial() progress.Snapshot  { return w.initial }
+func (w *fakeWatch) Events() <-chan syncer.Event { return w.events }
+func (w *fakeWatch) Wait() (syncer.RunState, error) {
+	return w.state, w.err
+}
+func (w *fakeWatch) Before() (map[lever.Resource]int, *syncer.RunState) {
+	return w.initial.InFileBefore, w.initial.LastRun
+}
+func (w *fakeWatch) RateLimit() float64 { return w.initial.RateLimit }
+func (w *fakeWatch) SetPaused(bool) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	w.asked++
+}
+func (w *fakeWatch) SetDetails(bool) bool {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	w.asked++
+	return false
+}
+func (w *fakeWatch) Close() error {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	w.closed++
+	return nil
+}
+
+func (w *fakeWatch) calls() (closed, asked int) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.closed, w.asked
 }

@@ -51,7 +51,7 @@ func TestDemoAgainstFakeLever(t *testing.T) {
 	if !fm.state.Completed {
 		t.Fatal("setup not complete")
 	}
-	fm.waitSync(10 * time.Second)
+	fm.release(10 * time.Second)
 	if _, _, err := cfg.Config.Credentials.Load(cfg.BaseURLs[lever.Production]); err == nil {
 		t.Error("the demo saved a key")
 	}

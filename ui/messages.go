@@ -15,7 +15,12 @@ import (
 // with the request that started it, so a late answer to a cancelled request
 // is ignored.
 type (
-	progressSavedMsg struct{ err error }
+	progressSavedMsg  struct{ err error }
+	progressLoadedMsg struct {
+		state steps.State
+		ok    bool
+		err   error
+	}
 
 	checkMsg struct {
 		attempt int
@@ -145,10 +150,37 @@ const frameInterval = 100 * time.Millisecond
 // maxEventBatch bounds one delivery.
 const maxEventBatch = 1 << 14
 
-func startSync(ctx context.Context, svc steps.Services, gen int, s steps.State, key lever.APIKey) tea.Cmd {
+// startSync starts a sync; when it cannot, and another process turns out
+// to be syncing the data file (it holds the file), it follows that sync
+// instead.
+func startSync(ctx context.Context, svc steps.Services, attach func(context.Context) (Watched, error), gen int, s steps.State, key lever.APIKey) tea.Cmd {
 	return func() tea.Msg {
 		run, err := svc.StartSync(ctx, s, key)
+		if err != nil && attach != nil {
+			if w, aerr := attach(ctx); aerr == nil {
+				return syncStartedMsg{gen: gen, run: w}
+			}
+		}
 		return syncStartedMsg{gen: gen, run: run, err: err}
+	}
+}
+
+// closeWatch stops watching a sync that has ended.
+func closeWatch(w Watched) tea.Cmd {
+	return func() tea.Msg {
+		_ = w.Close()
+		return nil
+	}
+}
+
+// loadProgress reads the saved setup, once another process's sync has
+// freed the data file.
+func loadProgress(svc steps.Services) tea.Cmd {
+	return func() tea.Msg {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		s, ok, err := svc.LoadProgress(ctx)
+		return progressLoadedMsg{state: s, ok: ok, err: err}
 	}
 }
 

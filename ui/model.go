@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -42,6 +43,11 @@ type Config struct {
 	// In and Out default to the process's standard streams.
 	In  io.Reader
 	Out io.Writer
+	// Attach follows the sync another process runs on the same data file,
+	// read-only; it fails when none runs. With it, leversync started while
+	// another process syncs the file shows that sync live instead of
+	// failing, and so does r when the file turns out to be held.
+	Attach func(ctx context.Context) (Watched, error)
 }
 
 // common is what every screen shares: styles, keys, size, mode and clock.
@@ -121,6 +127,17 @@ type Model struct {
 	// clockSeq numbers the clock's tick chain, so one runs at a time.
 	clockSeq int
 
+	// follow is another process's sync to show from the start, read-only.
+	follow Watched
+	// watchOnly: following that sync is all this program does (leversync
+	// watch); it starts no sync of its own.
+	watchOnly bool
+	// setupUnread: the saved setup could not be read, since another
+	// process's sync held the file; it is read once that sync ends.
+	// loadingSetup: a read is in flight.
+	setupUnread  bool
+	loadingSetup bool
+
 	ctx    context.Context
 	cancel context.CancelFunc
 
@@ -156,7 +173,7 @@ func NewModel(cfg Config, initial steps.State) Model {
 		ctx:    ctx,
 		cancel: cancel,
 		help:   help.New(),
-		sync:   newSession(c, ctx, cfg.Services),
+		sync:   newSession(c, ctx, cfg.Services, cfg.Attach),
 		jobs:   newJobsPage(c, cfg.Services),
 	}
 	m.dash = newDashboard(c, m.sync)
@@ -171,10 +188,14 @@ func NewModel(cfg Config, initial steps.State) Model {
 }
 
 // Init asks for the background color and starts the first screen, or on a
-// set-up machine the sync and the Jobs page.
+// set-up machine the sync and the Jobs page, or follows another process's
+// sync.
 func (m Model) Init() tea.Cmd {
-	if m.page == pageWizard {
+	switch {
+	case m.page == pageWizard:
 		return tea.Batch(tea.RequestBackgroundColor, m.screen.Init())
+	case m.follow != nil:
+		return tea.Batch(tea.RequestBackgroundColor, m.sync.follow(m.follow), tickClock(m.clockSeq, time.Second))
 	}
 	return tea.Batch(tea.RequestBackgroundColor, m.sync.start(m.state, m.key), m.jobs.load(), m.sync.readFile(), tickClock(m.clockSeq, time.Second))
 }
@@ -222,6 +243,8 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	case progressSavedMsg:
 		m.saveErr = msg.err
 		return m, nil
+	case progressLoadedMsg:
+		return m.setupLoaded(msg)
 	case clockMsg:
 		return m.tick(msg)
 	case jobsMsg, candidatesMsg, searchMsg:
@@ -267,18 +290,46 @@ func (m Model) afterSync(msg tea.Msg, cmd tea.Cmd) (tea.Model, tea.Cmd) {
 	case syncEventsMsg:
 		m.c.frames++
 		for _, ev := range msg.events {
-			if ev.Type == syncer.EventPhaseDone && (ev.Phase == string(lever.Postings) || ev.Phase == string(lever.Opportunities)) && m.jobs.loaded {
+			if ev.Type == syncer.EventPhaseDone && (ev.Phase == string(lever.Postings) || ev.Phase == string(lever.Opportunities)) && m.jobs.loaded && !m.sync.following() {
 				cmds = append(cmds, m.jobs.refresh())
 				break
 			}
 		}
 	case syncDoneMsg:
-		cmds = append(cmds, m.jobs.refresh())
-		if r := m.sync.snap.Result(); m.page == pageSync && (r == syncer.ResultOK || r == syncer.ResultWarnings) {
+		cmds = append(cmds, m.jobs.refresh(), m.readSetup())
+		// A watch stays on the sync it watched.
+		if r := m.sync.snap.Result(); m.page == pageSync && !m.watchOnly && (r == syncer.ResultOK || r == syncer.ResultWarnings) {
 			m.page = pageJobs
 		}
 	}
 	return m, tea.Batch(cmds...)
+}
+
+// readSetup reads the saved setup, unread while another process's sync
+// held the file, once that sync has ended.
+func (m *Model) readSetup() tea.Cmd {
+	if !m.setupUnread || m.loadingSetup || !m.sync.finished || m.cfg.Services == nil {
+		return nil
+	}
+	m.loadingSetup = true
+	return loadProgress(m.cfg.Services)
+}
+
+// setupLoaded takes the saved setup read after a watched sync: on a set-up
+// machine, r now syncs this machine's environment. A failed read is tried
+// again with the clock.
+func (m Model) setupLoaded(msg progressLoadedMsg) (tea.Model, tea.Cmd) {
+	m.loadingSetup = false
+	if !m.setupUnread || msg.err != nil {
+		return m, nil
+	}
+	m.setupUnread = false
+	m.state = steps.NewState()
+	if msg.ok {
+		m.state = steps.Resume(msg.state, false)
+	}
+	m.c.env = m.state.Environment.Title()
+	return m, nil
 }
 
 // tick moves the clock of the live pages: every second while a sync runs,
@@ -295,7 +346,13 @@ func (m Model) tick(msg clockMsg) (tea.Model, tea.Cmd) {
 		m.c.frames++
 		cmds = append(cmds, m.sync.catchUp())
 	}
-	if m.jobs.loadErr != nil && !m.jobs.loaded {
+	if m.sync.awaitingFile() || m.setupUnread {
+		// Another process's sync ended: read the file as soon as that
+		// process lets it go.
+		every = time.Second
+		cmds = append(cmds, m.sync.readFile(), m.readSetup())
+	}
+	if m.jobs.loadErr != nil && !m.sync.following() {
 		cmds = append(cmds, m.jobs.load())
 	}
 	return m, tea.Batch(append(cmds, tickClock(m.clockSeq, every))...)
@@ -365,6 +422,10 @@ func (m Model) dashboardKey(msg tea.KeyPressMsg) (tea.Model, tea.Cmd) {
 		return m.askQuit()
 	case key.Matches(msg, k.Switch):
 		m.page = pageJobs
+		if m.sync.following() {
+			// The file is the other process's until its sync ends.
+			return m, nil
+		}
 		return m, m.jobs.load()
 	case key.Matches(msg, k.Pause):
 		return m, m.sync.togglePause()
@@ -383,7 +444,20 @@ func (m Model) dashboardKey(msg tea.KeyPressMsg) (tea.Model, tea.Cmd) {
 
 // startSync starts an incremental sync in place, with the saved key.
 func (m Model) startSync() tea.Cmd {
+	if m.watchOnly {
+		m.sync.note = "This only watches: leversync, or leversync sync, syncs again."
+		return nil
+	}
+	if !m.canSync() {
+		return nil
+	}
 	return m.sync.start(m.state, m.key)
+}
+
+// canSync: r starts a sync of this machine's environment; not in a watch,
+// nor before a set-up machine's setup has been read.
+func (m Model) canSync() bool {
+	return !m.watchOnly && !m.setupUnread && m.state.Step == steps.StepSync
 }
 
 // apply moves to the state a screen answered with, saving progress.
@@ -424,9 +498,10 @@ func (m Model) back() (tea.Model, tea.Cmd) {
 }
 
 // askQuit quits at once when nothing would be lost: on a page with no sync
-// running. Otherwise it asks first.
+// of this process running (another process's sync goes on without its
+// watchers). Otherwise it asks first.
 func (m Model) askQuit() (tea.Model, tea.Cmd) {
-	if m.page != pageWizard && !m.sync.active() {
+	if m.page != pageWizard && (!m.sync.active() || m.sync.following()) {
 		return m.quit()
 	}
 	m.confirmQuit = true
@@ -455,6 +530,9 @@ func (m Model) View() tea.View {
 func (m Model) title() string {
 	switch m.page {
 	case pageSync:
+		if m.sync.watched {
+			return "Watch"
+		}
 		return "Sync"
 	case pageJobs:
 		return "Jobs"
@@ -506,6 +584,8 @@ func (m Model) render() string {
 		body = m.quitDialog()
 	case m.page == pageSync:
 		body = m.dash.View(m.c.width, room)
+	case m.page == pageJobs && m.sync.following() && !m.jobs.loaded:
+		body = m.c.para(st.Muted, "Another process is syncing the data file and holds it until its sync ends; the jobs show here then. tab shows that sync live.")
 	case m.page == pageJobs:
 		body = m.jobs.View()
 	default:
@@ -705,32 +785,42 @@ func (m Model) bindings() []key.Binding {
 			return []key.Binding{relabel(k.Select, "paste the key again"), relabel(k.Switch, "jobs")}
 		}
 		var b []key.Binding
-		if m.sync.active() {
+		switch {
+		case m.sync.following():
+		case m.sync.active():
 			pause := k.Pause
 			if m.sync.snap.Paused {
 				pause = relabel(pause, "resume")
 			}
 			b = append(b, pause, k.Details)
-		} else {
+		case m.canSync():
 			b = append(b, k.SyncNow)
 		}
 		return append(b, relabel(k.Switch, "jobs"))
 	case pageJobs:
-		return append(m.jobs.Bindings(), relabel(k.Switch, "dashboard"))
+		b := m.jobs.Bindings()
+		if !m.canSync() {
+			b = slices.DeleteFunc(b, func(b key.Binding) bool { return b.Help() == k.SyncNow.Help() })
+		}
+		return append(b, relabel(k.Switch, "dashboard"))
 	}
 	return m.screen.Bindings()
 }
 
 func (m Model) globalBindings() []key.Binding {
 	k := m.c.keys
+	quit := k.QuitNow
+	if m.sync.following() {
+		quit = relabel(quit, "leave (the sync goes on)")
+	}
 	switch m.page {
 	case pageSync:
-		return []key.Binding{k.Help, k.QuitNow}
+		return []key.Binding{k.Help, quit}
 	case pageJobs:
 		if m.jobs.typing() {
 			return []key.Binding{k.Quit}
 		}
-		return []key.Binding{k.Help, k.QuitNow}
+		return []key.Binding{k.Help, quit}
 	}
 	out := []key.Binding{}
 	if m.state.Step != steps.StepPrerequisite && !m.screen.WantsEsc() {

@@ -90,7 +90,10 @@ type pageCase struct {
 	// upTo picks how many events to replay; nil replays the whole run.
 	upTo func(rec progresstest.Recording) int
 	// data: the Jobs page reads a real synced file.
-	data   bool
+	data bool
+	// watch, when set, shows the sync as a watcher of another process
+	// (leversync watch) that joined after the events it picks.
+	watch  func(rec progresstest.Recording) int
 	before []tea.Msg
 	ready  []string
 	keys   []tea.Msg
@@ -126,6 +129,11 @@ func midOpportunities(rec progresstest.Recording) int {
 	return len(rec.Events) - 1
 }
 
+// halfOf joins half-way to the point at picks.
+func halfOf(at func(progresstest.Recording) int) func(progresstest.Recording) int {
+	return func(rec progresstest.Recording) int { return at(rec) / 2 }
+}
+
 func pageCases() []pageCase {
 	return []pageCase{
 		{name: "dashboard_starting", sync: "done", upTo: firstPage, before: []tea.Msg{tab()}, ready: []string{"Requests"}, wait: "Syncing from Lever"},
@@ -133,6 +141,8 @@ func pageCases() []pageCase {
 		{name: "dashboard_paused", sync: "again", upTo: midOpportunities, before: []tea.Msg{tab()}, ready: []string{"Estimate"}, keys: []tea.Msg{press("p")}, wait: "Paused"},
 		{name: "dashboard_failed", sync: "failed", before: []tea.Msg{tab()}, ready: []string{"Sync failed"}, wait: "Sync failed"},
 		{name: "dashboard_done", sync: "done", ready: []string{"Up to date"}, keys: []tea.Msg{tab()}, wait: "This run stored"},
+		{name: "watch_mid_sync", sync: "again", watch: halfOf(midOpportunities), upTo: midOpportunities, ready: []string{"candidates last sync"}, wait: "Watching"},
+		{name: "watch_done", sync: "done", watch: halfOf(midOpportunities), ready: []string{"Sync done", "The file holds"}, wait: "The file holds"},
 		{name: "jobs", sync: "done", data: true, ready: []string{"Up to date", "40 jobs"}, wait: "40 jobs"},
 		{name: "jobs_filtered", sync: "done", data: true, ready: []string{"Up to date", "40 jobs"}, keys: []tea.Msg{press("e"), press("n"), press("g")}, wait: "Filter: eng"},
 		{name: "jobs_candidates", sync: "done", data: true, ready: []string{"Up to date", "40 jobs"}, keys: []tea.Msg{press("down"), press("enter")}, wait: "esc back to the jobs"},
@@ -173,6 +183,9 @@ func capturePage(t *testing.T, c pageCase, w, h int) string {
 		f.data = syncedData(t)
 	}
 	m := NewModel(Config{Services: f}, setUp())
+	if c.watch != nil {
+		m = newFollowingModel(Config{Services: f}, newFakeWatch(f.sync, c.watch(f.sync), n), true)
+	}
 	at := pageClock(f.sync, n)
 	m.c.now = func() time.Time { return at }
 	tm := teatest.NewTestModel(t, m, teatest.WithInitialTermSize(w, h),

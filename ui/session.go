@@ -20,6 +20,9 @@ type session struct {
 	c   *common
 	ctx context.Context
 	svc steps.Services
+	// attach follows another process's sync of the data file; nil when
+	// there is no way to.
+	attach func(context.Context) (Watched, error)
 
 	// gen numbers the runs; messages of an earlier run are ignored.
 	gen      int
@@ -31,6 +34,12 @@ type session struct {
 	startErr error
 	// finished: the run has returned (snap has its result).
 	finished bool
+	// watched: the run is another process's sync, followed read-only; that
+	// process holds the data file until the run ends.
+	watched bool
+	// endRun and endErr are what the run's Wait returned.
+	endRun syncer.RunState
+	endErr error
 	// lastDelivery is when the last batch of events arrived, on the real
 	// clock: it paces the deliveries.
 	lastDelivery time.Time
@@ -54,12 +63,20 @@ type session struct {
 // counts while a sync stores pages.
 const fileReadInterval = 500 * time.Millisecond
 
-func newSession(c *common, ctx context.Context, svc steps.Services) *session {
-	return &session{c: c, ctx: ctx, svc: svc, progress: progress.New()}
+func newSession(c *common, ctx context.Context, svc steps.Services, attach func(context.Context) (Watched, error)) *session {
+	return &session{c: c, ctx: ctx, svc: svc, attach: attach, progress: progress.New()}
 }
 
 // active: a run is starting or running.
 func (s *session) active() bool { return s.starting || (s.run != nil && !s.finished) }
+
+// following: another process's sync is running and shown here; it holds
+// the data file.
+func (s *session) following() bool { return s.watched && !s.finished }
+
+// awaitingFile: a watched sync has ended and the data file has not been
+// read since; its process may hold it a moment longer.
+func (s *session) awaitingFile() bool { return s.watched && s.finished && s.fileGen != s.gen }
 
 // start begins a new run of the state's environment; a zero key is the
 // saved one.
@@ -67,17 +84,35 @@ func (s *session) start(state steps.State, key lever.APIKey) tea.Cmd {
 	if s.active() || s.svc == nil {
 		return nil
 	}
+	s.begin()
+	return startSync(s.ctx, s.svc, s.attach, s.gen, state, key)
+}
+
+// follow shows the sync another process runs, from its snapshot on.
+func (s *session) follow(w Watched) tea.Cmd {
+	if s.active() {
+		return nil
+	}
+	s.begin()
+	s.watched = true
+	gen := s.gen
+	return func() tea.Msg { return syncStartedMsg{gen: gen, run: w} }
+}
+
+// begin forgets the last run for a new one.
+func (s *session) begin() {
 	s.gen++
 	s.run, s.startErr, s.finished, s.note = nil, nil, false, ""
+	s.watched, s.endRun, s.endErr = false, syncer.RunState{}, nil
 	s.starting = true
 	s.progress = progress.New()
 	s.snap = progress.Snapshot{}
-	return startSync(s.ctx, s.svc, s.gen, state, key)
 }
 
-// readFile reads the data file's counts unless a read is in flight.
+// readFile reads the data file's counts unless a read is in flight, or
+// another process's sync holds the file.
 func (s *session) readFile() tea.Cmd {
-	if s.reading || s.svc == nil {
+	if s.reading || s.svc == nil || s.following() {
 		return nil
 	}
 	s.reading, s.stale = true, false
@@ -106,12 +141,21 @@ func (s *session) update(msg tea.Msg) (cmd tea.Cmd, ok bool) {
 			return s.readFile(), true
 		}
 		s.run = msg.run
-		inFile, last := s.run.Before()
-		s.progress.SetBefore(inFile, last)
-		s.progress.SetRateLimit(s.run.RateLimit())
-		if s.file != nil && s.fileGen == s.gen {
-			// Read while the run was starting.
-			s.progress.SetInFile(s.file.Counts)
+		if w, ok := msg.run.(Watched); ok {
+			// Another process's sync: its progress so far, what the file
+			// held when it began and the last run come with its snapshot.
+			// The file's counts follow once it ends and frees the file.
+			s.watched = true
+			s.progress = progress.Restore(w.Initial())
+			s.progress.SetRateLimit(w.RateLimit())
+		} else {
+			inFile, last := s.run.Before()
+			s.progress.SetBefore(inFile, last)
+			s.progress.SetRateLimit(s.run.RateLimit())
+			if s.file != nil && s.fileGen == s.gen {
+				// Read while the run was starting.
+				s.progress.SetInFile(s.file.Counts)
+			}
 		}
 		s.snap = s.progress.Snapshot()
 		s.lastDelivery = time.Now()
@@ -146,10 +190,14 @@ func (s *session) update(msg tea.Msg) (cmd tea.Cmd, ok bool) {
 			return nil, true
 		}
 		s.finished = true
+		s.endRun, s.endErr = msg.run, msg.err
 		s.progress.Finish(msg.run, msg.err)
 		s.snap = s.progress.Snapshot()
 		// The final counts; a read in flight may predate the end.
 		s.reading = false
+		if w, ok := s.run.(Watched); ok {
+			return tea.Batch(closeWatch(w), s.readFile()), true
+		}
 		return s.readFile(), true
 	case dataFileMsg:
 		s.reading = false
@@ -189,32 +237,45 @@ func (s *session) update(msg tea.Msg) (cmd tea.Cmd, ok bool) {
 	return nil, false
 }
 
-// togglePause pauses or resumes the running sync.
+// togglePause pauses or resumes the running sync; a watcher cannot.
 func (s *session) togglePause() tea.Cmd {
 	if s.run == nil || s.finished {
+		return nil
+	}
+	if s.watched {
+		s.note = "Watching: only the process running this sync can pause it."
 		return nil
 	}
 	return setPaused(s.run, s.gen, !s.snap.Paused)
 }
 
-// toggleDetails turns the running sync's detail phase on or off.
+// toggleDetails turns the running sync's detail phase on or off; a
+// watcher cannot.
 func (s *session) toggleDetails() tea.Cmd {
 	if s.run == nil || s.finished {
+		return nil
+	}
+	if s.watched {
+		s.note = "Watching: only the process running this sync can change its details."
 		return nil
 	}
 	return setDetails(s.run, s.gen, !(s.snap.Run.Details && !s.snap.DetailsOff))
 }
 
 // candidates is what the header counts: the candidates in the file if
-// known, else those this run stored.
+// known, else those this run stored; for another process's sync, which
+// holds the file, at least what the file held when it began.
 func (s *session) candidates() int {
 	if n, ok := s.snap.InFile[lever.Opportunities]; ok {
 		return n
 	}
+	p, _ := s.snap.Phase(string(lever.Opportunities))
+	if s.following() {
+		return max(s.snap.InFileBefore[lever.Opportunities], p.Records)
+	}
 	if s.file != nil {
 		return s.file.Counts[lever.Opportunities]
 	}
-	p, _ := s.snap.Phase(string(lever.Opportunities))
 	return p.Records
 }
 

@@ -263,6 +263,10 @@ func TestWatchDashboardFollowsTheDemo(t *testing.T) {
 	leaving := startTerminal(t, env, 100, 30, "watch", "--db", db)
 	leaving.waitFor("q leave (the sync goes on)")
 	leaving.quitIdle()
+	// The pty may hand over the last bytes after the process exited.
+	for deadline := time.Now().Add(screenWait); time.Now().Before(deadline) && !bytes.Contains(leaving.rawOutput(), []byte("Stopped watching; the sync goes on.")); {
+		time.Sleep(20 * time.Millisecond)
+	}
 	if !bytes.Contains(leaving.rawOutput(), []byte("Stopped watching; the sync goes on.")) {
 		t.Errorf("a watcher left without saying the sync goes on:\n%q", leaving.rawOutput())
 	}

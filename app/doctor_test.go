@@ -505,7 +505,7 @@ func interruptedFirstSync(t *testing.T, fake *fakelever.Server, db string, n int
 // last, no stop shows an estimate; the arithmetic itself is tested in
 // steps.
 func TestDoctorEstimatesAnInterruptedFirstSync(t *testing.T) {
-	fake, err := fakelever.Start(fakelever.Config{Opportunities: 15000, Postings: 20, Rate: -1}, "127.0.0.1:0")
+	fake, err := fakelever.Start(fakelever.Config{Opportunities: 6000, Postings: 20, Rate: -1}, "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -513,7 +513,7 @@ func TestDoctorEstimatesAnInterruptedFirstSync(t *testing.T) {
 
 	db := filepath.Join(t.TempDir(), "leversync.db")
 	estimates := 0
-	for n := 2000; n < 14000; n += 1500 {
+	for n := 1000; n < 5500; n += 1000 {
 		interruptedFirstSync(t, fake, db, n)
 		d := runDoctor(t, doctorOn(fake, fakelever.KeyFull, db))
 		onlyFails(t, d)
@@ -540,8 +540,8 @@ func TestDoctorEstimatesAnInterruptedFirstSync(t *testing.T) {
 				break
 			}
 		}
-		if share < 2 || share > 100 || total < 13500 || total > 16500 {
-			t.Errorf("estimate %d%%, %d of %d candidates (the fake has 15000): %q", share, stored, total, f.Evidence)
+		if share < 2 || share > 100 || total < 5400 || total > 6600 {
+			t.Errorf("estimate %d%%, %d of %d candidates (the fake has 6000): %q", share, stored, total, f.Evidence)
 		}
 		if e := f.Estimate; e.Total != total || e.Stored != stored || e.RemainingSeconds < 0 {
 			t.Errorf("the finding's estimate %+v does not match its evidence", e)

@@ -96,8 +96,10 @@ func (e *Engine) OnRetry(ri lever.RetryInfo) {
 }
 
 // Run syncs until done, an error, or ctx is cancelled. A run in progress in
-// the sink (interrupted or failed) is resumed with its own options, each
-// stream from its last committed page. On cancellation Run returns
+// the sink (interrupted or failed) is resumed, each stream from its last
+// committed page, with this engine's Details (a dropped detail phase is a
+// run warning); with Full, a failed run or an incremental one starts over
+// instead, keeping what is stored. On cancellation Run returns
 // ctx.Err() at a page boundary; on failure the typed error (a
 // *PermissionError, ErrUnauthorized, ...) wrapped with the stream's name.
 // Either way the run stays in progress so the next Run resumes it.
@@ -178,6 +180,9 @@ type run struct {
 	detailsDecided bool
 	// serverNow is the latest Date header seen, in ms.
 	serverNow int64
+	// resumeWarning is what begin left out of the resumed run, said once
+	// the run has started.
+	resumeWarning string
 }
 
 // streamCount is what one stream stored in this run.
@@ -198,6 +203,9 @@ func (r *run) execute(ctx context.Context) (RunState, error) {
 	}
 	st := r.state()
 	r.pump.emit(Event{Type: EventSyncStarted, Run: &st})
+	if r.resumeWarning != "" {
+		r.warn(r.resumeWarning, true)
+	}
 
 	r.commits = newCommitter(r.e.sink)
 	err := r.phases(ctx)
@@ -213,8 +221,19 @@ func (r *run) begin() error {
 		return fmt.Errorf("sync: read the last run from the store: %w", err)
 	}
 	var st RunState
+	if current != nil && r.e.opts.Full && (current.UpdatedSince > 0 || current.Result == ResultFailed) {
+		// Full starts over from an incremental run, or from a full read
+		// that failed, keeping what is stored.
+		current = nil
+	}
 	if current != nil {
 		st = *current
+		if st.Details && !r.e.opts.Details {
+			// A run that cannot finish must not block the next one: the
+			// detail phase is this sync's choice, not the unfinished run's.
+			r.resumeWarning = droppedDetails(current)
+		}
+		st.Details = r.e.opts.Details
 		st.Result, st.Error, st.FinishedAt = "", "", 0
 		if err := sink.UpdateRun(st); err != nil {
 			return fmt.Errorf("sync: resume run %s: %w", st.ID, err)
@@ -232,6 +251,16 @@ func (r *run) begin() error {
 		r.detailsSince = st.UpdatedSince
 	}
 	return nil
+}
+
+// droppedDetails is the warning of a plain sync that resumes an unfinished
+// run with a detail phase, and leaves that phase out.
+func droppedDetails(unfinished *RunState) string {
+	msg := "the unfinished sync's detail phase (notes, interviews, offers) is left out; run leversync sync --details to fetch it"
+	if unfinished.Result == ResultFailed && unfinished.Error != "" {
+		msg += " (it stopped: " + lever.PlainText(unfinished.Error) + ")"
+	}
+	return msg
 }
 
 func (r *run) newState(last *RunState) RunState {

@@ -283,12 +283,13 @@ func TestSyncResumesFromCheckpoints(t *testing.T) {
 			firstRunCalls := len(api.calls)
 
 			api.before = nil
-			st, err := testEngine(api, sink, Options{Full: true, Details: true}).Run(context.Background(), nil)
+			// --full resumes an interrupted full read rather than start over.
+			st, err := testEngine(api, sink, Options{Full: true}).Run(context.Background(), nil)
 			if err != nil {
 				t.Fatalf("resumed Run: %v", err)
 			}
 			if st.ID != id || st.Details {
-				t.Errorf("resumed run %s details=%v, want %s with its own options", st.ID, st.Details, id)
+				t.Errorf("resumed run %s details=%v, want %s without details", st.ID, st.Details, id)
 			}
 			assertStored(t, sink, want)
 			if st.Totals[lever.Opportunities] != 260 || st.Totals[lever.Users] != 25 {
@@ -632,7 +633,7 @@ func TestSyncDetailsResumesAfterTheLastChunk(t *testing.T) {
 	api.mu.Lock()
 	api.calls = nil
 	api.mu.Unlock()
-	if _, err := testEngine(api, sink, Options{}).Run(context.Background(), nil); err != nil {
+	if _, err := testEngine(api, sink, Options{Details: true}).Run(context.Background(), nil); err != nil {
 		t.Fatal(err)
 	}
 	if n := len(api.callsTo("/opportunities/opp-00050/notes")); n != 0 {

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"encoding/json"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -42,4 +43,59 @@ func TestUnfinishedDetailsRunNeverBlocks(t *testing.T) {
 	if st.code != 0 {
 		t.Fatalf("status: exit %d: %s", st.code, st.stderr)
 	}
+}
+
+// A tag Lever serves with empty text cannot be keyed: the sync skips it
+// with a warning that names it, reads everything else, and status counts
+// it, in text and --json. The next run is the same, never stuck.
+func TestMalformedRecordIsSkippedAndCounted(t *testing.T) {
+	srv := startFake(t, fakelever.Config{Seed: 12, Opportunities: 80, MalformedTag: true})
+	env := keyEnv(t, fakelever.KeyFull)
+	db := filepath.Join(t.TempDir(), "ls.db")
+	for run := range 2 {
+		res := runBin(t, env, "", syncArgs(srv, db)...)
+		if res.code != 0 {
+			t.Fatalf("sync %d with a malformed tag: exit %d, want 0; stderr: %s", run+1, res.code, res.stderr)
+		}
+		if !strings.Contains(res.stderr+res.stdout, "skipped a tags record that cannot be read (record 2 of its page)") {
+			t.Errorf("sync %d does not name the skipped record: stderr %q", run+1, res.stderr)
+		}
+		assertStoreMatchesFake(t, env, db, srv)
+	}
+	st := runBin(t, env, "", "status", "--db", db)
+	if st.code != 0 || !strings.Contains(st.stdout, "skipped (could not be read): tags 1") {
+		t.Errorf("status: exit %d, does not count the skipped tag: %s", st.code, st.stdout)
+	}
+	js := runBin(t, env, "", "status", "--db", db, "--json")
+	var rep struct {
+		LastRun struct {
+			Skipped map[string]int `json:"skipped"`
+		} `json:"lastRun"`
+	}
+	if err := json.Unmarshal([]byte(js.stdout), &rep); err != nil || rep.LastRun.Skipped["tags"] != 1 {
+		t.Errorf("status --json: lastRun.skipped = %v (%v), want tags 1: %s", rep.LastRun.Skipped, err, js.stdout)
+	}
+}
+
+// Reference lists are replaced whole: a user, stage, tag, source, archive
+// reason or requisition removed in Lever leaves the copy on the next sync.
+func TestRemovedListRecordsLeaveTheCopy(t *testing.T) {
+	srv := startFake(t, fakelever.Config{Seed: 13, Opportunities: 80})
+	env := keyEnv(t, fakelever.KeyFull)
+	db := filepath.Join(t.TempDir(), "ls.db")
+	if res := runBin(t, env, "", syncArgs(srv, db)...); res.code != 0 {
+		t.Fatalf("first sync: exit %d: %s", res.code, res.stderr)
+	}
+	for _, r := range []string{"users", "requisitions", "stages", "archive_reasons", "sources", "tags"} {
+		if gone := srv.RemoveFromList(r, 2); len(gone) != 2 {
+			t.Fatalf("RemoveFromList(%s) took %v", r, gone)
+		}
+	}
+	for _, extra := range [][]string{nil, {"--full"}} {
+		if res := runBin(t, env, "", syncArgs(srv, db, extra...)...); res.code != 0 {
+			t.Fatalf("sync %v after removals: exit %d: %s", extra, res.code, res.stderr)
+		}
+		assertStoreMatchesFake(t, env, db, srv)
+	}
+	checkStore(t, db)
 }

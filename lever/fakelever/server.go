@@ -47,6 +47,9 @@ type Config struct {
 	// Now defaults to time.Now; the Date header, token age and mutation
 	// times use it.
 	Now func() time.Time
+	// MalformedTag serves, second in /tags, a tag with empty text: a record
+	// no copy can key, which a sync must skip.
+	MalformedTag bool
 }
 
 func (c Config) withDefaults() Config {
@@ -90,6 +93,7 @@ type Server struct {
 	postMut  map[int]mutation
 	postDel  map[int]int64
 	mutCount int
+	removed  removals
 
 	limMu    sync.Mutex
 	limiters map[string]*keyLimiter

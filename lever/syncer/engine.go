@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"maps"
 	"net/url"
 	"slices"
 	"sync"
@@ -398,6 +399,7 @@ func (r *run) state() RunState {
 	defer r.mu.Unlock()
 	st := r.st
 	st.Warnings = slices.Clone(st.Warnings)
+	st.Skipped = maps.Clone(st.Skipped)
 	st.Totals = r.totalsLocked()
 	return st
 }
@@ -430,6 +432,14 @@ func (r *run) setCount(name string, c streamCount) int {
 	return total
 }
 
+func skippedTotal(m map[lever.Resource]int) int {
+	n := 0
+	for _, c := range m {
+		n += c
+	}
+	return n
+}
+
 // end records the outcome and returns what Run returns.
 func (r *run) end(ctx context.Context, err error) (RunState, error) {
 	sink := r.e.sink
@@ -438,6 +448,9 @@ func (r *run) end(ctx context.Context, err error) (RunState, error) {
 		st.FinishedAt = r.now()
 		if st.ServerStartedAt == 0 {
 			st.ServerStartedAt = st.StartedAt
+		}
+		if n := skippedTotal(st.Skipped); n > 0 {
+			st.Warnings = append(st.Warnings, fmt.Sprintf("left out %d records that cannot be read (each named in a warning); leversync status counts them", n))
 		}
 		st.Result = ResultOK
 		if len(st.Warnings) > 0 {

@@ -75,7 +75,10 @@ type RunState struct {
 	Result       string                 `json:"result,omitempty"` // ok, warnings, failed, interrupted
 	Totals       map[lever.Resource]int `json:"totals,omitempty"`
 	Warnings     []string               `json:"warnings,omitempty"`
-	Error        string                 `json:"error,omitempty"`
+	// Skipped counts, per resource, the records left out because they
+	// could not be decoded.
+	Skipped map[lever.Resource]int `json:"skipped,omitempty"`
+	Error   string                 `json:"error,omitempty"`
 }
 
 // Run results.

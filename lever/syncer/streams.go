@@ -242,11 +242,11 @@ func (r *run) readPages(ctx context.Context, sch *scheduler, s *stream, count *s
 		b := Batch{Resource: s.resource}
 		if s.deletes {
 			b.Deletes, err = decodeDeletions(page.Data)
+			if err != nil {
+				return false, fmt.Errorf("sync %s: %w", s.name, err)
+			}
 		} else {
-			b.Upserts, err = decodeRecords(s.resource, page.Data)
-		}
-		if err != nil {
-			return false, fmt.Errorf("sync %s: %w", s.name, err)
+			b.Upserts = r.decodeRecords(s.resource, page.Data, "")
 		}
 		if len(*pending) == maxPendingPages {
 			p := (*pending)[0]
@@ -376,16 +376,46 @@ func internalOnly(rec lever.Record) bool {
 	return !slices.Contains(p.DistributionChannels, "public")
 }
 
-func decodeRecords(res lever.Resource, data []json.RawMessage) ([]lever.Record, error) {
+// decodeRecords decodes a page of res (of opportunity parent, for
+// detail). A record that cannot be decoded is left out, with a warning and
+// a count, so one bad record never stops the sync.
+func (r *run) decodeRecords(res lever.Resource, data []json.RawMessage, parent string) []lever.Record {
 	recs := make([]lever.Record, 0, len(data))
-	for _, raw := range data {
-		rec, err := lever.DecodeRecord(res, raw, "")
+	for i, raw := range data {
+		rec, err := lever.DecodeRecord(res, raw, parent)
 		if err != nil {
-			return nil, err
+			r.skip(res, i, raw, parent, err)
+			continue
 		}
 		recs = append(recs, rec)
 	}
-	return recs, nil
+	return recs
+}
+
+// skip counts and reports a record that cannot be decoded: record i of
+// its page.
+func (r *run) skip(res lever.Resource, i int, raw json.RawMessage, parent string, err error) {
+	where := fmt.Sprintf("record %d of its page", i+1)
+	var id struct {
+		ID string `json:"id"`
+	}
+	if json.Unmarshal(raw, &id) == nil && id.ID != "" {
+		where += ", id " + strconv.Quote(lever.PlainText(id.ID))
+	}
+	if parent != "" {
+		where += ", of opportunity " + parent
+	}
+	r.mu.Lock()
+	if r.st.Skipped == nil {
+		r.st.Skipped = map[lever.Resource]int{}
+	}
+	r.st.Skipped[res]++
+	st := r.st
+	st.Skipped = maps.Clone(st.Skipped)
+	r.mu.Unlock()
+	// Best effort: the run's outcome is written again at its end.
+	_ = r.e.sink.UpdateRun(st)
+	r.warn(fmt.Sprintf("skipped a %s record that cannot be read (%s): %s", res, where, lever.PlainText(err.Error())), false)
 }
 
 func decodeDeletions(data []json.RawMessage) ([]lever.Deletion, error) {

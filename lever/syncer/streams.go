@@ -35,6 +35,13 @@ type stream struct {
 	countIf func(lever.Record) bool
 	// win is the created_at window of a full read of opportunities.
 	win *window
+	// whole: the stream is a reference list Lever returns whole, so what
+	// a complete read leaves out is tombstoned.
+	whole bool
+	// listed holds the keys read since the first page; complete is false
+	// when the read began mid-list or left a record out.
+	listed   []string
+	complete bool
 }
 
 // PhaseDeletions and PhaseDetails name the phases that are not one resource.
@@ -54,7 +61,7 @@ func (r *run) listStreams() ([]*stream, *family, error) {
 		conf.Set("confidentiality", "all")
 	}
 	list := func(res lever.Resource, q url.Values) *stream {
-		return &stream{name: string(res), phase: string(res), resource: res, path: "/" + string(res), query: q}
+		return &stream{name: string(res), phase: string(res), resource: res, path: "/" + string(res), query: q, whole: true}
 	}
 	ss := []*stream{
 		// Every state is listed without a state filter; published postings
@@ -84,6 +91,15 @@ func (r *run) listStreams() ([]*stream, *family, error) {
 		return nil, nil, err
 	}
 	return ss, fam, nil
+}
+
+// listedAt is when a list was seen whole: Lever's clock if its answer
+// said, else the local one.
+func (r *run) listedAt(server time.Time) int64 {
+	if server.IsZero() {
+		return r.now()
+	}
+	return server.UnixMilli()
 }
 
 // deletionStreams read the deleted lists from DeletedSince to now on
@@ -189,9 +205,12 @@ func (r *run) runStream(ctx context.Context, sch *scheduler, s *stream) (err err
 		}
 	}()
 
+	// A list read from its first page in this run can be replaced whole.
+	s.listed, s.complete = nil, cp.Offset == ""
 	restart := func() {
 		r.warn(fmt.Sprintf("%s: Lever rejected the saved page token; reading this stream again from its first page", s.name), false)
 		count.records = 0
+		s.listed, s.complete = nil, true
 		if w := s.win; w != nil {
 			sch.mu.Lock()
 			w.records, w.read, w.top, w.pos = 0, 0, 0, 0
@@ -247,6 +266,12 @@ func (r *run) readPages(ctx context.Context, sch *scheduler, s *stream, count *s
 			}
 		} else {
 			b.Upserts = r.decodeRecords(s.resource, page.Data, "")
+			if s.whole {
+				s.complete = s.complete && len(b.Upserts) == len(page.Data)
+				for _, rec := range b.Upserts {
+					s.listed = append(s.listed, rec.ID)
+				}
+			}
 		}
 		if len(*pending) == maxPendingPages {
 			p := (*pending)[0]
@@ -273,6 +298,9 @@ func (r *run) readPages(ctx context.Context, sch *scheduler, s *stream, count *s
 		next := page.Next
 		if done {
 			next = ""
+		}
+		if done && s.whole && s.complete {
+			b.Whole = &WholeList{Keys: s.listed, At: r.listedAt(page.ServerTime)}
 		}
 		b.Checkpoint = Checkpoint{Stream: s.name, Offset: next, Done: done, Records: count.records}
 		if s.deletes {

@@ -105,6 +105,9 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		st.LastAccepted = now
 	})
 
+	if s.cfg.Inject != nil && s.injected(w, r, s.cfg.Inject(path, r.URL.Query())) {
+		return
+	}
 	fault := s.fault()
 	if fault == faultUnavailable {
 		s.count(func(st *Stats) { st.Faults++ })

@@ -9,6 +9,7 @@ import (
 	"log"
 	"net"
 	"net/http"
+	"net/url"
 	"slices"
 	"strings"
 	"sync"
@@ -50,6 +51,12 @@ type Config struct {
 	// MalformedTag serves, second in /tags, a tag with empty text: a record
 	// no copy can key, which a sync must skip.
 	MalformedTag bool
+	// Inject, when set, chooses a fault for each request that passed the
+	// rate limit, from its path (without the API root) and query; it is
+	// called concurrently.
+	Inject func(path string, q url.Values) Fault
+	// SlowBy is how late FaultSlow answers; default 1 minute.
+	SlowBy time.Duration
 }
 
 func (c Config) withDefaults() Config {
@@ -77,6 +84,9 @@ func (c Config) withDefaults() Config {
 	if c.Now == nil {
 		c.Now = time.Now
 	}
+	if c.SlowBy <= 0 {
+		c.SlowBy = time.Minute
+	}
 	return c
 }
 
@@ -86,6 +96,8 @@ type Server struct {
 	data   *dataset
 	keys   map[string]*keyGrant
 	secret []byte
+	// epoch is signed into page tokens; Restart moves it.
+	epoch atomic.Int64
 
 	mu       sync.RWMutex // guards the mutation overlays
 	oppMut   map[int]mutation

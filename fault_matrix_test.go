@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"net/url"
+	"os"
 	"path/filepath"
 	"strings"
 	"sync/atomic"
@@ -90,7 +91,7 @@ func runFaultCase(t *testing.T, ph faultPhase, fc faultCase) {
 	// one costs three detail requests.
 	opps := 250
 	if ph.name == "details" {
-		opps = 60
+		opps = 30
 	}
 	srv := startFake(t, fakelever.Config{Seed: 21, Opportunities: opps, Rate: -1, SlowBy: 10 * time.Second,
 		Inject: func(path string, q url.Values) fakelever.Fault {
@@ -192,4 +193,34 @@ func assertExact(t *testing.T, srv *fakelever.Server, db string) {
 			t.Errorf("%s: the store differs from the fake's data (%d records stored, %d expected)", r, strings.Count(b.String(), "\n"), strings.Count(want, "\n"))
 		}
 	}
+}
+
+// TestFaultMatrixDiskFull fills the data file's size limit (the hidden
+// --max-db-size) in the opportunities phase of a first sync and in the
+// details phase of a later one: exit 6, and the next run without the limit
+// ends exact.
+func TestFaultMatrixDiskFull(t *testing.T) {
+	srv := startFake(t, fakelever.Config{Seed: 22, Opportunities: 400, Rate: -1})
+	db := filepath.Join(t.TempDir(), "ls.db")
+	if err := faultSync(t, srv, db, false, 128<<10); codeOf(err) != exitStore {
+		t.Fatalf("first sync under a 128 KiB limit: exit %d (%v), want %d", codeOf(err), err, exitStore)
+	}
+	if err := faultSync(t, srv, db, false, 0); err != nil {
+		t.Fatalf("sync without the limit: %v", err)
+	}
+	assertExact(t, srv, db)
+	fi, err := os.Stat(db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// bbolt grows the file ahead of its data: half its size is reached
+	// only once the details need room.
+	err = faultSync(t, srv, db, true, int(fi.Size())/2)
+	if codeOf(err) != exitStore || !strings.Contains(err.Error(), "details") {
+		t.Fatalf("details sync under a limit at half the file's size: exit %d (%v), want %d in the details phase", codeOf(err), err, exitStore)
+	}
+	if err := faultSync(t, srv, db, true, 0); err != nil {
+		t.Fatalf("details sync without the limit: %v", err)
+	}
+	assertExact(t, srv, db)
 }

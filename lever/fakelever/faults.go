@@ -49,7 +49,7 @@ const (
 	FaultBadToken
 )
 
-// injected answers a fault Config.Inject chose; ok is false when the
+// injected answers a fault Config.Inject chose; handled is false when the
 // request goes on as usual.
 func (s *Server) injected(w http.ResponseWriter, r *http.Request, f Fault) (handled bool) {
 	switch f {

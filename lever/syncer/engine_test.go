@@ -986,3 +986,45 @@ func TestSetDetailsDuringARun(t *testing.T) {
 		}
 	})
 }
+
+func TestWholeListOnlyAfterACompleteRead(t *testing.T) {
+	api := newScriptedLever()
+	api.dataset(30)
+	sink := newMemSink()
+	ctx, cancel := context.WithCancel(context.Background())
+	var wholes []Batch
+	var mu sync.Mutex
+	sink.failCommit = func(bs []Batch) error {
+		for _, b := range bs {
+			if b.Checkpoint.Stream == "users" && !b.Checkpoint.Done {
+				cancel() // the users list is read in part
+			}
+			if b.Whole != nil && b.Resource == lever.Users {
+				mu.Lock()
+				wholes = append(wholes, b)
+				mu.Unlock()
+			}
+		}
+		return nil
+	}
+	if _, err := testEngine(api, sink, Options{Concurrency: 1}).Run(ctx, nil); !errors.Is(err, context.Canceled) {
+		t.Fatalf("Run = %v, want context.Canceled", err)
+	}
+	mu.Lock()
+	wholes = nil
+	mu.Unlock()
+	// The resumed run reads users from the saved token: not a whole list.
+	if _, err := testEngine(api, sink, Options{}).Run(context.Background(), nil); err != nil {
+		t.Fatal(err)
+	}
+	if len(wholes) != 0 {
+		t.Fatalf("a users list read from a saved token was taken as whole (%d keys)", len(wholes[0].Whole.Keys))
+	}
+	// The next run reads it from its first page: whole.
+	if _, err := testEngine(api, sink, Options{}).Run(context.Background(), nil); err != nil {
+		t.Fatal(err)
+	}
+	if len(wholes) != 1 || len(wholes[0].Whole.Keys) != 25 || !wholes[0].Checkpoint.Done {
+		t.Fatalf("after a complete read: %d whole lists of users, want one of 25 keys on the last page", len(wholes))
+	}
+}

@@ -994,11 +994,17 @@ func TestWholeListOnlyAfterACompleteRead(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	var wholes []Batch
 	var mu sync.Mutex
+	// Stop when the users' second page is asked for: the first is stored
+	// with its token, the list is read in part.
+	api.before = func(_ context.Context, c listCall) error {
+		if c.Path == "/users" && c.Offset != "" {
+			cancel()
+			return context.Canceled
+		}
+		return nil
+	}
 	sink.failCommit = func(bs []Batch) error {
 		for _, b := range bs {
-			if b.Checkpoint.Stream == "users" && !b.Checkpoint.Done {
-				cancel() // the users list is read in part
-			}
 			if b.Whole != nil && b.Resource == lever.Users {
 				mu.Lock()
 				wholes = append(wholes, b)
@@ -1009,6 +1015,10 @@ func TestWholeListOnlyAfterACompleteRead(t *testing.T) {
 	}
 	if _, err := testEngine(api, sink, Options{Concurrency: 1}).Run(ctx, nil); !errors.Is(err, context.Canceled) {
 		t.Fatalf("Run = %v, want context.Canceled", err)
+	}
+	api.before = nil
+	if cp := sink.checkpoints["users"]; cp.Offset == "" || cp.Done {
+		t.Fatalf("users checkpoint %+v, want a saved token", cp)
 	}
 	mu.Lock()
 	wholes = nil

@@ -156,6 +156,9 @@ func printStatus(w io.Writer, rep statusReport) {
 		for _, warn := range rep.LastRun.Warnings {
 			fmt.Fprintf(w, "  warning: %s\n", lever.PlainText(warn))
 		}
+		if sk := skippedText(rep.LastRun.Skipped); sk != "" {
+			fmt.Fprintf(w, "  skipped (could not be read): %s\n", sk)
+		}
 		if rep.LastRun.Error != "" {
 			fmt.Fprintf(w, "  error: %s\n", lever.PlainText(rep.LastRun.Error))
 		}
@@ -220,4 +223,16 @@ func formatMillis(ms int64) string {
 		return "-"
 	}
 	return time.UnixMilli(ms).Local().Format("2006-01-02 15:04:05")
+}
+
+// skippedText lists the records a run left out because they could not be
+// decoded, per resource: "tags 1, users 2".
+func skippedText(m map[lever.Resource]int) string {
+	var parts []string
+	for _, r := range lever.AllResources {
+		if m[r] > 0 {
+			parts = append(parts, fmt.Sprintf("%s %d", r, m[r]))
+		}
+	}
+	return strings.Join(parts, ", ")
 }

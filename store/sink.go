@@ -187,7 +187,7 @@ type txWriter struct {
 }
 
 func (w *txWriter) apply(b *syncer.Batch, values [][]byte) error {
-	if len(b.Upserts) > 0 || len(b.Deletes) > 0 || b.Replace != "" {
+	if len(b.Upserts) > 0 || len(b.Deletes) > 0 || b.Replace != "" || b.Whole != nil {
 		if !slices.Contains(lever.AllResources, b.Resource) {
 			return fmt.Errorf("commit: unknown resource %q", b.Resource)
 		}
@@ -210,8 +210,38 @@ func (w *txWriter) apply(b *syncer.Batch, values [][]byte) error {
 			}
 		}
 	}
+	if b.Whole != nil {
+		if err := w.replaceWhole(b.Resource, b.Whole); err != nil {
+			return err
+		}
+	}
 	if b.Checkpoint.Stream != "" {
 		return putJSON(w.tx.Bucket(bucketCheckpoints), []byte(b.Checkpoint.Stream), b.Checkpoint)
+	}
+	return nil
+}
+
+// replaceWhole tombstones the stored records of a reference list that
+// Lever no longer returns.
+func (w *txWriter) replaceWhole(r lever.Resource, l *syncer.WholeList) error {
+	if isDetail(r) || r == lever.Opportunities || r == lever.Postings {
+		return fmt.Errorf("commit: %s is not a reference list Lever returns whole", r)
+	}
+	keep := make(map[string]bool, len(l.Keys))
+	for _, k := range l.Keys {
+		keep[k] = true
+	}
+	var gone []string
+	c := recordBucket(w.tx, r).Cursor()
+	for k, _ := c.First(); k != nil; k, _ = c.Next() {
+		if !keep[string(k)] {
+			gone = append(gone, string(k))
+		}
+	}
+	for _, id := range gone {
+		if err := w.delete(r, lever.Deletion{ID: id, DeletedAt: l.At}); err != nil {
+			return err
+		}
 	}
 	return nil
 }

@@ -328,3 +328,25 @@ func TestCommitManyKeepsCheckPassing(t *testing.T) {
 		mustCheck(t, s)
 	}
 }
+
+func TestWholeListTombstonesWhatLeverNoLongerLists(t *testing.T) {
+	s := newStore(t)
+	tag := func(text string) lever.Record {
+		return record(lever.Tags, text, "", `{"text":"`+text+`","count":1}`)
+	}
+	mustCommit(t, s, syncer.Batch{Resource: lever.Tags, Upserts: []lever.Record{tag("a"), tag("b"), tag("c")}})
+	// The last page of a complete read brings c; a and c are listed.
+	mustCommit(t, s, syncer.Batch{Resource: lever.Tags, Upserts: []lever.Record{tag("c")},
+		Whole: &syncer.WholeList{Keys: []string{"a", "c"}, At: 42}})
+	if got := exportIDs(t, s, lever.Tags, false); !slices.Equal(got, []string{"a", "c"}) {
+		t.Fatalf("tags after a whole read of a and c: %v", got)
+	}
+	if got := exportIDs(t, s, lever.Tags, true); !slices.Equal(got, []string{"a", "b", "c"}) {
+		t.Fatalf("tags with tombstones: %v, want b tombstoned", got)
+	}
+	// A whole list on a resource Lever does not return whole is refused.
+	if err := s.Commit(syncer.Batch{Resource: lever.Opportunities, Whole: &syncer.WholeList{}}); err == nil {
+		t.Fatal("a whole list of opportunities was accepted")
+	}
+	mustCheck(t, s)
+}

@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"io"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -104,6 +105,9 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		st.LastAccepted = now
 	})
 
+	if s.cfg.Inject != nil && s.injected(w, r, s.cfg.Inject(path, r.URL.Query())) {
+		return
+	}
 	fault := s.fault()
 	if fault == faultUnavailable {
 		s.count(func(st *Stats) { st.Faults++ })
@@ -207,13 +211,19 @@ func (s *Server) route(r *http.Request, path string, g *keyGrant) response {
 		case "requisitions":
 			return s.listRequisitions(q)
 		case "stages":
-			return s.pageSlice("stages", rawAll(s.data.stages), q)
+			return s.pageSlice("stages", s.listed("stages", rawAll(s.data.stages), func(k int) string { return s.data.stages[k].ID }), q)
 		case "archive_reasons":
 			return s.listArchiveReasons(q)
 		case "sources":
-			return s.pageSlice("sources", rawAll(s.data.sources()), q)
+			src := s.data.sources()
+			return s.pageSlice("sources", s.listed("sources", rawAll(src), func(k int) string { return src[k].Text }), q)
 		case "tags":
-			return s.pageSlice("tags", rawAll(s.data.tags()), q)
+			tags := s.data.tags()
+			items := s.listed("tags", rawAll(tags), func(k int) string { return tags[k].Text })
+			if s.cfg.MalformedTag && len(items) > 1 {
+				items = slices.Insert(items, 1, []byte(`{"text":"","count":1}`))
+			}
+			return s.pageSlice("tags", items, q)
 		}
 	case 2:
 		if segs[1] == "deleted" {
@@ -230,6 +240,18 @@ func (s *Server) route(r *http.Request, path string, g *keyGrant) response {
 		return s.listDetail(segs[1], segs[2], q)
 	}
 	return errResp(http.StatusNotFound, "ResourceNotFound", "No API route matches "+path)
+}
+
+// listed drops from items the ones RemoveFromList took out; key names
+// item k.
+func (s *Server) listed(resource string, items [][]byte, key func(k int) string) [][]byte {
+	out := items[:0:0]
+	for k, it := range items {
+		if !s.removed.has(resource, key(k)) {
+			out = append(out, it)
+		}
+	}
+	return out
 }
 
 func rawAll[T any](xs []T) [][]byte {

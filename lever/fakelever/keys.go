@@ -10,6 +10,7 @@ const (
 	KeyNoConfidential = "fakeleverNoConfidential5Ra1Ue7Hp3Wk9Nb2Tj6Qs8"
 	KeyMissingTwo     = "fakeleverMissingTwo9Gc4Vm6Xd1Lq8Zp3Rw5Ky7Jb2"
 	KeySandbox        = "fakeleverSandboxOnly2Nf7Ht4Ca9Mw1Vs6Pe3Xj8Du5"
+	KeyNoNotes        = "fakeleverNoNotes8Tb3Kx6Qd1Wm9Hs4Ve7Zc2Pn5Ly"
 )
 
 // KeyInfo describes one accepted key.
@@ -38,6 +39,7 @@ func Keys() []KeyInfo {
 		{Key: KeyReadOnly, Name: "read-only", Description: "every read permission, no write, confidential access", Confidential: true, Missing: writeNames()},
 		{Key: KeyNoConfidential, Name: "no-confidential", Description: "every read and write permission, no confidential access"},
 		{Key: KeyMissingTwo, Name: "missing-two", Description: `every permission except "find all tags" and "find all requisitions", confidential access`, Confidential: true, Missing: []string{"find all tags", "find all requisitions"}},
+		{Key: KeyNoNotes, Name: "no-notes", Description: `every permission except "find all opportunity notes", confidential access`, Confidential: true, Missing: []string{"find all opportunity notes"}},
 		{Key: KeySandbox, Name: "sandbox", Description: "every permission and confidential access, valid only on the sandbox URL", Sandbox: true, Confidential: true},
 	}
 }

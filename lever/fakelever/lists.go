@@ -438,6 +438,9 @@ func (s *Server) listUsers(q listQuery) response {
 	return s.pageGen(genList{
 		scope: "users", n: d.nUser, kind: kindUser, sp: d.userSp, id: d.userID,
 		include: func(i int) bool {
+			if s.removed.has("users", d.userID(i)) {
+				return false
+			}
 			if !withDeactivated && d.userDeactivated(i) {
 				return false
 			}
@@ -461,7 +464,7 @@ func (s *Server) listRequisitions(q listQuery) response {
 	return s.pageGen(genList{
 		scope: "requisitions", n: d.nReq, kind: kindRequisition, sp: d.reqSp, id: d.requisitionID, created: created,
 		include: func(i int) bool {
-			return created.admits(d.reqCreated(i)) && q.conf.admits(d.reqConfidential(i)) &&
+			return !s.removed.has("requisitions", d.requisitionID(i)) && created.admits(d.reqCreated(i)) && q.conf.admits(d.reqConfidential(i)) &&
 				(len(statuses) == 0 || slices.Contains(statuses, d.reqStatus(i)))
 		},
 		render: func(i int) any { return d.requisition(i) },
@@ -475,7 +478,7 @@ func (s *Server) listArchiveReasons(q listQuery) response {
 	}
 	var items [][]byte
 	for _, r := range s.data.reasons {
-		if typ == "" || r.Type == typ {
+		if (typ == "" || r.Type == typ) && !s.removed.has("archive_reasons", r.ID) {
 			items = append(items, marshal(r))
 		}
 	}

@@ -88,27 +88,39 @@ func (s *Server) Expected(resource string) map[string]json.RawMessage {
 		}
 	case "users":
 		for i := range d.nUser {
-			out[d.userID(i)] = marshal(d.user(i))
+			if !s.removed.has(resource, d.userID(i)) {
+				out[d.userID(i)] = marshal(d.user(i))
+			}
 		}
 	case "requisitions":
 		for i := range d.nReq {
-			out[d.requisitionID(i)] = marshal(d.requisition(i))
+			if !s.removed.has(resource, d.requisitionID(i)) {
+				out[d.requisitionID(i)] = marshal(d.requisition(i))
+			}
 		}
 	case "stages":
 		for _, st := range d.stages {
-			out[st.ID] = marshal(st)
+			if !s.removed.has(resource, st.ID) {
+				out[st.ID] = marshal(st)
+			}
 		}
 	case "archive_reasons":
 		for _, r := range d.reasons {
-			out[r.ID] = marshal(r)
+			if !s.removed.has(resource, r.ID) {
+				out[r.ID] = marshal(r)
+			}
 		}
 	case "sources":
 		for _, c := range d.sources() {
-			out[c.Text] = marshal(c)
+			if !s.removed.has(resource, c.Text) {
+				out[c.Text] = marshal(c)
+			}
 		}
 	case "tags":
 		for _, c := range d.tags() {
-			out[c.Text] = marshal(c)
+			if !s.removed.has(resource, c.Text) {
+				out[c.Text] = marshal(c)
+			}
 		}
 	default:
 		panic(fmt.Sprintf("fakelever: Expected(%q): unknown resource", resource))

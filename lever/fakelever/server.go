@@ -9,6 +9,7 @@ import (
 	"log"
 	"net"
 	"net/http"
+	"net/url"
 	"slices"
 	"strings"
 	"sync"
@@ -47,6 +48,15 @@ type Config struct {
 	// Now defaults to time.Now; the Date header, token age and mutation
 	// times use it.
 	Now func() time.Time
+	// MalformedTag serves, second in /tags, a tag with empty text: a record
+	// no copy can key, which a sync must skip.
+	MalformedTag bool
+	// Inject, when set, chooses a fault for each request that passed the
+	// rate limit, from its path (without the API root) and query; it is
+	// called concurrently.
+	Inject func(path string, q url.Values) Fault
+	// SlowBy is how late FaultSlow answers; default 1 minute.
+	SlowBy time.Duration
 }
 
 func (c Config) withDefaults() Config {
@@ -74,6 +84,9 @@ func (c Config) withDefaults() Config {
 	if c.Now == nil {
 		c.Now = time.Now
 	}
+	if c.SlowBy <= 0 {
+		c.SlowBy = time.Minute
+	}
 	return c
 }
 
@@ -83,6 +96,8 @@ type Server struct {
 	data   *dataset
 	keys   map[string]*keyGrant
 	secret []byte
+	// epoch is signed into page tokens; Restart moves it.
+	epoch atomic.Int64
 
 	mu       sync.RWMutex // guards the mutation overlays
 	oppMut   map[int]mutation
@@ -90,6 +105,7 @@ type Server struct {
 	postMut  map[int]mutation
 	postDel  map[int]int64
 	mutCount int
+	removed  removals
 
 	limMu    sync.Mutex
 	limiters map[string]*keyLimiter

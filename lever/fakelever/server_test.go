@@ -199,7 +199,7 @@ func TestAuthentication(t *testing.T) {
 
 func TestKeysAreDistinctive(t *testing.T) {
 	ks := Keys()
-	if len(ks) != 5 {
+	if len(ks) != 6 {
 		t.Fatalf("%d keys", len(ks))
 	}
 	for _, a := range ks {

@@ -30,7 +30,7 @@ func (s *Server) encodeToken(scope string, key int64, id string) string {
 
 func (s *Server) sign(scope string, key int64, id string, issued int64) string {
 	m := hmac.New(sha256.New, s.secret)
-	m.Write([]byte(scope + "|" + strconv.FormatInt(key, 10) + "|" + id + "|" + strconv.FormatInt(issued, 10)))
+	m.Write([]byte(scope + "|" + strconv.FormatInt(key, 10) + "|" + id + "|" + strconv.FormatInt(issued, 10) + "|" + strconv.FormatInt(s.epoch.Load(), 10)))
 	return base64.RawURLEncoding.EncodeToString(m.Sum(nil))[:22]
 }
 

@@ -238,13 +238,7 @@ func (r *run) fetchDetail(ctx context.Context, res lever.Resource, opp string) (
 			return nil, fmt.Errorf("sync %s of opportunity %s: %w", res, opp, err)
 		}
 		r.sawServerTime(page.ServerTime)
-		for _, raw := range page.Data {
-			rec, err := lever.DecodeRecord(res, raw, opp)
-			if err != nil {
-				return nil, fmt.Errorf("sync %s of opportunity %s: %w", res, opp, err)
-			}
-			recs = append(recs, rec)
-		}
+		recs = append(recs, r.decodeRecords(res, page.Data, opp)...)
 	}
 	return recs, nil
 }

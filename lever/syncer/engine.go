@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"maps"
 	"net/url"
 	"slices"
 	"sync"
@@ -96,8 +97,10 @@ func (e *Engine) OnRetry(ri lever.RetryInfo) {
 }
 
 // Run syncs until done, an error, or ctx is cancelled. A run in progress in
-// the sink (interrupted or failed) is resumed with its own options, each
-// stream from its last committed page. On cancellation Run returns
+// the sink (interrupted or failed) is resumed, each stream from its last
+// committed page, with this engine's Details (a dropped detail phase is a
+// run warning); with Full, a failed run or an incremental one starts over
+// instead, keeping what is stored. On cancellation Run returns
 // ctx.Err() at a page boundary; on failure the typed error (a
 // *PermissionError, ErrUnauthorized, ...) wrapped with the stream's name.
 // Either way the run stays in progress so the next Run resumes it.
@@ -178,6 +181,9 @@ type run struct {
 	detailsDecided bool
 	// serverNow is the latest Date header seen, in ms.
 	serverNow int64
+	// resumeWarning is what begin left out of the resumed run, said once
+	// the run has started.
+	resumeWarning string
 }
 
 // streamCount is what one stream stored in this run.
@@ -198,6 +204,9 @@ func (r *run) execute(ctx context.Context) (RunState, error) {
 	}
 	st := r.state()
 	r.pump.emit(Event{Type: EventSyncStarted, Run: &st})
+	if r.resumeWarning != "" {
+		r.warn(r.resumeWarning, true)
+	}
 
 	r.commits = newCommitter(r.e.sink)
 	err := r.phases(ctx)
@@ -213,8 +222,19 @@ func (r *run) begin() error {
 		return fmt.Errorf("sync: read the last run from the store: %w", err)
 	}
 	var st RunState
+	if current != nil && r.e.opts.Full && (current.UpdatedSince > 0 || current.Result == ResultFailed) {
+		// Full starts over from an incremental run, or from a full read
+		// that failed, keeping what is stored.
+		current = nil
+	}
 	if current != nil {
 		st = *current
+		if st.Details && !r.e.opts.Details {
+			// A run that cannot finish must not block the next one: the
+			// detail phase is this sync's choice, not the unfinished run's.
+			r.resumeWarning = droppedDetails(current)
+		}
+		st.Details = r.e.opts.Details
 		st.Result, st.Error, st.FinishedAt = "", "", 0
 		if err := sink.UpdateRun(st); err != nil {
 			return fmt.Errorf("sync: resume run %s: %w", st.ID, err)
@@ -232,6 +252,16 @@ func (r *run) begin() error {
 		r.detailsSince = st.UpdatedSince
 	}
 	return nil
+}
+
+// droppedDetails is the warning of a plain sync that resumes an unfinished
+// run with a detail phase, and leaves that phase out.
+func droppedDetails(unfinished *RunState) string {
+	msg := "the unfinished sync's detail phase (notes, interviews, offers) is left out; run leversync sync --details to fetch it"
+	if unfinished.Result == ResultFailed && unfinished.Error != "" {
+		msg += " (it stopped: " + lever.PlainText(unfinished.Error) + ")"
+	}
+	return msg
 }
 
 func (r *run) newState(last *RunState) RunState {
@@ -369,6 +399,7 @@ func (r *run) state() RunState {
 	defer r.mu.Unlock()
 	st := r.st
 	st.Warnings = slices.Clone(st.Warnings)
+	st.Skipped = maps.Clone(st.Skipped)
 	st.Totals = r.totalsLocked()
 	return st
 }
@@ -401,6 +432,14 @@ func (r *run) setCount(name string, c streamCount) int {
 	return total
 }
 
+func skippedTotal(m map[lever.Resource]int) int {
+	n := 0
+	for _, c := range m {
+		n += c
+	}
+	return n
+}
+
 // end records the outcome and returns what Run returns.
 func (r *run) end(ctx context.Context, err error) (RunState, error) {
 	sink := r.e.sink
@@ -409,6 +448,9 @@ func (r *run) end(ctx context.Context, err error) (RunState, error) {
 		st.FinishedAt = r.now()
 		if st.ServerStartedAt == 0 {
 			st.ServerStartedAt = st.StartedAt
+		}
+		if n := skippedTotal(st.Skipped); n > 0 {
+			st.Warnings = append(st.Warnings, fmt.Sprintf("left out %d records that cannot be read (each named in a warning); leversync status counts them", n))
 		}
 		st.Result = ResultOK
 		if len(st.Warnings) > 0 {

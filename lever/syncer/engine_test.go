@@ -283,12 +283,13 @@ func TestSyncResumesFromCheckpoints(t *testing.T) {
 			firstRunCalls := len(api.calls)
 
 			api.before = nil
-			st, err := testEngine(api, sink, Options{Full: true, Details: true}).Run(context.Background(), nil)
+			// --full resumes an interrupted full read rather than start over.
+			st, err := testEngine(api, sink, Options{Full: true}).Run(context.Background(), nil)
 			if err != nil {
 				t.Fatalf("resumed Run: %v", err)
 			}
 			if st.ID != id || st.Details {
-				t.Errorf("resumed run %s details=%v, want %s with its own options", st.ID, st.Details, id)
+				t.Errorf("resumed run %s details=%v, want %s without details", st.ID, st.Details, id)
 			}
 			assertStored(t, sink, want)
 			if st.Totals[lever.Opportunities] != 260 || st.Totals[lever.Users] != 25 {
@@ -632,7 +633,7 @@ func TestSyncDetailsResumesAfterTheLastChunk(t *testing.T) {
 	api.mu.Lock()
 	api.calls = nil
 	api.mu.Unlock()
-	if _, err := testEngine(api, sink, Options{}).Run(context.Background(), nil); err != nil {
+	if _, err := testEngine(api, sink, Options{Details: true}).Run(context.Background(), nil); err != nil {
 		t.Fatal(err)
 	}
 	if n := len(api.callsTo("/opportunities/opp-00050/notes")); n != 0 {
@@ -984,4 +985,56 @@ func TestSetDetailsDuringARun(t *testing.T) {
 			t.Errorf("notes of a later chunk fetched %d times after details were turned off", n)
 		}
 	})
+}
+
+func TestWholeListOnlyAfterACompleteRead(t *testing.T) {
+	api := newScriptedLever()
+	api.dataset(30)
+	sink := newMemSink()
+	ctx, cancel := context.WithCancel(context.Background())
+	var wholes []Batch
+	var mu sync.Mutex
+	// Stop when the users' second page is asked for: the first is stored
+	// with its token, the list is read in part.
+	api.before = func(_ context.Context, c listCall) error {
+		if c.Path == "/users" && c.Offset != "" {
+			cancel()
+			return context.Canceled
+		}
+		return nil
+	}
+	sink.failCommit = func(bs []Batch) error {
+		for _, b := range bs {
+			if b.Whole != nil && b.Resource == lever.Users {
+				mu.Lock()
+				wholes = append(wholes, b)
+				mu.Unlock()
+			}
+		}
+		return nil
+	}
+	if _, err := testEngine(api, sink, Options{Concurrency: 1}).Run(ctx, nil); !errors.Is(err, context.Canceled) {
+		t.Fatalf("Run = %v, want context.Canceled", err)
+	}
+	api.before = nil
+	if cp := sink.checkpoints["users"]; cp.Offset == "" || cp.Done {
+		t.Fatalf("users checkpoint %+v, want a saved token", cp)
+	}
+	mu.Lock()
+	wholes = nil
+	mu.Unlock()
+	// The resumed run reads users from the saved token: not a whole list.
+	if _, err := testEngine(api, sink, Options{}).Run(context.Background(), nil); err != nil {
+		t.Fatal(err)
+	}
+	if len(wholes) != 0 {
+		t.Fatalf("a users list read from a saved token was taken as whole (%d keys)", len(wholes[0].Whole.Keys))
+	}
+	// The next run reads it from its first page: whole.
+	if _, err := testEngine(api, sink, Options{}).Run(context.Background(), nil); err != nil {
+		t.Fatal(err)
+	}
+	if len(wholes) != 1 || len(wholes[0].Whole.Keys) != 25 || !wholes[0].Checkpoint.Done {
+		t.Fatalf("after a complete read: %d whole lists of users, want one of 25 keys on the last page", len(wholes))
+	}
 }

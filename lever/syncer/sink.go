@@ -38,8 +38,20 @@ type Batch struct {
 	Deletes  []lever.Deletion
 	// Replace, for a per-opportunity detail page, first removes the stored
 	// detail records of Resource whose Parent is this opportunity id.
-	Replace    string
+	Replace string
+	// Whole, on the last page of a complete read of a reference list,
+	// holds every key that read returned: what Lever no longer lists is
+	// tombstoned with the page.
+	Whole      *WholeList
 	Checkpoint Checkpoint
+}
+
+// WholeList is a reference list as Lever returned it whole: the store
+// tombstones, at At (ms), every stored record of the batch's resource whose
+// key (id; text for sources and tags) is not in Keys.
+type WholeList struct {
+	Keys []string
+	At   int64
 }
 
 // Checkpoint is the saved position of one stream: a resource, or one window
@@ -75,7 +87,10 @@ type RunState struct {
 	Result       string                 `json:"result,omitempty"` // ok, warnings, failed, interrupted
 	Totals       map[lever.Resource]int `json:"totals,omitempty"`
 	Warnings     []string               `json:"warnings,omitempty"`
-	Error        string                 `json:"error,omitempty"`
+	// Skipped counts, per resource, the records left out because they
+	// could not be decoded.
+	Skipped map[lever.Resource]int `json:"skipped,omitempty"`
+	Error   string                 `json:"error,omitempty"`
 }
 
 // Run results.

@@ -35,6 +35,13 @@ type stream struct {
 	countIf func(lever.Record) bool
 	// win is the created_at window of a full read of opportunities.
 	win *window
+	// whole: the stream is a reference list Lever returns whole, so what
+	// a complete read leaves out is tombstoned.
+	whole bool
+	// listed holds the keys read since the first page; complete is false
+	// when the read began mid-list or left a record out.
+	listed   []string
+	complete bool
 }
 
 // PhaseDeletions and PhaseDetails name the phases that are not one resource.
@@ -54,7 +61,7 @@ func (r *run) listStreams() ([]*stream, *family, error) {
 		conf.Set("confidentiality", "all")
 	}
 	list := func(res lever.Resource, q url.Values) *stream {
-		return &stream{name: string(res), phase: string(res), resource: res, path: "/" + string(res), query: q}
+		return &stream{name: string(res), phase: string(res), resource: res, path: "/" + string(res), query: q, whole: true}
 	}
 	ss := []*stream{
 		// Every state is listed without a state filter; published postings
@@ -84,6 +91,15 @@ func (r *run) listStreams() ([]*stream, *family, error) {
 		return nil, nil, err
 	}
 	return ss, fam, nil
+}
+
+// listedAt is when a list was seen whole: Lever's clock if its answer
+// said, else the local one.
+func (r *run) listedAt(server time.Time) int64 {
+	if server.IsZero() {
+		return r.now()
+	}
+	return server.UnixMilli()
 }
 
 // deletionStreams read the deleted lists from DeletedSince to now on
@@ -189,9 +205,12 @@ func (r *run) runStream(ctx context.Context, sch *scheduler, s *stream) (err err
 		}
 	}()
 
+	// A list read from its first page in this run can be replaced whole.
+	s.listed, s.complete = nil, cp.Offset == ""
 	restart := func() {
 		r.warn(fmt.Sprintf("%s: Lever rejected the saved page token; reading this stream again from its first page", s.name), false)
 		count.records = 0
+		s.listed, s.complete = nil, true
 		if w := s.win; w != nil {
 			sch.mu.Lock()
 			w.records, w.read, w.top, w.pos = 0, 0, 0, 0
@@ -242,11 +261,17 @@ func (r *run) readPages(ctx context.Context, sch *scheduler, s *stream, count *s
 		b := Batch{Resource: s.resource}
 		if s.deletes {
 			b.Deletes, err = decodeDeletions(page.Data)
+			if err != nil {
+				return false, fmt.Errorf("sync %s: %w", s.name, err)
+			}
 		} else {
-			b.Upserts, err = decodeRecords(s.resource, page.Data)
-		}
-		if err != nil {
-			return false, fmt.Errorf("sync %s: %w", s.name, err)
+			b.Upserts = r.decodeRecords(s.resource, page.Data, "")
+			if s.whole {
+				s.complete = s.complete && len(b.Upserts) == len(page.Data)
+				for _, rec := range b.Upserts {
+					s.listed = append(s.listed, rec.ID)
+				}
+			}
 		}
 		if len(*pending) == maxPendingPages {
 			p := (*pending)[0]
@@ -273,6 +298,9 @@ func (r *run) readPages(ctx context.Context, sch *scheduler, s *stream, count *s
 		next := page.Next
 		if done {
 			next = ""
+		}
+		if done && s.whole && s.complete {
+			b.Whole = &WholeList{Keys: s.listed, At: r.listedAt(page.ServerTime)}
 		}
 		b.Checkpoint = Checkpoint{Stream: s.name, Offset: next, Done: done, Records: count.records}
 		if s.deletes {
@@ -376,16 +404,46 @@ func internalOnly(rec lever.Record) bool {
 	return !slices.Contains(p.DistributionChannels, "public")
 }
 
-func decodeRecords(res lever.Resource, data []json.RawMessage) ([]lever.Record, error) {
+// decodeRecords decodes a page of res (of opportunity parent, for
+// detail). A record that cannot be decoded is left out, with a warning and
+// a count, so one bad record never stops the sync.
+func (r *run) decodeRecords(res lever.Resource, data []json.RawMessage, parent string) []lever.Record {
 	recs := make([]lever.Record, 0, len(data))
-	for _, raw := range data {
-		rec, err := lever.DecodeRecord(res, raw, "")
+	for i, raw := range data {
+		rec, err := lever.DecodeRecord(res, raw, parent)
 		if err != nil {
-			return nil, err
+			r.skip(res, i, raw, parent, err)
+			continue
 		}
 		recs = append(recs, rec)
 	}
-	return recs, nil
+	return recs
+}
+
+// skip counts and reports a record that cannot be decoded: record i of
+// its page.
+func (r *run) skip(res lever.Resource, i int, raw json.RawMessage, parent string, err error) {
+	where := fmt.Sprintf("record %d of its page", i+1)
+	var id struct {
+		ID string `json:"id"`
+	}
+	if json.Unmarshal(raw, &id) == nil && id.ID != "" {
+		where += ", id " + strconv.Quote(lever.PlainText(id.ID))
+	}
+	if parent != "" {
+		where += ", of opportunity " + parent
+	}
+	r.mu.Lock()
+	if r.st.Skipped == nil {
+		r.st.Skipped = map[lever.Resource]int{}
+	}
+	r.st.Skipped[res]++
+	st := r.st
+	st.Skipped = maps.Clone(st.Skipped)
+	r.mu.Unlock()
+	// Best effort: the run's outcome is written again at its end.
+	_ = r.e.sink.UpdateRun(st)
+	r.warn(fmt.Sprintf("skipped a %s record that cannot be read (%s): %s", res, where, lever.PlainText(err.Error())), false)
 }
 
 func decodeDeletions(data []json.RawMessage) ([]lever.Deletion, error) {

@@ -39,8 +39,10 @@ type Sync struct {
 	st *store.Store // nil once the run has closed it
 }
 
-// Start opens and binds the data file, builds the client and the engine,
-// and starts the run. Events arrive on Events until the run ends; the engine
+// Start opens the data file, checks that it holds the data of the Lever
+// account the API root answers for (or binds a new file to it) before
+// anything is written, builds the client and the engine, and starts the
+// run. Events arrive on Events until the run ends; the engine
 // never blocks on them, so a consumer that stops reading loses progress
 // reports, never data. The run's events are also published on a socket
 // beside the file for Attach (`leversync watch`), as Events takes them.
@@ -69,7 +71,12 @@ func Start(ctx context.Context, job SyncJob) (*Sync, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := st.Bind(job.Target.Env, job.Target.BaseURL); err != nil {
+	fingerprint, err := accountFingerprint(ctx, client)
+	if err != nil {
+		_ = st.Close()
+		return nil, err
+	}
+	if err := st.Bind(job.Target.Env, job.Target.BaseURL, fingerprint); err != nil {
 		_ = st.Close()
 		return nil, err
 	}
@@ -121,6 +128,27 @@ func Start(ctx context.Context, job SyncJob) (*Sync, error) {
 		close(s.done)
 	}()
 	return s, nil
+}
+
+// accountFingerprint reads what identifies the Lever account behind the
+// API root, for store.Bind: Lever has no account endpoint, so the ids of
+// the account's archive reasons stand for it. Every account has some
+// ("Hired" is one), they are UUIDs of that account alone, a few dozen at
+// most (one request reads them), and a reason that is no longer used is
+// deactivated rather than removed. It runs before anything is written; a
+// failure here is the failure the sync would meet anyway.
+func accountFingerprint(ctx context.Context, l lever.Lister) ([]string, error) {
+	page, err := l.ListPage(ctx, "/archive_reasons", nil, "")
+	if err != nil {
+		return nil, fmt.Errorf("check which Lever account the API root answers for: %w", err)
+	}
+	var ids []string
+	for _, raw := range page.Data {
+		if rec, err := lever.DecodeRecord(lever.ArchiveReasons, raw, ""); err == nil {
+			ids = append(ids, rec.ID)
+		}
+	}
+	return ids, nil
 }
 
 // finalFlush is how long the end of a run waits for the consumer of Events

@@ -90,7 +90,6 @@ func Start(ctx context.Context, job SyncJob) (*Sync, error) {
 	pub, perr := publish(job.DBPath)
 
 	go func() {
-		tombstones := deletedCount(st)
 		raw := make(chan syncer.Event, 64)
 		late := make(chan struct{})
 		forwarded := make(chan struct{})
@@ -103,12 +102,14 @@ func Start(ctx context.Context, job SyncJob) (*Sync, error) {
 		timer := time.AfterFunc(finalFlush, func() { close(late) })
 		<-forwarded
 		timer.Stop()
-		if err == nil && tombstones >= 0 && deletedCount(st) > tombstones {
-			// bbolt keeps the bytes of freed pages: rewrite the file so the
-			// data of records deleted in Lever leaves the disk. Only after
-			// a run that deleted something, since it copies the whole file.
-			if cerr := st.Compact(); cerr != nil {
-				err = fmt.Errorf("remove deleted records' data from the file: %w", cerr)
+		if err == nil {
+			// bbolt keeps the bytes of freed pages: when this run (or an
+			// earlier one that stopped before this point) deleted records
+			// or dropped personal data from them, the file is rewritten so
+			// that data leaves the disk. Only then, since it copies the
+			// whole file.
+			if _, serr := st.Scrub(); serr != nil {
+				err = serr
 			}
 		}
 		// The socket goes before the lock: the next sync of this file
@@ -197,18 +198,4 @@ func (s *Sync) WithStore(fn func(*store.Store) error) (ran bool, err error) {
 		return false, nil
 	}
 	return true, fn(s.st)
-}
-
-// deletedCount is how many tombstones the file holds; -1 if unknown, so an
-// unknown count never triggers a compaction.
-func deletedCount(st *store.Store) int {
-	counts, err := st.DeletedCounts()
-	if err != nil {
-		return -1
-	}
-	n := 0
-	for _, c := range counts {
-		n += c
-	}
-	return n
 }

@@ -85,7 +85,7 @@ func (s *Store) recompress() error {
 	}
 	// The mark stays until the compaction is done, so that one that fails
 	// (it needs room for a second copy) is tried again by the next open.
-	if err := s.Compact(); err != nil {
+	if err := s.compact(); err != nil {
 		return fmt.Errorf("upgrade the store to schema %d: %w", SchemaVersion(), err)
 	}
 	return s.update(func(tx *bolt.Tx) error { return tx.Bucket(bucketMeta).Delete(keyRecompress) })

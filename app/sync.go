@@ -102,13 +102,16 @@ func Start(ctx context.Context, job SyncJob) (*Sync, error) {
 		timer := time.AfterFunc(finalFlush, func() { close(late) })
 		<-forwarded
 		timer.Stop()
-		if err == nil {
+		if ctx.Err() == nil && !errors.Is(err, store.ErrCorrupt) && !errors.Is(err, store.ErrDiskFull) {
 			// bbolt keeps the bytes of freed pages: when this run (or an
 			// earlier one that stopped before this point) deleted records
 			// or dropped personal data from them, the file is rewritten so
 			// that data leaves the disk. Only then, since it copies the
-			// whole file.
-			if _, serr := st.Scrub(); serr != nil {
+			// whole file; also after a run that failed, which may have
+			// deleted already, but not after an interrupt (the user is
+			// waiting) nor when the file itself failed. A rewrite that
+			// fails leaves the mark for the next run.
+			if _, serr := st.Scrub(); serr != nil && err == nil {
 				err = serr
 			}
 		}

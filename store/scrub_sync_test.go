@@ -4,14 +4,20 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"net/http"
+	"net/http/httptest"
+	"net/http/httputil"
+	"net/url"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
 	"github.com/leversync/leversync/app"
 	"github.com/leversync/leversync/lever"
 	"github.com/leversync/leversync/lever/fakelever"
+	"github.com/leversync/leversync/lever/syncer"
 	"github.com/leversync/leversync/store"
 )
 
@@ -19,20 +25,27 @@ import (
 // (app.Start), and waits for its end.
 func syncOnce(t *testing.T, fake *fakelever.Server, db string) {
 	t.Helper()
+	if err := syncTo(t, fake.URL(), db, syncer.Options{}); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func syncTo(t *testing.T, root, db string, o syncer.Options) error {
+	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
 	run, err := app.Start(ctx, app.SyncJob{
-		Target: app.Target{Env: lever.Custom, BaseURL: fake.URL()}, Key: lever.NewAPIKey(fakelever.KeyFull), DBPath: db,
+		Target: app.Target{Env: lever.Custom, BaseURL: root}, Key: lever.NewAPIKey(fakelever.KeyFull), DBPath: db,
 		Client: lever.Options{Rate: -1, MaxRetries: 2, BaseBackoff: time.Millisecond},
+		Sync:   o,
 	})
 	if err != nil {
-		t.Fatal(err)
+		return err
 	}
 	for range run.Events() {
 	}
-	if _, err := run.Wait(); err != nil {
-		t.Fatal(err)
-	}
+	_, err = run.Wait()
+	return err
 }
 
 // personalData is the text of the given candidates that names or reaches
@@ -143,4 +156,50 @@ func TestSyncLeavesNoRemovedPersonalData(t *testing.T) {
 	if !os.SameFile(was, now) {
 		t.Error("a sync that only moved candidates through stages rewrote the file")
 	}
+}
+
+// TestFailedSyncStillScrubs: a sync that stored deletions and then failed
+// (here: Lever fails every note request, in the details phase that comes
+// after the deletions) still leaves none of the deleted candidates' data in
+// the file.
+func TestFailedSyncStillScrubs(t *testing.T) {
+	fake, err := fakelever.Start(fakelever.Config{Seed: 52, Opportunities: 200, Rate: -1}, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer fake.Close()
+	target, err := url.Parse(fake.URL())
+	if err != nil {
+		t.Fatal(err)
+	}
+	target.Path = ""
+	proxy := httputil.NewSingleHostReverseProxy(target)
+	failing := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if strings.HasSuffix(r.URL.Path, "/notes") {
+			http.Error(w, `{"code":"InternalError","message":"down"}`, http.StatusInternalServerError)
+			return
+		}
+		proxy.ServeHTTP(w, r)
+	}))
+	defer failing.Close()
+	root := failing.URL + "/v1"
+	db := filepath.Join(t.TempDir(), "ls.db")
+	if err := syncTo(t, root, db, syncer.Options{}); err != nil {
+		t.Fatal(err)
+	}
+	before := fake.Expected("opportunities")
+	gone := personalData(t, fake, before, fake.DeleteOpportunities(8))
+	if err := syncTo(t, root, db, syncer.Options{Details: true}); err == nil {
+		t.Fatal("a sync whose note requests all fail succeeded")
+	}
+	st, err := store.Open(db, store.Options{ReadOnly: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	deleted, err := st.DeletedCounts()
+	st.Close()
+	if err != nil || deleted[lever.Opportunities] != 8 {
+		t.Fatalf("the failed sync stored %d deletions (%v), want 8 before it failed", deleted[lever.Opportunities], err)
+	}
+	assertGone(t, db, "deleted candidates and then failed", gone)
 }

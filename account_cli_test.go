@@ -1,8 +1,10 @@
 package main
 
 import (
+	"crypto/sha256"
 	"encoding/json"
 	"net/url"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -30,6 +32,16 @@ func restartFake(t *testing.T, srv *fakelever.Server, cfg fakelever.Config) *fak
 	return next
 }
 
+// fileHash is the SHA-256 of the file at path.
+func fileHash(t *testing.T, path string) [32]byte {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return sha256.Sum256(b)
+}
+
 // statusOf is `status --json` of db.
 func statusOf(t *testing.T, env []string, db string) statusReport {
 	t.Helper()
@@ -53,7 +65,7 @@ func TestDataFileHoldsOneAccount(t *testing.T) {
 	if res := runBin(t, env, "", syncArgs(a, db)...); res.code != 0 {
 		t.Fatalf("first sync: exit %d: %s", res.code, res.stderr)
 	}
-	want := exportAll(t, env, db)
+	want := fileHash(t, db)
 	refused := func(name string, env []string, args []string, says string) {
 		t.Helper()
 		res := runBin(t, env, "", args...)
@@ -65,14 +77,8 @@ func TestDataFileHoldsOneAccount(t *testing.T) {
 				t.Errorf("%s: the error does not say %q: %s", name, s, res.stderr)
 			}
 		}
-		got := exportAll(t, env, db)
-		for _, r := range lever.ListResources {
-			if got[r] != want[r] {
-				t.Fatalf("%s: the refused sync changed the stored %s", name, r)
-			}
-		}
-		if rep := statusOf(t, env, db); rep.BaseURL != a.URL() {
-			t.Fatalf("%s: status names %s, want the file's own root %s", name, rep.BaseURL, a.URL())
+		if fileHash(t, db) != want {
+			t.Fatalf("%s: the refused sync wrote to the data file", name)
 		}
 	}
 	refused("another host", env, syncArgs(b, db), a.URL())
@@ -82,6 +88,9 @@ func TestDataFileHoldsOneAccount(t *testing.T) {
 	// The same root, now answering for another account.
 	other := restartFake(t, a, fakelever.Config{Seed: 33, Opportunities: 60})
 	refused("another account at the same root", env, syncArgs(other, db), "another Lever account")
+	if rep := statusOf(t, env, db); rep.BaseURL != a.URL() {
+		t.Fatalf("status names %s, want the file's own root %s", rep.BaseURL, a.URL())
+	}
 
 	// The first account again, its root spelled another way: it syncs on.
 	again := restartFake(t, other, fakelever.Config{Seed: 31, Opportunities: 60})

@@ -87,6 +87,20 @@ func TestBindRefusesAnotherAccount(t *testing.T) {
 	if got := stored(t, s, lever.Users, "u1"); got == nil {
 		t.Fatal("a refused Bind lost a record")
 	}
+
+	// A sync opens the file before it binds: the open writes nothing
+	// either, so a refused sync leaves the file byte for byte as it was.
+	s.Close()
+	before = fileSum(t, s.path)
+	again, err := Open(s.path, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	wantErr(t, again.Bind(lever.Custom, rootB, []string{"r4"}), ErrOtherAccount)
+	again.Close()
+	if fileSum(t, s.path) != before {
+		t.Fatal("opening the file and a refused Bind changed it")
+	}
 }
 
 // A file bound by an earlier leversync holds only the environment and the

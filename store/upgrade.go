@@ -72,7 +72,16 @@ func (s *Store) recompress() error {
 			break
 		}
 	}
+	// A file with no upgrade under way is only read: opening it writes
+	// nothing (a refused sync leaves it byte for byte as it was).
 	var finish bool
+	if err := s.view(func(tx *bolt.Tx) error {
+		mark := tx.Bucket(bucketMeta).Get(keyRecompress)
+		finish = mark != nil && len(mark) == 0
+		return nil
+	}); err != nil || !finish {
+		return err
+	}
 	err := s.update(func(tx *bolt.Tx) error {
 		mark := tx.Bucket(bucketMeta).Get(keyRecompress)
 		if finish = mark != nil && len(mark) == 0; !finish {

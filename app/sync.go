@@ -14,7 +14,8 @@ import (
 
 // SyncJob is everything one sync needs.
 type SyncJob struct {
-	// Target binds the data file (Target.Env) and is where requests go.
+	// Target is where requests go, and with the account that answers
+	// there, what the data file is bound to (store.Bind).
 	Target Target
 	Key    lever.APIKey
 	DBPath string

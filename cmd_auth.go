@@ -23,15 +23,21 @@ const (
 
 func (a *cli) loginCommand() *cobra.Command {
 	var f connFlags
+	var noKeyring bool
 	cmd := &cobra.Command{
 		Use:   "login",
 		Short: "Verify an API key and save it for later syncs, without the wizard",
 		Long: `login checks the key against Lever, then saves it for that API root: in
 the system keyring where one works, else in a 0600 file in the config folder.
 A saved key is only ever sent to the API root it was saved for. The key comes
-from --key-stdin, else LEVER_API_KEY.`,
-		Example: `  printf %s "$KEY" | leversync login --key-stdin --env sandbox`,
-		Args:    usageArgs(cobra.NoArgs),
+from --key-stdin, else LEVER_API_KEY.
+
+For scheduled syncs (cron, a systemd user service, launchd), which often
+cannot reach the keyring, save the key with --no-keyring, as the user the
+schedule runs as.`,
+		Example: `  printf %s "$KEY" | leversync login --key-stdin --env sandbox
+  leversync login --key-stdin --no-keyring --profile client-a < key.txt`,
+		Args: usageArgs(cobra.NoArgs),
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if !f.keyStdin && a.getenv("LEVER_API_KEY") == "" {
 				return usagef("login needs the key on standard input (--key-stdin) or in LEVER_API_KEY")
@@ -70,7 +76,13 @@ from --key-stdin, else LEVER_API_KEY.`,
 			default:
 				return fmt.Errorf("verify the key with %s: %w", t.Root(), err)
 			}
-			place, err := a.config.SaveKey(t, key)
+			cfg := a.config
+			if noKeyring {
+				c := *cfg.Credentials
+				c.UseKeyring = false
+				cfg.Credentials = &c
+			}
+			place, err := cfg.SaveKey(t, key)
 			if err != nil {
 				return err
 			}
@@ -79,6 +91,7 @@ from --key-stdin, else LEVER_API_KEY.`,
 		},
 	}
 	f.register(cmd, true)
+	cmd.Flags().BoolVar(&noKeyring, "no-keyring", false, "save the key in the 0600 file in the config folder, not the system keyring (for cron and services)")
 	return cmd
 }
 

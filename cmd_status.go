@@ -6,8 +6,10 @@ import (
 	"fmt"
 	"io"
 	"slices"
+	"strings"
 	"time"
 
+	"github.com/leversync/leversync/app"
 	"github.com/leversync/leversync/lever"
 	"github.com/leversync/leversync/lever/syncer"
 	"github.com/leversync/leversync/store"
@@ -30,6 +32,11 @@ type statusReport struct {
 	LastSyncFinished bool `json:"lastSyncFinished"`
 	// Checked is true when --check verified the file and found it sound.
 	Checked bool `json:"checked,omitempty"`
+	// Profile is the profile whose data file this is ("" with --db).
+	Profile string `json:"profile,omitempty"`
+	// Schedule is the scheduled sync running on the file, between or
+	// during its runs.
+	Schedule *app.ScheduleState `json:"schedule,omitempty"`
 }
 
 func (a *cli) statusCommand() *cobra.Command {
@@ -47,6 +54,9 @@ func (a *cli) statusCommand() *cobra.Command {
 			rep, err := readStatus(path, check)
 			if err != nil {
 				return err
+			}
+			if db == "" {
+				rep.Profile = a.profile.Name
 			}
 			if asJSON {
 				enc := json.NewEncoder(a.stdout)
@@ -66,8 +76,17 @@ func (a *cli) statusCommand() *cobra.Command {
 // readStatus reads the store briefly, read-only; with check it also verifies
 // every page and leversync's own counts and index.
 func readStatus(path string, check bool) (statusReport, error) {
+	return readStatusWithin(path, check, 0)
+}
+
+// readStatusWithin is readStatus waiting at most timeout for a sync that
+// holds the file (0: the store's default).
+func readStatusWithin(path string, check bool, timeout time.Duration) (statusReport, error) {
 	rep := statusReport{Path: path}
-	st, err := store.Open(path, store.Options{ReadOnly: true})
+	if s, ok := app.ReadSchedule(path); ok {
+		rep.Schedule = &s
+	}
+	st, err := store.Open(path, store.Options{ReadOnly: true, Timeout: timeout})
 	if errors.Is(err, store.ErrNoStore) {
 		return rep, nil
 	}
@@ -101,7 +120,13 @@ func readStatus(path string, check bool) (statusReport, error) {
 func printStatus(w io.Writer, rep statusReport) {
 	if !rep.Exists {
 		fmt.Fprintf(w, "No local data yet at %s.\nRun 'leversync' to set up a Lever connection, or 'leversync --demo' to try it.\n", rep.Path)
+		if rep.Schedule != nil {
+			printSchedule(w, *rep.Schedule)
+		}
 		return
+	}
+	if rep.Profile != "" && rep.Profile != app.DefaultProfile {
+		fmt.Fprintf(w, "Profile:   %s\n", rep.Profile)
 	}
 	fmt.Fprintf(w, "Data file: %s\n", rep.Path)
 	if rep.Checked {
@@ -145,6 +170,49 @@ func printStatus(w io.Writer, rep statusReport) {
 	if rep.LastRun == nil && rep.Unfinished == nil {
 		fmt.Fprintln(w, "No sync has run yet: run 'leversync sync'.")
 	}
+	if rep.Schedule != nil {
+		printSchedule(w, *rep.Schedule)
+	}
+}
+
+// printSchedule says what the scheduled sync on the file is doing.
+func printSchedule(w io.Writer, s app.ScheduleState) {
+	fmt.Fprintf(w, "Scheduled: a sync every %s ('leversync sync --every', pid %d)", shortDuration(s.Every()), s.PID)
+	if s.Running {
+		fmt.Fprintln(w, "; a run is under way: 'leversync watch' follows it")
+	} else {
+		fmt.Fprintf(w, "; next run %s\n", whenNext(s.NextRunAt))
+	}
+	if s.Failures > 0 {
+		fmt.Fprintf(w, "  %s: %s\n  the schedule keeps retrying, waiting longer each time (up to an hour, or the interval if longer)\n",
+			failedRuns(s.Failures), lever.PlainText(s.LastError))
+	}
+}
+
+// failedRuns is "the last run failed" or "the last 3 runs failed".
+func failedRuns(n int) string {
+	if n == 1 {
+		return "the last run failed"
+	}
+	return fmt.Sprintf("the last %d runs failed", n)
+}
+
+// whenNext is "at 2026-12-02 15:04:05 (in 59m58s)".
+func whenNext(ms int64) string {
+	in := max(time.Until(time.UnixMilli(ms)), 0).Round(time.Second)
+	return fmt.Sprintf("at %s (in %s)", formatMillis(ms), shortDuration(in))
+}
+
+// shortDuration is d without zero minutes or seconds: "1h", "1h30m", "90ms".
+func shortDuration(d time.Duration) string {
+	s := d.String()
+	if strings.HasSuffix(s, "m0s") {
+		s = strings.TrimSuffix(s, "0s")
+	}
+	if strings.HasSuffix(s, "h0m") {
+		s = strings.TrimSuffix(s, "0m")
+	}
+	return s
 }
 
 func formatMillis(ms int64) string {

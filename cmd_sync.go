@@ -2,6 +2,9 @@ package main
 
 import (
 	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
 	"time"
 
 	"github.com/leversync/leversync/app"
@@ -18,12 +21,18 @@ type syncFlags struct {
 	full    bool
 	details bool
 	json    bool
+	// every repeats the sync on a schedule; 0 syncs once.
+	every time.Duration
 	// Hidden knobs for tests and benchmarks.
 	rate       float64
 	burst      int
 	retries    int
 	backoff    time.Duration
 	maxDBBytes int
+	// minEvery is the shortest --every accepted. It exists for tests only,
+	// which schedule runs a fraction of a second apart; people get a
+	// minute.
+	minEvery time.Duration
 }
 
 func (a *cli) syncCommand() *cobra.Command {
@@ -40,6 +49,14 @@ interrupted sync resumes at its last stored page. The key comes from
 --key-stdin, else LEVER_API_KEY, else the key saved by the wizard. Another
 terminal can follow the sync with 'leversync watch --db PATH'.
 
+With --every, sync stays in the foreground and runs an incremental sync at
+once and then on that schedule, saying when the next run is due. The data
+file is closed between runs, so status, export and doctor work then. A run
+that fails because Lever or the network is unavailable (or another sync
+holds the file) is retried after a back-off; a rejected key, a missing
+permission, a wrong API root or a data file problem end the schedule with
+its exit code. ctrl+c or SIGTERM stops it, during a run or between runs.
+
 Exit codes: 0 done (warnings allowed), 1 unexpected error, 2 usage, 3 no key
 or key rejected, 4 permission missing, 5 Lever or network unavailable, 6 local
 file problem, 7 the API root is not Lever's, 130 interrupted (SIGINT), 143
@@ -47,9 +64,13 @@ terminated (SIGTERM).`,
 		Example: `  leversync sync
   leversync sync --env sandbox --json
   echo "$KEY" | leversync sync --key-stdin --details
+  leversync sync --every 1h
   leversync sync --base-url http://127.0.0.1:8080/v1`,
 		Args: usageArgs(cobra.NoArgs),
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			if err := f.checkEvery(); err != nil {
+				return err
+			}
 			t, err := a.resolveTarget(f.conn)
 			if err != nil {
 				return err
@@ -62,6 +83,9 @@ terminated (SIGTERM).`,
 			if err != nil {
 				return err
 			}
+			if f.every > 0 {
+				return a.runSchedule(cmd.Context(), f.job(t, key, path), f)
+			}
 			return a.runSync(cmd.Context(), f.job(t, key, path), f.json)
 		},
 	}
@@ -70,12 +94,14 @@ terminated (SIGTERM).`,
 	cmd.Flags().BoolVar(&f.full, "full", false, "read everything again instead of only what changed")
 	cmd.Flags().BoolVar(&f.details, "details", false, "also fetch each candidate's notes, interviews and offers (one request each)")
 	cmd.Flags().BoolVar(&f.json, "json", false, "write one JSON event per line on stdout")
+	cmd.Flags().DurationVar(&f.every, "every", 0, "keep running, and sync again at this interval (1m or more, e.g. 15m, 1h, 24h)")
+	cmd.Flags().DurationVar(&f.minEvery, "min-every", time.Minute, "the shortest --every accepted (for tests)")
 	cmd.Flags().Float64Var(&f.rate, "rate", lever.DefaultRate, "requests per second (Lever's limit is 10)")
 	cmd.Flags().IntVar(&f.burst, "burst", lever.DefaultBurst, "request burst (Lever allows up to 20)")
 	cmd.Flags().IntVar(&f.retries, "retries", lever.DefaultMaxRetries, "retries of a failed request before giving up")
 	cmd.Flags().DurationVar(&f.backoff, "backoff", lever.DefaultBaseBackoff, "first retry wait (doubles each retry, with jitter)")
 	cmd.Flags().IntVar(&f.maxDBBytes, "max-db-size", 0, "stop with a disk-full error when the data file would grow past this many bytes")
-	for _, name := range []string{"rate", "burst", "retries", "backoff", "max-db-size"} {
+	for _, name := range []string{"rate", "burst", "retries", "backoff", "max-db-size", "min-every"} {
 		_ = cmd.Flags().MarkHidden(name)
 	}
 	return cmd
@@ -112,4 +138,79 @@ func (f syncFlags) job(t app.Target, key lever.APIKey, dbPath string) app.SyncJo
 		Store:  store.Options{MaxSize: f.maxDBBytes},
 		Sync:   syncer.Options{Full: f.full, Details: f.details},
 	}
+}
+
+// checkEvery refuses a schedule that is too tight, or one that would read
+// everything on each run.
+func (f syncFlags) checkEvery() error {
+	switch {
+	case f.every < 0:
+		return usagef("--every %s: give a positive interval such as 15m or 1h", f.every)
+	case f.every == 0:
+		return nil
+	case f.every < f.minEvery:
+		return usagef("--every %s is too short: syncs can be scheduled every %s or more", f.every, shortDuration(f.minEvery))
+	case f.full:
+		return usagef("--full with --every would read everything on every run: run 'leversync sync --full' once, then 'leversync sync --every %s'", shortDuration(f.every))
+	}
+	return nil
+}
+
+// runSchedule runs job now and then every f.every until a signal stops it,
+// or a run fails in a way that waiting cannot fix.
+func (a *cli) runSchedule(ctx context.Context, job app.SyncJob, f syncFlags) error {
+	if !f.json {
+		fmt.Fprintf(a.stderr, "Syncing %s every %s; ctrl+c stops (a run stopped mid-way resumes next time).\n", job.DBPath, shortDuration(f.every))
+	}
+	return app.RunSchedule(ctx, app.Schedule{
+		DataFile: job.DBPath,
+		Every:    f.every,
+		Run:      func(ctx context.Context) error { return a.runSync(ctx, job, f.json) },
+		Heals:    healsByItself,
+		Waiting: func(s app.ScheduleState) {
+			if f.json {
+				_ = json.NewEncoder(a.stdout).Encode(nextRunEvent{
+					Type: eventNextRun, Time: time.Now().UnixMilli(), NextRunAt: s.NextRunAt,
+					EveryMs: s.EveryMs, Failures: s.Failures, Message: s.LastError,
+				})
+				return
+			}
+			if s.Failures > 0 {
+				fmt.Fprintf(a.stderr, "%s: %s\n", failedRuns(s.Failures), lever.PlainText(s.LastError))
+				fmt.Fprintf(a.stderr, "retrying %s\n", whenNext(s.NextRunAt))
+				return
+			}
+			fmt.Fprintf(a.stderr, "next sync %s\n", whenNext(s.NextRunAt))
+		},
+	})
+}
+
+// eventNextRun is the type of the line `sync --every --json` prints between
+// runs.
+const eventNextRun = "next_run"
+
+// nextRunEvent says when the next scheduled run starts (see README).
+type nextRunEvent struct {
+	Type      string `json:"type"`
+	Time      int64  `json:"time"`
+	NextRunAt int64  `json:"nextRunAt"`
+	EveryMs   int64  `json:"everyMs"`
+	Failures  int    `json:"failures,omitempty"`
+	Message   string `json:"message,omitempty"`
+}
+
+// healsByItself reports a failed run that a later run may get past with
+// nothing changed: Lever or the network unavailable, an answer leversync
+// did not expect, the data file held by another sync. A rejected key, a
+// missing permission, a wrong API root or a data file problem stay until
+// someone acts.
+func healsByItself(err error) bool {
+	if errors.Is(err, store.ErrInUse) {
+		return true
+	}
+	switch codeFor(err) {
+	case exitUnavailable, exitFailure:
+		return true
+	}
+	return false
 }

@@ -11,6 +11,7 @@ import (
 	"github.com/leversync/leversync/lever/syncer"
 	"github.com/leversync/leversync/progress"
 	"github.com/leversync/leversync/store"
+	"github.com/leversync/leversync/ui"
 	"github.com/spf13/cobra"
 )
 
@@ -27,15 +28,20 @@ func (a *cli) watchCommand() *cobra.Command {
 		Short: "Follow the sync running on the data file, from any terminal",
 		Long: `Watch shows the progress of the sync running on the data file, whichever
 process runs it: a headless 'leversync sync' (from cron or CI), the wizard's,
-or the demo's. It only reads: leaving it (ctrl+c) does not disturb the sync.
-A watch that joins mid-sync starts from the sync's totals so far.
+or the demo's. It only reads: leaving it does not disturb the sync. A watch
+that joins mid-sync starts from the sync's totals so far.
+
+In a terminal it shows the live dashboard of the sync (q or ctrl+c leaves at
+once; tab shows the Jobs page once the sync has freed the data file);
+otherwise it prints a line per change, or with --json the events.
 
 With no sync running, watch says so, shows how the last one went, and exits 0.
 
-Exit codes: 0 the watched sync finished (done, or done with warnings), or none
-was running; 1 the watched sync failed, was interrupted, or went away before
-its end; 2 usage; 6 the data file could not be read; 130 (SIGINT) or 143
-(SIGTERM) the watch was stopped, and the sync goes on.`,
+Exit codes: 0 the watched sync finished (done, or done with warnings), none
+was running, or you left the dashboard before its end; 1 the watched sync
+failed, was interrupted, or went away before its end; 2 usage; 6 the data file
+could not be read; 130 (SIGINT) or 143 (SIGTERM) the watch was stopped, and
+the sync goes on.`,
 		Example: `  leversync watch
   leversync watch --db ./leversync-demo.db
   leversync watch --json`,
@@ -73,14 +79,32 @@ func (a *cli) runWatch(ctx context.Context, f watchFlags) error {
 		return err
 	}
 	defer w.Close()
-	if f.json {
+	switch {
+	case f.json:
 		return a.followWatch(ctx, w, newJSONPrinter(a.stdout))
+	case isTerminal(a.stdin) && isTerminal(a.stdout):
+		return a.watchDashboard(ctx, path, w)
 	}
-	if isTerminal(a.stdout) {
-		// The live dashboard takes this place once it exists.
-		return a.followWatch(ctx, w, newHumanPrinter(a.stdout, true))
+	return a.followWatch(ctx, w, newHumanPrinter(a.stdout, isTerminal(a.stdout)))
+}
+
+// watchDashboard shows the watched sync on the live dashboard, which reads
+// the data file (read-only pages) once the sync has freed it.
+func (a *cli) watchDashboard(ctx context.Context, path string, w *app.Watch) error {
+	svc := app.NewServices(app.ServicesConfig{DBPath: path})
+	end, err := ui.RunWatch(ctx, ui.Config{Services: svc, In: a.stdin, Out: a.stdout}, app.WatchedSync{Watch: w})
+	switch {
+	case err != nil && ctx.Err() != nil, err == nil && !end.Ended:
+		return a.stoppedWatching()
+	case err != nil:
+		return err
+	case end.Err != nil:
+		if errors.Is(end.Err, app.ErrSyncGone) {
+			return errSyncGone
+		}
+		return end.Err
 	}
-	return a.followWatch(ctx, w, newHumanPrinter(a.stdout, false))
+	return watchedResult(end.Run)
 }
 
 // watchPrinter prints a watched sync, starting from its snapshot.
@@ -111,6 +135,11 @@ func (a *cli) followWatch(ctx context.Context, w *app.Watch, p watchPrinter) err
 		return errSyncGone
 	}
 	p.finish(syncer.RunState{}, nil)
+	return watchedResult(run)
+}
+
+// watchedResult is the exit of a watch whose sync ended as run did.
+func watchedResult(run syncer.RunState) error {
 	switch run.Result {
 	case syncer.ResultOK, syncer.ResultWarnings:
 		return nil
@@ -155,6 +184,9 @@ func printLastRun(w io.Writer, rep statusReport) {
 	fmt.Fprintf(w, "No sync is running on %s.\n", rep.Path)
 	if !rep.Exists {
 		fmt.Fprintln(w, "There is no data file there yet: run 'leversync' to set up a Lever connection, or 'leversync sync'.")
+		if rep.Schedule != nil {
+			printSchedule(w, *rep.Schedule)
+		}
 		return
 	}
 	if r := rep.LastRun; r != nil {
@@ -174,6 +206,9 @@ func printLastRun(w io.Writer, rep statusReport) {
 	}
 	if rep.LastRun == nil && rep.Unfinished == nil {
 		fmt.Fprintln(w, "No sync has run yet: run 'leversync sync'.")
+	}
+	if rep.Schedule != nil {
+		printSchedule(w, *rep.Schedule)
 	}
 }
 

@@ -90,7 +90,7 @@ func codeFor(err error) int {
 		errors.Is(err, store.ErrDiskFull), errors.Is(err, store.ErrOtherEnvironment),
 		errors.Is(err, store.ErrOtherAccount),
 		errors.Is(err, store.ErrSchema), errors.Is(err, store.ErrNoStore),
-		errors.Is(err, store.ErrNotStore), isFileSystem(err):
+		errors.Is(err, store.ErrNotStore), errors.Is(err, app.ErrScheduled), isFileSystem(err):
 		return exitStore
 	case errors.Is(err, lever.ErrNotLeverAPI):
 		return exitNotLever

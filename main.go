@@ -30,21 +30,23 @@ func main() {
 	os.Exit(run(context.Background(), os.Args[1:], os.Stdin, os.Stdout, os.Stderr, os.Getenv))
 }
 
-// cli is what every command shares: its streams, environment, where the
-// saved key and settings live, and the signal that stopped it, if any.
+// cli is what every command shares: its streams, environment, the profile
+// (where its saved key, settings and data file live), and the signal that
+// stopped it, if any.
 type cli struct {
-	stdin  io.Reader
-	stdout io.Writer
-	stderr io.Writer
-	getenv func(string) string
-	config app.Config
+	stdin   io.Reader
+	stdout  io.Writer
+	stderr  io.Writer
+	getenv  func(string) string
+	profile app.Profile
+	config  app.Config
 	// stopSignal is the first SIGINT or SIGTERM received.
 	stopSignal atomic.Value
 }
 
 // run executes the command line and returns the process exit code.
 func run(parent context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer, getenv func(string) string) int {
-	a := &cli{stdin: stdin, stdout: stdout, stderr: stderr, getenv: getenv, config: app.DefaultConfig()}
+	a := &cli{stdin: stdin, stdout: stdout, stderr: stderr, getenv: getenv}
 	ctx, stop := a.notifyContext(parent)
 	defer stop()
 
@@ -95,6 +97,7 @@ func (a *cli) notifyContext(parent context.Context) (context.Context, func()) {
 
 func (a *cli) rootCommand() *cobra.Command {
 	var flags rootFlags
+	var profile string
 	root := &cobra.Command{
 		Use:   "leversync",
 		Short: "Sync your Lever jobs and candidates into a local file, and watch them arrive",
@@ -123,11 +126,15 @@ everything against a built-in fake Lever with --demo.`,
 			}
 			return usageError{errors.New(msg)}
 		},
+		PersistentPreRunE: func(*cobra.Command, []string) error {
+			return a.useProfile(profile)
+		},
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			return a.runRoot(cmd.Context(), flags)
 		},
 	}
 	root.SuggestionsMinimumDistance = 2
+	root.PersistentFlags().StringVar(&profile, "profile", "", "the profile: one Lever account's own environment, saved key, settings and data file (default \"default\", or LEVERSYNC_PROFILE)")
 	root.Flags().BoolVar(&flags.demo, "demo", false, "run against a built-in fake Lever with a demo key (no Lever account needed)")
 	root.Flags().StringVar(&flags.db, "db", "", "data file (default: ./leversync-demo.db with --demo, else under $XDG_DATA_HOME/leversync)")
 	root.Flags().BoolVar(&flags.accessible, "accessible", false, "plain line-by-line prompts for screen readers (also ACCESSIBLE=1)")
@@ -144,8 +151,28 @@ everything against a built-in fake Lever with --demo.`,
 		a.setupCommand(),
 		a.doctorCommand(),
 		a.watchCommand(),
+		a.profilesCommand(),
 	)
 	return root
+}
+
+// useProfile resolves the profile named by --profile, else LEVERSYNC_PROFILE,
+// else the default one: every path and key the command uses is that
+// profile's.
+func (a *cli) useProfile(flag string) error {
+	name := flag
+	if name == "" {
+		name = a.getenv("LEVERSYNC_PROFILE")
+	}
+	if name == "" {
+		name = app.DefaultProfile
+	}
+	p, err := app.LookupProfile(name, a.getenv)
+	if err != nil {
+		return usageError{err}
+	}
+	a.profile, a.config = p, p.Config()
+	return nil
 }
 
 // printError prints a command's error once, plainly, on stderr.
@@ -164,6 +191,10 @@ func (a *cli) printError(w io.Writer, _ fang.Styles, err error) {
 	}
 	if _, ok := errors.AsType[usageError](err); ok && !strings.Contains(msg, "--help") {
 		msg += "\nRun 'leversync --help' for usage."
+	}
+	if p := a.profile.Name; p != "" && p != app.DefaultProfile && a.getenv("LEVERSYNC_PROFILE") != p && strings.Contains(msg, "'leversync ") {
+		// The commands named above act on the default profile unless told.
+		msg += fmt.Sprintf("\nThis is profile %s: add --profile %s to the commands named above.", p, p)
 	}
 	fmt.Fprintf(w, "leversync: %s\n", msg)
 }

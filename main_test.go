@@ -54,6 +54,9 @@ func isolatedEnv(t *testing.T, extra ...string) []string {
 		"XDG_CONFIG_HOME=" + filepath.Join(home, "config"),
 		"PATH=" + os.Getenv("PATH"),
 		"NO_COLOR=1",
+		// A race-built binary otherwise sleeps a second before every
+		// successful exit.
+		"GORACE=atexit_sleep_ms=0",
 		// No session bus: the keyring is unavailable and the file is used.
 		"DBUS_SESSION_BUS_ADDRESS=unix:path=" + filepath.Join(home, "no-bus"),
 	}

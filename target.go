@@ -1,6 +1,7 @@
 package main
 
 import (
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -10,7 +11,6 @@ import (
 	"github.com/charmbracelet/x/term"
 	"github.com/leversync/leversync/app"
 	"github.com/leversync/leversync/lever"
-	"github.com/leversync/leversync/store"
 	"github.com/spf13/cobra"
 )
 
@@ -64,16 +64,15 @@ func (a *cli) resolveKey(f connFlags, t app.Target) (lever.APIKey, error) {
 	return key, nil
 }
 
-// dbPath is --db, else the default data file.
+// dbPath is --db, else the profile's data file.
 func (a *cli) dbPath(flag string) (string, error) {
 	if flag != "" {
 		return flag, nil
 	}
-	p, err := store.DefaultPath()
-	if err != nil {
-		return "", fmt.Errorf("find the data folder (set XDG_DATA_HOME or HOME, or pass --db): %w", err)
+	if a.profile.DataFile == "" {
+		return "", errors.New("find the data folder: neither XDG_DATA_HOME nor HOME is set; set one, or pass --db")
 	}
-	return p, nil
+	return a.profile.DataFile, nil
 }
 
 // isTerminal reports whether r or w is an interactive terminal.

@@ -32,6 +32,14 @@ func (a *cli) runWizard(ctx context.Context, job wizardJob) error {
 	}
 	svc := app.NewServices(cfg)
 	uiCfg := ui.Config{Services: svc, Accessible: job.accessible, Setup: job.flags.restart, In: a.stdin, Out: a.stdout}
+	// Another process syncing the same file holds it: show its sync.
+	uiCfg.Attach = func(ctx context.Context) (ui.Watched, error) {
+		w, err := app.Attach(ctx, job.dbPath)
+		if err != nil {
+			return nil, err
+		}
+		return app.WatchedSync{Watch: w}, nil
+	}
 	if job.demo != nil {
 		uiCfg.Demo = true
 		uiCfg.DemoKey = fakelever.KeyFull

@@ -38,6 +38,8 @@ const (
 	keyCtrlA = "\x01"
 	keyCtrlC = "\x03"
 	keyCtrlU = "\x15"
+	keyTab   = "\t"
+	keyEsc   = "\x1b"
 )
 
 // terminal is the built binary running in a pseudo-terminal, drawn by a
@@ -248,6 +250,26 @@ func (term *terminal) quit() {
 	}
 }
 
+// quitIdle quits a page where no sync runs: q, at once, and a clean exit.
+func (term *terminal) quitIdle() {
+	term.t.Helper()
+	term.press("q")
+	term.waitExit()
+}
+
+// waitExit waits for the program to exit cleanly.
+func (term *terminal) waitExit() {
+	term.t.Helper()
+	select {
+	case <-term.exited:
+	case <-time.After(screenWait):
+		term.t.Fatalf("leversync did not exit after quitting; screen:\n%s", term.screen())
+	}
+	if term.waitErr != nil {
+		term.t.Fatalf("leversync exited with %v after quitting; screen:\n%s", term.waitErr, term.screen())
+	}
+}
+
 // answerStepsOneToSeven presses through steps 1 to 7 on the documented path
 // (every default), seeing each step before answering it.
 func answerStepsOneToSeven(term *terminal) {
@@ -339,21 +361,24 @@ func TestWizardDemoWholeFlowResumesAfterQuit(t *testing.T) {
 		t.Errorf("the demo key shows a missing permission:\n%s", checked)
 	}
 	term.press(keyEnter)
-	term.waitForStep(10, "Sync")
+	// The sync's dashboard, then the Jobs page once it is done.
+	term.waitFor("leversync  ·  Sync", "opportunities")
+	term.waitFor("leversync  ·  Jobs", "Up to date")
+	term.press(keyTab)
 	done := term.waitFor("Sync done", "opportunities")
-	if !regexp.MustCompile(`✓ opportunities\s+[1-9][0-9,]*`).MatchString(done) {
-		t.Errorf("the finished sync shows no opportunities:\n%s", done)
+	if !regexp.MustCompile(`opportunities\s+✓ done\s+3,000\s+3,000`).MatchString(done) {
+		t.Errorf("the finished sync does not show the demo's 3,000 opportunities:\n%s", done)
 	}
 	if *updateFrame {
 		writeReadmeFrame(t, term)
 	}
-	term.quit()
+	term.quitIdle()
 
-	// A completed setup opens on the sync view, not on step 1.
+	// A completed setup opens on the Jobs page, not on step 1.
 	again := startTerminal(t, env, 100, 30, "--demo", "--db", db)
-	again.waitForStep(10, "Sync done")
+	again.waitFor("leversync  ·  Jobs", "Up to date", "75 jobs")
 	assertNeverShown(t, again, stepHeader(1))
-	again.quit()
+	again.quitIdle()
 }
 
 // writeReadmeFrame saves the finished connect checklist of this run for
@@ -424,8 +449,9 @@ func TestWizardKeyMissingTwoPermissionsNamesThem(t *testing.T) {
 		if strings.Contains(f, stepHeader(9)) && strings.Contains(f, "key accepted") && strings.Contains(f, "find all tags") {
 			sawChecklist = true
 		}
-		// No frame marks any other permission missing.
-		for _, m := range regexp.MustCompile(`✗ ([a-z][a-z' ()]*[a-z)])`).FindAllStringSubmatch(f, -1) {
+		// No frame marks any other permission missing (a name ends at two
+		// spaces: the one-column list writes its status after it).
+		for _, m := range regexp.MustCompile(`✗ ([a-z'()]+(?: [a-z'()]+)*)`).FindAllStringSubmatch(f, -1) {
 			if m[1] != "missing" && m[1] != "find all tags" && m[1] != "find all requisitions" {
 				t.Errorf("a screen marks %q missing:\n%s", m[1], f)
 			}
@@ -486,8 +512,8 @@ func TestWizardRealKeyIsHiddenAndSavedPrivately(t *testing.T) {
 		t.Errorf("%s does not hold the key", credentials)
 	}
 	term.press(keyEnter)
-	term.waitForStep(10, "Sync done")
-	term.quit()
+	term.waitFor("leversync  ·  Jobs", "Up to date")
+	term.quitIdle()
 	assertKeyHidden(t, term, key, db, "", env, true)
 
 	// leversync sync finds the key where the wizard saved it (for the

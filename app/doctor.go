@@ -13,7 +13,6 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
-	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -406,6 +405,9 @@ func (d *Doctor) DataFile(ctx context.Context) steps.DataFileFacts {
 		f.Problem, f.Err = steps.StoreUnreadable, errors.New("no data file is set: pass --db")
 		return f
 	}
+	if s, ok := ReadSchedule(d.cfg.DBPath); ok {
+		f.Schedule = &steps.ScheduleFacts{PID: s.PID, Every: s.Every(), Running: s.Running, NextRun: time.UnixMilli(s.NextRunAt), Failures: s.Failures, LastError: s.LastError}
+	}
 	if r := d.cfg.running; r != nil {
 		// bbolt's consistency check must not run beside a writer: that sync
 		// is one, so the file is checked only when no sync runs.
@@ -483,52 +485,17 @@ func (d *Doctor) readStore(st *store.Store, f *steps.DataFileFacts, check bool) 
 	return nil
 }
 
-// The engine's checkpoint names for a full read of candidates (see
-// lever/syncer/plan.go): the saved window boundaries, and one stream per
-// created_at window named by its range.
-const (
-	windowsStream       = "opportunities/windows"
-	createdWindowPrefix = "opportunities/created/"
-)
-
 // firstSyncProgress reads how far an unfinished first sync has read each
-// of its created_at windows; nil when it has not planned them yet.
+// of its created_at windows; nil when it has not saved them yet.
 func firstSyncProgress(st *store.Store, run syncer.RunState) (*steps.InitialProgress, error) {
-	cps, err := st.Checkpoints("opportunities/")
-	if err != nil {
+	read, err := syncer.FullReadWindows(st, run)
+	if err != nil || read == nil {
 		return nil, err
 	}
-	var bounds []int64
-	planned := false
-	done := map[int64]bool{}
-	for _, cp := range cps {
-		switch {
-		case cp.Stream == windowsStream:
-			planned = true
-			for _, s := range strings.Split(cp.Cursor, ",") {
-				if s == "" {
-					continue
-				}
-				b, err := strconv.ParseInt(s, 10, 64)
-				if err != nil {
-					return nil, nil // unreadable boundaries: no estimate
-				}
-				bounds = append(bounds, b)
-			}
-		case strings.HasPrefix(cp.Stream, createdWindowPrefix):
-			rng := strings.TrimPrefix(cp.Stream, createdWindowPrefix)
-			start, _, _ := strings.Cut(rng, "-")
-			if s, err := strconv.ParseInt(start, 10, 64); err == nil && cp.Done {
-				done[s] = true
-			}
-		}
-	}
-	if !planned {
-		return nil, nil
-	}
-	ws := steps.CreationWindows(bounds)
-	ranges := make([][2]int64, len(ws))
-	for i, w := range ws {
+	ws := make([]steps.Window, len(read))
+	ranges := make([][2]int64, len(read))
+	for i, w := range read {
+		ws[i] = steps.Window{Start: w.Start, End: w.End, Done: w.Done}
 		ranges[i] = [2]int64{w.Start, w.End}
 	}
 	spans, err := st.CreatedSpans(ranges)
@@ -536,7 +503,6 @@ func firstSyncProgress(st *store.Store, run syncer.RunState) (*steps.InitialProg
 		return nil, err
 	}
 	for i := range ws {
-		ws[i].Done = done[ws[i].Start]
 		ws[i].Stored, ws[i].Oldest, ws[i].Newest = spans[i].Count, spans[i].Oldest, spans[i].Newest
 	}
 	return &steps.InitialProgress{Windows: ws, Details: run.Details}, nil

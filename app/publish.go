@@ -13,6 +13,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/leversync/leversync/lever"
 	"github.com/leversync/leversync/lever/syncer"
 	"github.com/leversync/leversync/progress"
 )
@@ -164,6 +165,19 @@ func (p *publisher) attach(conn *net.UnixConn) {
 		defer p.writers.Done()
 		w.run(p.closing)
 	}()
+}
+
+// seed gives watchers what the events do not carry: what the file held
+// when the run began and the last finished run (the evidence an estimate
+// rests on), and the client's request ceiling. Not the file's counts as the
+// run goes on: they change with every page, and a watcher reads them once
+// the file is free.
+func (p *publisher) seed(inFile map[lever.Resource]int, last *syncer.RunState, rate float64) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.model.SetBefore(inFile, last)
+	p.model.SetInFile(nil)
+	p.model.SetRateLimit(rate)
 }
 
 // publish hands ev to every watcher without waiting for any.

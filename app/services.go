@@ -305,3 +305,91 @@ func (sv *services) StartSync(ctx context.Context, s steps.State, key lever.APIK
 	sv.running = run
 	return run, nil
 }
+
+// readTimeout bounds how long a page's read waits for another process's
+// lock on the data file: the page says the file is busy rather than hang.
+const readTimeout = 300 * time.Millisecond
+
+// read runs fn on the data file for a page's read: the file this process
+// syncs into, or the file opened briefly. A file that does not exist yet
+// reads as empty.
+func (sv *services) read(fn func(*store.Store) error) error {
+	sv.mu.Lock()
+	if sv.running != nil {
+		if ran, err := sv.running.WithStore(fn); ran {
+			sv.mu.Unlock()
+			return err
+		}
+	}
+	sv.mu.Unlock()
+	if _, err := os.Stat(sv.cfg.DBPath); errors.Is(err, fs.ErrNotExist) {
+		return nil
+	}
+	o := sv.cfg.Store
+	o.Timeout = readTimeout
+	st, err := store.Open(sv.cfg.DBPath, o)
+	if err != nil {
+		return err
+	}
+	err = fn(st)
+	if cerr := st.Close(); err == nil {
+		err = cerr
+	}
+	return err
+}
+
+func (sv *services) DataFile(ctx context.Context) (steps.DataFile, error) {
+	var df steps.DataFile
+	err := sv.read(func(st *store.Store) error {
+		var err error
+		if df.Counts, err = st.Counts(); err != nil {
+			return err
+		}
+		_, df.LastRun, err = st.LoadRun()
+		return err
+	})
+	return df, err
+}
+
+func (sv *services) Jobs(ctx context.Context) ([]steps.Job, error) {
+	var jobs []steps.Job
+	err := sv.read(func(st *store.Store) error {
+		ps, err := st.Postings()
+		for _, p := range ps {
+			jobs = append(jobs, steps.Job{ID: p.ID, Title: p.Text, Team: p.Team, Location: p.Location, State: p.State,
+				Confidential: p.Confidential, Candidates: p.Candidates, UpdatedAt: p.UpdatedAt})
+		}
+		return err
+	})
+	return jobs, err
+}
+
+func (sv *services) Candidates(ctx context.Context, jobID string) ([]steps.Candidate, error) {
+	var out []steps.Candidate
+	err := sv.read(func(st *store.Store) error {
+		cs, err := st.OpportunitiesOfPosting(jobID)
+		out = candidates(cs)
+		return err
+	})
+	return out, err
+}
+
+func (sv *services) SearchCandidates(ctx context.Context, query string, limit int) ([]steps.Candidate, bool, error) {
+	var out []steps.Candidate
+	var more bool
+	err := sv.read(func(st *store.Store) error {
+		cs, m, err := st.SearchOpportunities(query, limit)
+		out, more = candidates(cs), m
+		return err
+	})
+	return out, more, err
+}
+
+func candidates(cs []store.CandidateSummary) []steps.Candidate {
+	out := make([]steps.Candidate, 0, len(cs))
+	for _, c := range cs {
+		out = append(out, steps.Candidate{ID: c.ID, Name: c.Name, Email: c.Email, Stage: c.StageText, Origin: c.Origin, Owner: c.Owner,
+			Archived: c.Archived, ArchiveReason: c.ArchiveReason, UpdatedAt: c.UpdatedAt, Jobs: c.Jobs})
+	}
+	return out
+}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"sync"
 	"time"
 
@@ -35,6 +36,13 @@ type Sync struct {
 	done   chan struct{}
 	state  syncer.RunState
 	err    error
+
+	engine *syncer.Engine
+	gate   *gate
+	rate   float64
+	// inFile and last are what the data file held when the run began.
+	inFile map[lever.Resource]int
+	last   *syncer.RunState
 
 	mu sync.Mutex
 	st *store.Store // nil once the run has closed it
@@ -81,14 +89,22 @@ func Start(ctx context.Context, job SyncJob) (*Sync, error) {
 		_ = st.Close()
 		return nil, err
 	}
+	s.inFile, _ = st.Counts()
+	_, s.last, _ = st.LoadRun()
+	s.gate = &gate{}
+	s.rate = rateLimit(job.Client.Rate)
 	engineMu.Lock()
-	engine = syncer.NewEngine(client, st, job.Sync)
+	engine = syncer.NewEngine(pausable{client, s.gate}, st, job.Sync)
 	e := engine
 	engineMu.Unlock()
+	s.engine = e
 	s.st = st
 	// Watchers follow the run on a socket beside the file. A sync that
 	// cannot publish still runs, and says so.
 	pub, perr := publish(job.DBPath)
+	if pub != nil {
+		pub.seed(s.inFile, s.last, s.rate)
+	}
 
 	go func() {
 		raw := make(chan syncer.Event, 64)
@@ -191,6 +207,32 @@ func (s *Sync) Events() <-chan syncer.Event { return s.events }
 func (s *Sync) Wait() (syncer.RunState, error) {
 	<-s.done
 	return s.state, s.err
+}
+
+// Before is what the data file held when the run began and the last
+// finished run before it (nil if none).
+func (s *Sync) Before() (map[lever.Resource]int, *syncer.RunState) {
+	return maps.Clone(s.inFile), s.last
+}
+
+// RateLimit is the client's ceiling in requests per second; 0 is none.
+func (s *Sync) RateLimit() float64 { return s.rate }
+
+// SetPaused stops admitting new requests to Lever, or resumes.
+func (s *Sync) SetPaused(paused bool) { s.gate.set(paused) }
+
+// SetDetails turns the detail phase of the run on or off; false when too
+// late for this run.
+func (s *Sync) SetDetails(on bool) bool { return s.engine.SetDetails(on) }
+
+func rateLimit(configured float64) float64 {
+	switch {
+	case configured < 0:
+		return 0
+	case configured == 0:
+		return lever.DefaultRate
+	}
+	return configured
 }
 
 // WithStore runs fn on the data file while the run holds it open (the file

@@ -23,12 +23,6 @@ type Config struct {
 	SettingsDir string
 }
 
-// DefaultConfig uses the OS keyring and the user's config folder.
-func DefaultConfig() Config {
-	c := config.DefaultCredentials()
-	return Config{Credentials: c, SettingsDir: c.ConfigDir}
-}
-
 // ErrNoKey: no API key was given and none is saved.
 var ErrNoKey = errors.New("no Lever API key: pass one with --key-stdin or LEVER_API_KEY, or save one with 'leversync' (the wizard) or 'leversync login --key-stdin'")
 

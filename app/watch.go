@@ -45,6 +45,14 @@ func SnapshotEvent(s progress.Snapshot) WatchEvent {
 // ErrNoSyncRunning: no process publishes a sync of that data file.
 var ErrNoSyncRunning = errors.New("no sync is running on this data file")
 
+// ErrSyncGone: the watched sync's process went away before its end (it was
+// killed, or its machine stopped).
+var ErrSyncGone = errors.New("the watched sync went away before its end")
+
+// errStoppedWatching is what Wait returns once the watcher left: the sync
+// goes on without it.
+var errStoppedWatching = errors.New("stopped watching; the sync goes on")
+
 // attachTimeout bounds how long Attach waits for a sync's snapshot.
 const attachTimeout = 10 * time.Second
 
@@ -60,6 +68,10 @@ type Watch struct {
 	closeOnce sync.Once
 	closeErr  error
 	stopCtx   func() bool
+
+	// end is the run as sync_done described it; nil until then. Written
+	// by the reader before done closes.
+	end *syncer.RunState
 }
 
 // Attach connects to the sync of the data file at dbPath, running in any
@@ -162,10 +174,36 @@ func (w *Watch) shut() {
 	})
 }
 
+// Wait blocks until the watch ends and returns the run as its sync_done
+// described it. It returns ErrSyncGone when the sync's process went away
+// before its end, and an error once Close or the watch's context ended the
+// watch first.
+func (w *Watch) Wait() (syncer.RunState, error) {
+	<-w.done
+	switch {
+	case w.end != nil:
+		return *w.end, nil
+	case w.isClosing():
+		return syncer.RunState{}, errStoppedWatching
+	}
+	return syncer.RunState{}, ErrSyncGone
+}
+
+func (w *Watch) isClosing() bool {
+	select {
+	case <-w.closing:
+		return true
+	default:
+		return false
+	}
+}
+
 func (w *Watch) read(sc *bufio.Scanner) {
 	defer close(w.done)
 	defer close(w.events)
 	if w.initial.Finished {
+		run := w.initial.Run
+		w.end = &run
 		return
 	}
 	for sc.Scan() {
@@ -182,6 +220,11 @@ func (w *Watch) read(sc *bufio.Scanner) {
 			return
 		}
 		if ev.Type == syncer.EventSyncDone {
+			run := w.initial.Run
+			if ev.Run != nil {
+				run = *ev.Run
+			}
+			w.end = &run
 			return
 		}
 	}

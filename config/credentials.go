@@ -19,8 +19,10 @@ import (
 var ErrNoCredential = errors.New("no saved API key: run leversync setup, or leversync login --key-stdin")
 
 const (
-	keyringService  = "leversync"
-	credentialsFile = "credentials.json"
+	// DefaultKeyringService is the keyring service every earlier leversync
+	// saved its keys under.
+	DefaultKeyringService = "leversync"
+	credentialsFile       = "credentials.json"
 	// DefaultKeyringTimeout bounds every keyring call: a locked keyring can
 	// wait forever for a password prompt nobody sees.
 	DefaultKeyringTimeout = 3 * time.Second
@@ -46,18 +48,15 @@ var (
 // Never in the store file. A key is found only under the root it was saved
 // for, so it is never sent anywhere else.
 type Credentials struct {
-	// ConfigDir holds credentials.json; DefaultConfigDir by default.
+	// ConfigDir holds credentials.json; "" keeps no file.
 	ConfigDir string
+	// KeyringService names the keys in the OS keyring, one service per
+	// profile; "" means DefaultKeyringService.
+	KeyringService string
 	// UseKeyring tries the OS keyring first.
 	UseKeyring bool
 	// Timeout bounds every keyring call; 0 means DefaultKeyringTimeout.
 	Timeout time.Duration
-}
-
-// DefaultCredentials uses the keyring and the default config folder.
-func DefaultCredentials() *Credentials {
-	dir, _ := DefaultConfigDir() // "" makes the file fallback say what is missing
-	return &Credentials{ConfigDir: dir, UseKeyring: true, Timeout: DefaultKeyringTimeout}
 }
 
 // Place says where a saved key is kept.
@@ -125,7 +124,7 @@ func (c *Credentials) Save(root string, key lever.APIKey) (Place, error) {
 	var keyringErr error
 	if c.UseKeyring {
 		set := keyringSet // read here: a call that times out keeps running
-		keyringErr = c.callKeyring(func() error { return set(keyringService, slot, key.Reveal()) })
+		keyringErr = c.callKeyring(func() error { return set(c.service(), slot, key.Reveal()) })
 		if keyringErr == nil {
 			// Load reads the file first: an older key there must go.
 			if _, err := c.removeFromFile(slot); err != nil {
@@ -152,7 +151,7 @@ func (c *Credentials) Save(root string, key lever.APIKey) (Place, error) {
 			// did not answer is not waited on again: Load reads the file
 			// first, so this key wins over anything left there.
 			del := keyringDelete
-			_ = c.callKeyring(func() error { return del(keyringService, slot) })
+			_ = c.callKeyring(func() error { return del(c.service(), slot) })
 		}
 	}
 	return place, nil
@@ -188,7 +187,7 @@ func (c *Credentials) lookup(slot string) (lever.APIKey, Place, error) {
 		get := keyringGet
 		err := c.callKeyring(func() error {
 			var err error
-			secret, err = get(keyringService, slot)
+			secret, err = get(c.service(), slot)
 			return err
 		})
 		if err == nil && secret != "" {
@@ -271,7 +270,7 @@ func (c *Credentials) DeleteAll() (removed []string, err error) {
 	}
 	if c.UseKeyring {
 		del := keyringDeleteAll
-		_ = c.callKeyring(func() error { return del(keyringService) })
+		_ = c.callKeyring(func() error { return del(c.service()) })
 	}
 	return removed, nil
 }
@@ -282,7 +281,7 @@ func (c *Credentials) deleteSlot(slot string) (bool, error) {
 	removed := false
 	if c.UseKeyring {
 		del := keyringDelete
-		if c.callKeyring(func() error { return del(keyringService, slot) }) == nil {
+		if c.callKeyring(func() error { return del(c.service(), slot) }) == nil {
 			removed = true
 		}
 	}
@@ -291,6 +290,13 @@ func (c *Credentials) deleteSlot(slot string) (bool, error) {
 		return removed, err
 	}
 	return removed || inFile, nil
+}
+
+func (c *Credentials) service() string {
+	if c.KeyringService == "" {
+		return DefaultKeyringService
+	}
+	return c.KeyringService
 }
 
 func (c *Credentials) timeout() time.Duration {

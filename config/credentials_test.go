@@ -186,17 +186,13 @@ func TestSettings(t *testing.T) {
 	if got, _ := LoadSettings(dir); got != want {
 		t.Fatalf("a refused save changed the settings: %+v", got)
 	}
-}
-
-func TestDefaultConfigDir(t *testing.T) {
-	t.Setenv("XDG_CONFIG_HOME", "/xdg/config")
-	if d, err := DefaultConfigDir(); err != nil || d != "/xdg/config/leversync" {
-		t.Fatalf("DefaultConfigDir = %q %v", d, err)
+	for range 2 { // the second finds nothing, which is fine
+		if err := RemoveSettings(dir); err != nil {
+			t.Fatal(err)
+		}
 	}
-	t.Setenv("XDG_CONFIG_HOME", "")
-	t.Setenv("HOME", "/home/ann")
-	if d := DefaultCredentials(); d.ConfigDir != "/home/ann/.config/leversync" || !d.UseKeyring || d.Timeout != DefaultKeyringTimeout {
-		t.Fatalf("DefaultCredentials = %+v", d)
+	if got, err := LoadSettings(dir); err != nil || got != (Settings{}) {
+		t.Fatalf("LoadSettings after RemoveSettings = %+v %v", got, err)
 	}
 }
 
@@ -204,5 +200,37 @@ func wantErr(t testing.TB, err, target error) {
 	t.Helper()
 	if !errors.Is(err, target) {
 		t.Fatalf("error = %v, want one matching %q", err, target)
+	}
+}
+
+// TestKeyringServicesAreSeparate: two Credentials with their own keyring
+// service and folder (two profiles) never see each other's key for the same
+// root, and removing every key of one leaves the other's.
+func TestKeyringServicesAreSeparate(t *testing.T) {
+	for _, useKeyring := range []bool{true, false} {
+		keyring.MockInit()
+		a := testCredentials(t, useKeyring)
+		b := testCredentials(t, useKeyring)
+		b.KeyringService = "leversync-work"
+		if _, err := a.Save(productionRoot, lever.NewAPIKey("a-"+testSecret)); err != nil {
+			t.Fatal(err)
+		}
+		if got, _, err := b.Load(productionRoot); !errors.Is(err, ErrNoCredential) {
+			t.Fatalf("keyring %v: the other service found %v, %v", useKeyring, got.Reveal() == "a-"+testSecret, err)
+		}
+		if _, err := b.Save(productionRoot, lever.NewAPIKey("b-"+testSecret)); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := b.DeleteAll(); err != nil {
+			t.Fatal(err)
+		}
+		if got, _, err := a.Load(productionRoot); err != nil || got.Reveal() != "a-"+testSecret {
+			t.Fatalf("keyring %v: removing the other service's keys took this one's: %v", useKeyring, err)
+		}
+		if useKeyring {
+			if s, err := keyring.Get(DefaultKeyringService, "production"); err != nil || s != "a-"+testSecret {
+				t.Fatalf("the default service does not hold the key saved without a service: %v", err)
+			}
+		}
 	}
 }

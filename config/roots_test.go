@@ -53,7 +53,7 @@ func TestKeysArePerAPIRoot(t *testing.T) {
 // old single "custom" key is found only for the root its settings name.
 func TestKeysSavedBeforeStillWork(t *testing.T) {
 	keyring.MockInit()
-	if err := keyring.Set(keyringService, "sandbox", "sand-"+testSecret); err != nil {
+	if err := keyring.Set(DefaultKeyringService, "sandbox", "sand-"+testSecret); err != nil {
 		t.Fatal(err)
 	}
 	c := testCredentials(t, true)
@@ -146,7 +146,7 @@ func TestSaveToFileRemovesKeyringCopy(t *testing.T) {
 	if place, err := c.Save(productionRoot, lever.NewAPIKey(testSecret)); err != nil || place.File == "" {
 		t.Fatalf("Save = %+v, %v", place, err)
 	}
-	if s, err := keyring.Get(keyringService, "production"); err == nil {
+	if s, err := keyring.Get(DefaultKeyringService, "production"); err == nil {
 		t.Errorf("the keyring still holds a key (old %v)", s == "old-"+testSecret)
 	}
 }

@@ -13,19 +13,6 @@ import (
 
 const settingsFile = "settings.json"
 
-// DefaultConfigDir is $XDG_CONFIG_HOME/leversync, or ~/.config/leversync.
-func DefaultConfigDir() (string, error) {
-	dir := os.Getenv("XDG_CONFIG_HOME")
-	if dir == "" || !filepath.IsAbs(dir) {
-		home, err := os.UserHomeDir()
-		if err != nil {
-			return "", fmt.Errorf("find the config folder: %w; set XDG_CONFIG_HOME", err)
-		}
-		dir = filepath.Join(home, ".config")
-	}
-	return filepath.Join(dir, "leversync"), nil
-}
-
 // Settings are the wizard's choices that `leversync sync` uses when no flag
 // is given. They never hold the key.
 type Settings struct {
@@ -48,6 +35,15 @@ func LoadSettings(dir string) (Settings, error) {
 		return Settings{}, fmt.Errorf("read the settings %s: %w; fix or delete the file, or run leversync setup", filepath.Join(dir, settingsFile), err)
 	}
 	return s, nil
+}
+
+// RemoveSettings deletes dir/settings.json; none is fine.
+func RemoveSettings(dir string) error {
+	err := os.Remove(filepath.Join(dir, settingsFile))
+	if err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return fmt.Errorf("remove the settings: %w", err)
+	}
+	return nil
 }
 
 // SaveSettings writes dir/settings.json atomically with mode 0600. The

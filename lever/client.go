@@ -66,7 +66,7 @@ type Options struct {
 type Client struct {
 	base       string
 	key        APIKey
-	limiter    *rate.Limiter
+	pace       *pacer
 	http       *http.Client
 	timeout    time.Duration
 	maxRetries int
@@ -119,7 +119,7 @@ func NewClient(o Options) (*Client, error) {
 	if burst <= 0 {
 		burst = DefaultBurst
 	}
-	c.limiter = rate.NewLimiter(limit, burst)
+	c.pace = newPacer(limit, burst)
 
 	hc := http.Client{}
 	if o.HTTPClient != nil {
@@ -211,6 +211,13 @@ func (c *Client) Format(f fmt.State, verb rune) {
 // Requests counts the HTTP requests made so far, retries included.
 func (c *Client) Requests() int64 { return c.requests.Load() }
 
+// Capacity is how many requests are worth having in flight now: what the
+// rate limiter admits within one round trip at the latency observed so far
+// (the tokens in its bucket plus its current rate times the latency), at
+// least 1. A caller that keeps that many requests going uses the whole rate
+// budget at any latency; more would only wait in the limiter.
+func (c *Client) Capacity() int { return c.pace.capacity() }
+
 // ListPage GETs one page of a list endpoint. query is not modified; limit
 // defaults to 100 and offset "" asks for the first page.
 func (c *Client) ListPage(ctx context.Context, path string, query url.Values, offset string) (Page, error) {
@@ -244,7 +251,11 @@ type pageEnvelope struct {
 
 // decodePage reads a list envelope. A body that is not JSON (truncated, an
 // HTML error page) fails with a *json.SyntaxError, which the caller retries.
+// The elements of Data alias body.
 func decodePage(body []byte) (Page, error) {
+	if p, ok := scanPage(body); ok {
+		return p, nil
+	}
 	var env pageEnvelope
 	if err := json.Unmarshal(body, &env); err != nil {
 		if _, wrongType := errors.AsType[*json.UnmarshalTypeError](err); wrongType {
@@ -260,6 +271,54 @@ func decodePage(body []byte) (Page, error) {
 		p.Next = ""
 	}
 	return p, nil
+}
+
+// scanPage reads the usual envelope in one pass; ok is false for anything
+// else (null data or next, escapes, invalid JSON), which decodePage leaves
+// to encoding/json.
+func scanPage(body []byte) (p Page, ok bool) {
+	s := scanner{b: body}
+	sawData := false
+	ok = s.object(func(key string) bool {
+		switch key {
+		case "data":
+			if s.peek() != '[' {
+				return false
+			}
+			sawData = true
+			p.Data = make([]json.RawMessage, 0, DefaultPageLimit)
+			return s.array(func() bool {
+				raw, ok := s.span()
+				p.Data = append(p.Data, raw)
+				return ok
+			})
+		case "hasNext":
+			switch s.peek() {
+			case 't':
+				p.HasNext = true
+				return s.literal("true")
+			case 'f':
+				p.HasNext = false
+				return s.literal("false")
+			}
+			return false
+		case "next":
+			next, ok := s.plainStr()
+			p.Next = next
+			return ok
+		}
+		if foldsTo(key, "data", "hasNext", "next") {
+			return false
+		}
+		return s.value()
+	})
+	if !ok || !sawData || !s.end() {
+		return Page{}, false
+	}
+	if !p.HasNext {
+		p.Next = ""
+	}
+	return p, true
 }
 
 func cloneValues(v url.Values) url.Values {
@@ -288,7 +347,7 @@ func (c *Client) do(ctx context.Context, method, path string, query url.Values, 
 	}
 	path = cleanPath(path)
 	for attempt := 1; ; attempt++ {
-		if err := c.limiter.Wait(ctx); err != nil {
+		if _, err := c.pace.wait(ctx); err != nil {
 			if ctx.Err() != nil {
 				return ctx.Err()
 			}
@@ -370,18 +429,20 @@ func (c *Client) attempt(ctx context.Context, method, path string, query url.Val
 		req.Header.Set("Content-Type", "application/json")
 	}
 	c.requests.Add(1)
+	sent := time.Now()
 	resp, err := c.http.Do(req)
 	if err != nil {
 		return nil, c.attemptError(ctx, actx, "", method, path, err)
 	}
 	defer resp.Body.Close()
-	data, err := io.ReadAll(io.LimitReader(resp.Body, maxBody+1))
+	data, err := readBody(resp)
 	if err != nil {
 		return nil, c.attemptError(ctx, actx, "reading the answer to ", method, path, err)
 	}
 	if len(data) > maxBody {
 		return nil, fmt.Errorf("the answer to %s %s is larger than %d bytes", method, path, maxBody)
 	}
+	c.pace.answered(sent, time.Since(sent), resp.StatusCode)
 	r := &response{status: resp.StatusCode, header: resp.Header, body: data}
 	if d := resp.Header.Get("Date"); d != "" {
 		if t, err := http.ParseTime(d); err == nil {
@@ -389,6 +450,26 @@ func (c *Client) attempt(ctx context.Context, method, path string, query url.Val
 		}
 	}
 	return r, nil
+}
+
+// readBody reads at most maxBody+1 bytes of the answer, into one buffer of
+// the announced size when there is one.
+func readBody(resp *http.Response) ([]byte, error) {
+	body := io.LimitReader(resp.Body, maxBody+1)
+	n := resp.ContentLength
+	if n < 0 || n > maxBody {
+		return io.ReadAll(body)
+	}
+	data := make([]byte, n, n+1)
+	if _, err := io.ReadFull(body, data); err != nil {
+		if err == io.EOF {
+			err = io.ErrUnexpectedEOF
+		}
+		return nil, err
+	}
+	// net/http never gives more than it announced, but a transport may.
+	rest, err := io.ReadAll(body)
+	return append(data, rest...), err
 }
 
 // attemptError words a failed attempt. A per-attempt timeout is reported as

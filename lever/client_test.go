@@ -414,6 +414,57 @@ func (l *endlessLister) ListPage(context.Context, string, url.Values, string) (l
 
 func (l *endlessLister) Requests() int64 { return l.n }
 
+func (l *endlessLister) Capacity() int { return 1 }
+
+// cyclingLister pages through tokens t1, t2, ... that return to t<back>
+// after t<length>: a cycle longer than any short memory of recent tokens.
+type cyclingLister struct {
+	back, length int
+	n            int64
+}
+
+func (l *cyclingLister) ListPage(_ context.Context, _ string, _ url.Values, offset string) (lever.Page, error) {
+	l.n++
+	at := 0
+	fmt.Sscanf(offset, "t%d", &at)
+	next := at + 1
+	if next > l.length {
+		next = l.back
+	}
+	return lever.Page{HasNext: true, Next: fmt.Sprint("t", next)}, nil
+}
+
+func (l *cyclingLister) Requests() int64 { return l.n }
+
+func (l *cyclingLister) Capacity() int { return 1 }
+
+// TestPagesFindsLongCycles: a cycle of page tokens of any length ends the
+// pass within a few times its length, though Pages keeps only a bounded
+// memory of the tokens it saw (a list of a million pages must not grow it).
+func TestPagesFindsLongCycles(t *testing.T) {
+	for _, c := range []struct{ back, length int }{{1, 2}, {5, 40}, {100, 1100}, {3000, 3001}} {
+		l := &cyclingLister{back: c.back, length: c.length}
+		var last error
+		pages := 0
+		for _, err := range lever.Pages(context.Background(), l, "/opportunities", nil, "") {
+			if err != nil {
+				last = err
+				break
+			}
+			pages++
+			if pages > 3*c.length+100 {
+				t.Fatalf("cycle %d..%d: still paging after %d pages", c.back, c.length, pages)
+			}
+		}
+		if !errors.Is(last, lever.ErrPaginationLoop) {
+			t.Errorf("cycle %d..%d: %v, want ErrPaginationLoop", c.back, c.length, last)
+		}
+		if pages < c.length {
+			t.Errorf("cycle %d..%d: stopped after %d pages, before any token repeated", c.back, c.length, pages)
+		}
+	}
+}
+
 func TestPagesStopsOnCancel(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()

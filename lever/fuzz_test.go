@@ -8,6 +8,7 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -231,6 +232,58 @@ func FuzzNormalizeBaseURL(f *testing.F) {
 		}
 		if u.Scheme != "http" && u.Scheme != "https" {
 			t.Fatalf("scheme %q accepted", u.Scheme)
+		}
+	})
+}
+
+// FuzzScanMatchesEncodingJSON holds the one-pass scanner to encoding/json:
+// it accepts exactly what json.Valid accepts, and when its fast paths read a
+// page or a record they read what encoding/json reads.
+func FuzzScanMatchesEncodingJSON(f *testing.F) {
+	for _, s := range []string{
+		`{"data":[{"id":"a","createdAt":1700000000000,"updatedAt":null,"applications":[{"posting":"p1"},{"posting":{"id":"p2"}},"app-id"]}],"hasNext":true,"next":"t1"}`,
+		`{"data":[],"hasNext":false}`,
+		`{"id":"\u0061","text":"Go","createdAt":-1.5e3,"updatedAt":"x"}`,
+		`{"id":"o","name":"Ada Lovelace","emails":["ada@example.com","a@b.c"],"applications":[]}`,
+		`{"id":"o","name":null,"emails":[null,"x@y.z"],"Name":"n"}`,
+		`{"text":"LinkedIn","count":3}`,
+		`{"data":[{"id":"a"}],"hasNext":true,"next":null}`,
+		`[1, 2.50, -0, 1e+9, true, false, null, "\"\\\/\b\f\n\r\t"]`,
+		`{"a":01}`, `{"a":1.}`, `{"a":"\x"}`, `{"a" 1}`, `{"a":1,}`, `[1,]`, ` {} `, `{}x`,
+	} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, b []byte) {
+		s := scanner{b: b}
+		if got, want := s.value() && s.end(), json.Valid(b); got != want {
+			t.Fatalf("scanner says valid=%v, json.Valid says %v", got, want)
+		}
+		if p, ok := scanPage(b); ok {
+			var env pageEnvelope
+			if err := json.Unmarshal(b, &env); err != nil || env.Data == nil {
+				t.Fatalf("scanPage read a page encoding/json refuses: %v", err)
+			}
+			if len(p.Data) != len(*env.Data) || p.HasNext != env.HasNext || (p.HasNext && p.Next != env.Next) {
+				t.Fatalf("scanPage %d elements hasNext %v next %q; encoding/json %d %v %q", len(p.Data), p.HasNext, p.Next, len(*env.Data), env.HasNext, env.Next)
+			}
+			for i := range p.Data {
+				if string(p.Data[i]) != string((*env.Data)[i]) {
+					t.Fatalf("element %d: %q, encoding/json %q", i, p.Data[i], (*env.Data)[i])
+				}
+			}
+		}
+		for _, r := range []Resource{Opportunities, Tags, Notes} {
+			fast, ok := scanRecord(r, b)
+			if !ok {
+				continue
+			}
+			slow, err := decodeRecordSlow(r, b)
+			if err != nil {
+				t.Fatalf("%s: scanRecord read a record encoding/json refuses: %v", r, err)
+			}
+			if fast.ID != slow.ID || fast.CreatedAt != slow.CreatedAt || fast.UpdatedAt != slow.UpdatedAt || !slices.Equal(fast.PostingIDs, slow.PostingIDs) || fast.Name != slow.Name || !slices.Equal(fast.Emails, slow.Emails) {
+				t.Fatalf("%s: scanRecord %+v, encoding/json %+v", r, fast, slow)
+			}
 		}
 	})
 }

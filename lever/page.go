@@ -28,6 +28,9 @@ type Lister interface {
 	ListPage(ctx context.Context, path string, query url.Values, offset string) (Page, error)
 	// Requests counts the HTTP requests made so far (retries included).
 	Requests() int64
+	// Capacity is how many requests are worth having in flight now (at
+	// least 1): what the rate limiter admits within one round trip.
+	Capacity() int
 }
 
 // RetryInfo tells an observer that a request is about to be retried.

@@ -48,3 +48,22 @@ func TestDecodeRecord(t *testing.T) {
 		})
 	}
 }
+
+// TestDecodeRecordNameAndEmails: an opportunity carries its name and emails
+// for the store's search; other records do not.
+func TestDecodeRecordNameAndEmails(t *testing.T) {
+	rec, err := DecodeRecord(Opportunities, []byte(`{"id":"o1","name":"Ada Lovelace","emails":["ada@example.com","a@b.c"]}`), "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rec.Name != "Ada Lovelace" || !slices.Equal(rec.Emails, []string{"ada@example.com", "a@b.c"}) {
+		t.Errorf("opportunity decoded as name %q emails %q", rec.Name, rec.Emails)
+	}
+	rec, err = DecodeRecord(Users, []byte(`{"id":"u1","name":"Grace","emails":["g@example.com"]}`), "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rec.Name != "" || rec.Emails != nil {
+		t.Errorf("a user decoded with search fields: %q %q", rec.Name, rec.Emails)
+	}
+}

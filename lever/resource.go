@@ -41,14 +41,19 @@ type Record struct {
 	ID string
 	// Raw is the JSON object exactly as Lever sent it.
 	Raw json.RawMessage
-	// UpdatedAt is the record's updatedAt in ms since the epoch; 0 when
-	// absent or null.
+	// CreatedAt and UpdatedAt are the record's createdAt and updatedAt in
+	// ms since the epoch; 0 when absent or null.
+	CreatedAt int64
 	UpdatedAt int64
 	// Parent is the opportunity id of a per-opportunity detail record.
 	Parent string
 	// PostingIDs are the postings an opportunity applied to (from its
 	// applications), for the store's index of candidates by job.
 	PostingIDs []string
+	// Name and Emails are an opportunity's, for the store's index of
+	// candidates by name and email.
+	Name   string
+	Emails []string
 }
 
 // Deletion is a tombstone: a record Lever reports as deleted.

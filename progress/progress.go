@@ -1,12 +1,19 @@
 // Package progress is the one place where a sync's events become what people
 // are shown. A Model folds syncer.Events into a Snapshot: each phase's state
-// (waiting, syncing, done, failed, stopped), what it stored in this run, its
-// tombstones and pages; the run's totals and requests; records and requests
-// per second on the engine's own clock (the events' times, never the
-// wall clock); retries, 429s and the last back-off wait; warnings; the
-// error; and the result. The package also owns the words and numbers every
-// front end shares: the result words, phase names, counts and the thousands
-// formatter.
+// (waiting, syncing, done, failed, stopped, skipped for a missing
+// permission), what it stored in this run, its tombstones and pages; the
+// run's totals and requests; records and requests per second on the
+// engine's own clock (the events' times, never the wall clock) with a
+// second-by-second history of the last minutes; retries, 429s and the last
+// back-off wait; warnings; the error; and the result. What the events do not
+// carry, the process running the sync adds: the records the data file
+// holds, the last finished run, the request ceiling and whether the sync is
+// paused. From all of it the package estimates what is left, only from
+// evidence. It also owns the words and numbers every front end shares: the
+// result words, phase names, counts and the thousands formatter.
+//
+// A Snapshot is plain data that survives JSON, so a dashboard in another
+// process can be seeded from one.
 //
 // It draws nothing and imports no terminal code. The headless printer
 // (package main), the wizard's sync view and the accessible mode (package
@@ -37,9 +44,12 @@ const (
 	Done    State = "done"
 	// Failed: the run failed while this phase was reading.
 	Failed State = "failed"
-	// Stopped: the run was interrupted while this phase was reading; the
-	// next run resumes it.
+	// Stopped: the run was interrupted, or failed in another phase, while
+	// this phase was reading; the next run resumes it.
 	Stopped State = "stopped"
+	// Skipped: Lever refused the phase's reads for a permission the key
+	// lacks (Phase.Reason names it); the engine stops the run there.
+	Skipped State = "skipped"
 )
 
 // Phase is one row of progress: a phase of the engine, which is one
@@ -66,6 +76,12 @@ type Phase struct {
 	// phase's first and latest events.
 	StartedAt int64 `json:"startedAt,omitempty"`
 	LastAt    int64 `json:"lastAt,omitempty"`
+	// RequestsBefore is the run's requests when the phase started, so a
+	// phase that runs alone (details) knows the requests it made.
+	RequestsBefore int64 `json:"requestsBefore,omitempty"`
+	// Reason says why a phase failed or was skipped: for a missing
+	// permission, the permission's name.
+	Reason string `json:"reason,omitempty"`
 }
 
 // Title is the phase's name as people say it: "archive reasons".
@@ -136,7 +152,41 @@ type Snapshot struct {
 	Errors   []string `json:"errors,omitempty"`
 	// Err is the error the run returned, given to Finish.
 	Err string `json:"err,omitempty"`
+
+	// History is the run's requests and records at the end of each second
+	// of the engine's clock that had events, oldest first, for the last
+	// HistorySeconds.
+	History []Second `json:"history,omitempty"`
+
+	// What the events do not carry, set by the process running the sync.
+
+	// InFile is what the data file holds per resource, as last read
+	// (SetInFile); nil until read.
+	InFile map[lever.Resource]int `json:"inFile,omitempty"`
+	// InFileBefore is what the file held when this run began (SetBefore).
+	InFileBefore map[lever.Resource]int `json:"inFileBefore,omitempty"`
+	// LastRun is the last finished run before this one (SetBefore).
+	LastRun *syncer.RunState `json:"lastRun,omitempty"`
+	// RateLimit is the client's ceiling in requests per second.
+	RateLimit float64 `json:"rateLimit,omitempty"`
+	// Paused: the sync admits no new request until it is resumed.
+	Paused bool `json:"paused,omitempty"`
+	// DetailsOff: the detail phase was turned off during the run, so the
+	// run ends without it.
+	DetailsOff bool `json:"detailsOff,omitempty"`
 }
+
+// Second is the run's counts at the end of one second of the engine's
+// clock.
+type Second struct {
+	// At is the second, in seconds since the epoch.
+	At       int64 `json:"at"`
+	Requests int64 `json:"requests"`
+	Records  int   `json:"records"`
+}
+
+// HistorySeconds is how far back Snapshot.History reaches.
+const HistorySeconds = 300
 
 // Phase returns the row of the named phase.
 func (s Snapshot) Phase(name string) (Phase, bool) {
@@ -268,6 +318,7 @@ func (m *Model) Apply(ev syncer.Event) {
 			}
 			s.Current = p.Name
 		}
+
 	case syncer.EventPageStored:
 		if p := m.phase(ev); p != nil {
 			if p.State == Waiting {
@@ -303,12 +354,14 @@ func (m *Model) Apply(ev syncer.Event) {
 		s.Warnings = append(s.Warnings, ev.Message)
 	case syncer.EventError:
 		s.Errors = append(s.Errors, ev.Message)
+		m.failPhase(ev.Message)
 	case syncer.EventSyncDone:
 		if ev.Run != nil {
 			s.Run = cloneRun(*ev.Run)
 		}
 		m.finishLocked()
 	}
+	m.record(ev.Time)
 }
 
 // Finish records what the engine's Run returned. It settles the result
@@ -339,6 +392,13 @@ func (m *Model) finishLocked() {
 	to := Failed
 	switch s.Run.Result {
 	case syncer.ResultFailed:
+		// When the failure names its phase, the others were only stopped
+		// by it.
+		for _, p := range s.Phases {
+			if p.State == Failed || p.State == Skipped {
+				to = Stopped
+			}
+		}
 	case syncer.ResultInterrupted:
 		to = Stopped
 	default:
@@ -365,7 +425,71 @@ func (m *Model) Snapshot() Snapshot {
 		r := *s.LastRetry
 		s.LastRetry = &r
 	}
+	s.History = slices.Clone(s.History)
+	s.InFile = maps.Clone(s.InFile)
+	s.InFileBefore = maps.Clone(s.InFileBefore)
+	if s.LastRun != nil {
+		r := cloneRun(*s.LastRun)
+		s.LastRun = &r
+	}
 	return s
+}
+
+// SetInFile records what the data file holds now, per resource.
+func (m *Model) SetInFile(counts map[lever.Resource]int) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.s.InFile = maps.Clone(counts)
+}
+
+// SetBefore records what the data file held when the run began and the
+// last finished run before it (nil if none): the evidence for estimates.
+func (m *Model) SetBefore(counts map[lever.Resource]int, last *syncer.RunState) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.s.InFileBefore = maps.Clone(counts)
+	if m.s.InFile == nil {
+		m.s.InFile = maps.Clone(counts)
+	}
+	m.s.LastRun = nil
+	if last != nil {
+		r := cloneRun(*last)
+		m.s.LastRun = &r
+	}
+}
+
+// SetRateLimit records the client's ceiling in requests per second.
+func (m *Model) SetRateLimit(perSecond float64) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.s.RateLimit = perSecond
+}
+
+// SetPaused records whether the sync admits new requests.
+func (m *Model) SetPaused(paused bool) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.s.Paused = paused
+}
+
+// SetDetails records that the detail phase was turned on or off during the
+// run: its row is planned, or dropped while it has not started.
+func (m *Model) SetDetails(on bool) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.s.Run.Details = on
+	m.s.DetailsOff = !on
+	i, ok := m.index[syncer.PhaseDetails]
+	switch {
+	case on && !ok:
+		m.row(syncer.PhaseDetails, "")
+	case !on && ok && m.s.Phases[i].State == Waiting:
+		m.s.Phases = slices.Delete(m.s.Phases, i, i+1)
+		delete(m.index, syncer.PhaseDetails)
+		for j := i; j < len(m.s.Phases); j++ {
+			m.index[m.s.Phases[j].Name] = j
+		}
+	}
 }
 
 // plan adds the rows a run goes through, in the engine's order: the lists
@@ -399,6 +523,7 @@ func (m *Model) phase(ev syncer.Event) *Phase {
 	if ev.Time > 0 {
 		if p.StartedAt == 0 {
 			p.StartedAt = ev.Time
+			p.RequestsBefore = m.s.Requests
 		}
 		p.LastAt = max(p.LastAt, ev.Time)
 	}

@@ -19,3 +19,7 @@ if [ "${LARGE:-}" = 1 ]; then
   echo "== fake Lever: serving 1,000,000 opportunities"
   go test -run '^$' -bench 'PageOpportunities' -benchtime 10000x -timeout 30m ./lever/fakelever/
 fi
+echo "== dashboard: one frame at 120x40, and the Jobs page"
+go test -run '^$' -bench 'DashboardFrame|JobsFrame|JobsKey' -benchtime 3s ./ui/
+echo "== dashboard: CPU under 100,000 events a second for 10 s (against a same-run baseline), and idle (30 s)"
+go test -run '^$' -bench 'DashboardCPU|DashboardIdle' -benchtime 1x -timeout 5m ./ui/

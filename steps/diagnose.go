@@ -577,7 +577,41 @@ func (d *doctor) checkDisk(ctx context.Context) Finding {
 	return Finding{Status: Pass, Summary: fmt.Sprintf("%s free %s", formatBytes(room), where), Evidence: ev}
 }
 
-func (d *doctor) checkLastSync(context.Context) Finding {
+func (d *doctor) checkLastSync(ctx context.Context) Finding {
+	f := d.lastSync(ctx)
+	s := d.file.Schedule
+	if s == nil {
+		return f
+	}
+	// A schedule keeps retrying what can heal by itself: its failures are a
+	// warning, and the last run's own failure (if the file holds it) stays
+	// a failure.
+	every := humanDuration(s.Every)
+	switch {
+	case s.Running:
+		f.Evidence = append(f.Evidence, fmt.Sprintf("scheduled every %s ('leversync sync --every', pid %d): a run is under way", every, s.PID))
+	default:
+		f.Evidence = append(f.Evidence, fmt.Sprintf("scheduled every %s ('leversync sync --every', pid %d): the next run starts in %s", every, s.PID, humanDuration(s.NextRun.Sub(d.now))))
+	}
+	if s.Failures == 0 {
+		return f
+	}
+	runs := "the last scheduled run"
+	if s.Failures > 1 {
+		runs = fmt.Sprintf("the last %d scheduled runs", s.Failures)
+	}
+	if f.Status != Fail {
+		f.Status = Warn
+		f.Summary = fmt.Sprintf("%s failed: %s; the schedule retries in %s", runs, s.LastError, humanDuration(s.NextRun.Sub(d.now)))
+	} else {
+		f.Evidence = append(f.Evidence, fmt.Sprintf("%s failed; the schedule retries in %s", runs, humanDuration(s.NextRun.Sub(d.now))))
+	}
+	f.Fix = "fix what the checks above name; the schedule keeps retrying, waiting longer each time (up to an hour, or its interval if longer), and resumes where the last run stopped"
+	return f
+}
+
+// lastSync judges the last run the data file records.
+func (d *doctor) lastSync(context.Context) Finding {
 	if why := d.fileSkip(); why != "" {
 		if !d.file.Exists && d.file.Problem == StoreOK {
 			return Finding{Status: Note, Summary: "no sync has run yet", Fix: "run 'leversync sync' (or 'leversync' for the wizard)"}

@@ -574,3 +574,45 @@ func TestHumanDuration(t *testing.T) {
 		}
 	}
 }
+
+// TestLastSyncOfASchedule: a running schedule is named with when its next
+// run starts; its failed runs make a passing check a warning that says
+// when it retries, and a failure the file records stays a failure.
+func TestLastSyncOfASchedule(t *testing.T) {
+	for _, c := range []struct {
+		name     string
+		schedule ScheduleFacts
+		failed   bool // the data file records a failed run
+		status   Status
+		summary  string
+		evidence string
+	}{
+		{"between runs", ScheduleFacts{PID: 42, Every: time.Hour, NextRun: now.Add(20 * time.Minute)}, false, Pass,
+			"finished 1 h ago (took 1 h): 1200 candidates, 30 jobs", "scheduled every 1 h ('leversync sync --every', pid 42): the next run starts in 20 min"},
+		{"a run under way", ScheduleFacts{PID: 42, Every: 15 * time.Minute, Running: true}, false, Pass,
+			"finished 1 h ago (took 1 h): 1200 candidates, 30 jobs", "scheduled every 15 min ('leversync sync --every', pid 42): a run is under way"},
+		{"runs that could not start", ScheduleFacts{PID: 42, Every: time.Hour, NextRun: now.Add(2 * time.Minute), Failures: 2, LastError: "the store is in use"}, false, Warn,
+			"the last 2 scheduled runs failed: the store is in use; the schedule retries in 2 min", "scheduled every 1 h ('leversync sync --every', pid 42): the next run starts in 2 min"},
+		{"a run that failed in the file", ScheduleFacts{PID: 42, Every: time.Hour, NextRun: now.Add(time.Minute), Failures: 1, LastError: "Lever answered 503"}, true, Fail,
+			"the last sync failed (started 5 min ago): Lever answered 503", "the last scheduled run failed; the schedule retries in 1 min"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			e := healthy()
+			s := c.schedule
+			e.file.Schedule = &s
+			if c.failed {
+				e.file.Current = &syncer.RunState{ID: "r", StartedAt: ms(now.Add(-5 * time.Minute)), Result: syncer.ResultFailed, Error: "Lever answered 503"}
+			}
+			f := find(t, diagnose(t, e), CheckLastSync)
+			if f.Status != c.status || f.Summary != c.summary {
+				t.Errorf("got %s %q\nwant %s %q", f.Status, f.Summary, c.status, c.summary)
+			}
+			if !slices.Contains(f.Evidence, c.evidence) {
+				t.Errorf("evidence %q lacks %q", f.Evidence, c.evidence)
+			}
+			if (c.schedule.Failures > 0) != strings.Contains(f.Fix, "keeps retrying") {
+				t.Errorf("fix %q", f.Fix)
+			}
+		})
+	}
+}

@@ -271,6 +271,22 @@ type DataFileFacts struct {
 	// Progress is how far an unfinished first sync has read; nil when
 	// there is no such sync or nothing tells.
 	Progress *InitialProgress
+	// Schedule is the scheduled sync running on the file; nil when none.
+	Schedule *ScheduleFacts
+}
+
+// ScheduleFacts are what a running `leversync sync --every` says about
+// itself.
+type ScheduleFacts struct {
+	PID   int
+	Every time.Duration
+	// Running: a run is under way; else NextRun is when the next starts.
+	Running bool
+	NextRun time.Time
+	// Failures counts the runs in a row that failed, LastError the last
+	// one's error.
+	Failures  int
+	LastError string
 }
 
 // DiskFacts are the room left for the data file.

@@ -9,12 +9,13 @@ import (
 )
 
 // InitialProgress is how far an unfinished first sync has read the
-// candidates. A first sync splits the range of creation times into equal
-// windows read side by side, and Lever lists each window newest first, so
-// the oldest candidate stored in a window tells how much of it is read.
-// Lever gives no totals: this share of the time range is the only measure.
+// candidates. A first sync reads created_at windows side by side (split
+// further as it learns where the candidates are), and Lever lists each
+// window newest first, so the oldest candidate stored in a window tells how
+// much of it is read. Lever gives no totals: this share of the time range is
+// the only measure.
 type InitialProgress struct {
-	// Windows are the windows, oldest first, as CreationWindows makes them.
+	// Windows are the windows, oldest first, as the engine saved them.
 	Windows []Window
 	// Details: the run also fetches every candidate's notes, interviews
 	// and offers, one request each.
@@ -23,7 +24,8 @@ type InitialProgress struct {
 
 // Window is one created_at window of a first sync and what is stored of it.
 type Window struct {
-	// Start and End bound the window's creation times (ms, inclusive).
+	// Start and End bound the window's creation times (ms, inclusive); the
+	// newest window's End is math.MaxInt64.
 	Start, End int64
 	// Done: the window was read to its end.
 	Done bool
@@ -31,22 +33,6 @@ type Window struct {
 	// the oldest and newest of their creation times.
 	Stored         int
 	Oldest, Newest int64
-}
-
-// CreationWindows are the windows a first sync reads for the boundaries it
-// saved (the engine's "opportunities/windows" checkpoint): [0, b1],
-// [b1+1, b2], ..., [bn+1, now]. The last one is left open.
-func CreationWindows(bounds []int64) []Window {
-	var ws []Window
-	start := int64(0)
-	for _, b := range bounds {
-		if b < start {
-			continue
-		}
-		ws = append(ws, Window{Start: start, End: b})
-		start = b + 1
-	}
-	return append(ws, Window{Start: start, End: math.MaxInt64})
 }
 
 // Estimate is what the evidence says about the rest of a first sync.
@@ -70,44 +56,45 @@ const (
 
 // Estimate judges the progress of a first sync. ok is false, with the
 // reason, when the evidence does not allow an estimate.
+//
+// The range of creation times runs from the oldest candidate to the newest.
+// The newest is the newest stored; the oldest is known once every window
+// below the oldest candidate stored has been read to its end (until then
+// older candidates may exist, and no estimate is given). A window read to
+// its end counts whole; one being read counts from its top down to the
+// oldest candidate stored from it.
 func (p InitialProgress) Estimate() (e Estimate, ok bool, why string) {
-	n := len(p.Windows)
+	top, bottom := int64(math.MinInt64), int64(math.MaxInt64)
 	for _, w := range p.Windows {
 		e.Stored += w.Stored
+		if w.Stored > 0 {
+			top, bottom = max(top, w.Newest), min(bottom, w.Oldest)
+		}
 	}
-	if n < 2 {
-		return e, false, "the candidates are read as one range, so nothing tells how much of it is left"
-	}
-	// The engine spaces the boundaries evenly from the oldest to the newest
-	// creation time: every window spans the same width.
-	first, last := p.Windows[0], p.Windows[n-1]
-	var width float64
-	switch {
-	case n >= 3:
-		width = float64(p.Windows[n-2].End-first.End) / float64(n-2)
-	case last.Stored > 0:
-		width = float64(last.Newest - first.End)
-	}
-	if width <= 0 {
+	if e.Stored == 0 {
 		return e, false, "nothing is read yet of the newest candidates"
 	}
-	read := 0.0
-	for i, w := range p.Windows {
-		top := float64(w.End)
-		if i == n-1 {
-			top = float64(first.End) + width*float64(n-1)
-		}
-		switch {
-		case w.Done:
-			read += width
-		case w.Stored > 0:
-			read += min(max(top-float64(w.Oldest), 0), width)
-		}
-	}
-	e.Share = min(read/(width*float64(n)), 1)
 	if allDone(p.Windows) {
 		return e, false, "every candidate is read; what is left is the deletions and, with --details, each candidate's notes, interviews and offers"
 	}
+	for _, w := range p.Windows {
+		if w.Start <= bottom && !w.Done {
+			return e, false, "the oldest candidates are not reached yet, so the range of creation times is not known; Lever gives no totals"
+		}
+	}
+	span := float64(top - bottom + 1)
+	read := 0.0
+	for _, w := range p.Windows {
+		hi := min(w.End, top)
+		switch {
+		case w.Done:
+			lo := max(w.Start, bottom)
+			read += float64(max(hi-lo+1, 0))
+		case w.Stored > 0:
+			read += float64(max(hi-w.Oldest+1, 0))
+		}
+	}
+	e.Share = min(read/span, 1)
 	if e.Share < minEstimateShare || e.Stored < minEstimateStored {
 		return e, false, fmt.Sprintf("too little is read yet (%d candidates, %.0f%% of the range) to tell; Lever gives no totals", e.Stored, e.Share*100)
 	}

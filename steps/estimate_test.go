@@ -7,29 +7,21 @@ import (
 	"time"
 )
 
-func TestCreationWindowsMatchTheEnginesPlan(t *testing.T) {
-	ws := CreationWindows([]int64{100, 200, 300})
-	want := [][2]int64{{0, 100}, {101, 200}, {201, 300}, {301, math.MaxInt64}}
-	if len(ws) != len(want) {
-		t.Fatalf("%d windows, want %d", len(ws), len(want))
-	}
-	for i, w := range ws {
-		if w.Start != want[i][0] || w.End != want[i][1] {
-			t.Errorf("window %d = [%d, %d], want %v", i, w.Start, w.End, want[i])
-		}
-	}
-}
-
 func TestEstimateFromTheShareOfTheRangeRead(t *testing.T) {
-	ws := CreationWindows([]int64{100, 200, 300}) // each window 100 ms wide
-	ws[0].Done, ws[0].Stored, ws[0].Oldest, ws[0].Newest = true, 300, 1, 100
-	ws[1].Stored, ws[1].Oldest, ws[1].Newest = 100, 150, 200 // half read
-	ws[3].Stored, ws[3].Oldest, ws[3].Newest = 50, 350, 400  // half read, newest is 400
-	p := InitialProgress{Windows: ws}
+	// The oldest window was read to its end (its oldest candidate is at 1,
+	// the range's bottom); the two above it are half read; the newest
+	// candidate is at 400.
+	p := InitialProgress{Windows: []Window{
+		{Start: 0, End: 100, Done: true, Stored: 300, Oldest: 1, Newest: 100},
+		{Start: 101, End: 200, Stored: 100, Oldest: 151, Newest: 200},
+		{Start: 201, End: 300},
+		{Start: 301, End: math.MaxInt64, Stored: 50, Oldest: 351, Newest: 400},
+	}}
 	e, ok, why := p.Estimate()
 	if !ok {
 		t.Fatalf("no estimate: %s", why)
 	}
+	// Read: [1,100], [151,200], [351,400]: 200 of the 400 ms from 1 to 400.
 	if e.Share != 0.5 || e.Stored != 450 || e.Total != 900 {
 		t.Errorf("share %v, stored %d, total %d; want 0.5, 450, 900", e.Share, e.Stored, e.Total)
 	}
@@ -44,26 +36,28 @@ func TestEstimateFromTheShareOfTheRangeRead(t *testing.T) {
 }
 
 func TestNoEstimateWithoutEvidence(t *testing.T) {
-	two := CreationWindows([]int64{1000})
-	early := CreationWindows([]int64{100, 200, 300})
-	early[3].Stored, early[3].Oldest, early[3].Newest = 150, 399, 400 // 1 ms of 400 read
-	done := CreationWindows([]int64{100, 200, 300})
-	for i := range done {
-		done[i].Done, done[i].Stored, done[i].Oldest, done[i].Newest = true, 100, done[i].Start+1, done[i].Start+50
-	}
 	cases := []struct {
 		name string
-		p    InitialProgress
+		ws   []Window
 		why  string
 	}{
-		{"one window", InitialProgress{Windows: CreationWindows(nil)}, "read as one range"},
-		{"nothing of the newest read", InitialProgress{Windows: two}, "nothing is read yet"},
-		{"too little read", InitialProgress{Windows: early}, "too little is read yet (150 candidates, 0% of the range)"},
-		{"every window read", InitialProgress{Windows: done}, "every candidate is read"},
+		{"nothing read", []Window{{Start: 0, End: math.MaxInt64}}, "nothing is read yet"},
+		{"oldest not reached", []Window{
+			{Start: 0, End: 300, Stored: 100, Oldest: 200, Newest: 300},
+			{Start: 301, End: math.MaxInt64, Done: true, Stored: 100, Oldest: 301, Newest: 400},
+		}, "the oldest candidates are not reached yet"},
+		{"too little read", []Window{
+			{Start: 0, End: 100, Done: true, Stored: 1, Oldest: 1, Newest: 1},
+			{Start: 101, End: math.MaxInt64, Stored: 150, Oldest: 9999, Newest: 10000},
+		}, "too little is read yet (151 candidates, 1% of the range)"},
+		{"every window read", []Window{
+			{Start: 0, End: 100, Done: true, Stored: 100, Oldest: 1, Newest: 50},
+			{Start: 101, End: math.MaxInt64, Done: true, Stored: 100, Oldest: 101, Newest: 150},
+		}, "every candidate is read"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			_, ok, why := c.p.Estimate()
+			_, ok, why := InitialProgress{Windows: c.ws}.Estimate()
 			if ok || !strings.Contains(why, c.why) {
 				t.Errorf("ok %v, why %q; want no estimate because %q", ok, why, c.why)
 			}

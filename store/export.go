@@ -122,6 +122,9 @@ func (s *Store) Check() error {
 		if err := checkIndex(tx); err != nil {
 			return corruptError(s.path, "inconsistent posting index", err)
 		}
+		if err := checkTerms(tx); err != nil {
+			return corruptError(s.path, "inconsistent search index", err)
+		}
 		return nil
 	})
 }
@@ -210,6 +213,50 @@ func checkIndex(tx *bolt.Tx) error {
 		}
 		if !slices.Contains(postings, posting) {
 			return fmt.Errorf("stale index entry: opportunity %s under posting %s", opp, posting)
+		}
+		return nil
+	})
+}
+
+// checkTerms verifies that every opportunity has a terms record and the
+// other way round, and that the search index holds exactly the terms of
+// those records.
+func checkTerms(tx *bolt.Tx) error {
+	opps, known, idx := tx.Bucket([]byte(lever.Opportunities)), tx.Bucket(bucketOpportunityTerms), tx.Bucket(bucketTermIndex)
+	if opps == nil || known == nil || idx == nil {
+		return nil
+	}
+	err := opps.ForEach(func(k, _ []byte) error {
+		terms := known.Get(k)
+		if terms == nil {
+			return fmt.Errorf("opportunity %s has no search terms", k)
+		}
+		for _, t := range splitTerms(terms) {
+			if idx.Get(termKey(t, string(k))) == nil {
+				return fmt.Errorf("opportunity %s is missing from the search index under %q", k, t)
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	err = known.ForEach(func(k, _ []byte) error {
+		if opps.Get(k) == nil {
+			return fmt.Errorf("opportunity %s has search terms but is not stored", k)
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	return idx.ForEach(func(k, _ []byte) error {
+		i := bytes.LastIndexByte(k, sep)
+		if i < 0 {
+			return fmt.Errorf("bad search index key %q", k)
+		}
+		if !slices.Contains(splitTerms(known.Get(k[i+1:])), string(k[:i])) {
+			return fmt.Errorf("stale search index entry: opportunity %s under %q", k[i+1:], k[:i])
 		}
 		return nil
 	})

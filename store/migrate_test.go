@@ -12,6 +12,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -126,8 +127,8 @@ func TestMigrateSchema1(t *testing.T) {
 	}
 	compressed := assertUpgraded(t, s)
 	// The upgrade compacts: the file shrinks, and no schema-1 value is left
-	// in a free page (the opportunities are compressed, so their emails are
-	// nowhere in plain text).
+	// in a free page (the opportunities are compressed, so no email is left
+	// as JSON text; the search index keeps addresses bare, without quotes).
 	if int64(len(raw)) >= v1Size {
 		t.Errorf("the file did not shrink: %d bytes, %d before", len(raw), v1Size)
 	}
@@ -137,12 +138,28 @@ func TestMigrateSchema1(t *testing.T) {
 			t.Fatal(err)
 		}
 		for _, e := range o.Emails {
-			if bytes.Contains(raw, []byte(e)) {
-				t.Errorf("opportunity %s's email is still in the file's bytes", id)
+			if bytes.Contains(raw, []byte(strconv.Quote(e))) {
+				t.Errorf("opportunity %s's email is still in the file's bytes as JSON", id)
 			}
 		}
 	}
 	t.Logf("%d of %d opportunities compressed; the file went from %d to %d bytes", compressed, len(v1[string(lever.Opportunities)]), v1Size, len(raw))
+	// The upgrade built the candidate search index (Check above verified it
+	// covers every candidate): each is found by its email.
+	for id, old := range v1[string(lever.Opportunities)] {
+		var o struct{ Emails []string }
+		_ = json.Unmarshal([]byte(old), &o)
+		if len(o.Emails) == 0 {
+			continue
+		}
+		found, _, err := s.SearchOpportunities(o.Emails[0], 50)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !slices.ContainsFunc(found, func(c CandidateSummary) bool { return c.ID == id }) {
+			t.Errorf("after the upgrade, a search for opportunity %s's email does not find it", id)
+		}
+	}
 
 	// Opened again, nothing changes.
 	s.Close()

@@ -384,15 +384,3 @@ func TestNoKeyInFile(t *testing.T) {
 		t.Fatal("the wizard state is not in the file: the grep proves nothing")
 	}
 }
-
-func TestDefaultPath(t *testing.T) {
-	t.Setenv("XDG_DATA_HOME", "/xdg/data")
-	if p, err := DefaultPath(); err != nil || p != "/xdg/data/leversync/leversync.db" {
-		t.Fatalf("DefaultPath = %q %v", p, err)
-	}
-	t.Setenv("XDG_DATA_HOME", "")
-	t.Setenv("HOME", "/home/ann")
-	if p, err := DefaultPath(); err != nil || p != "/home/ann/.local/share/leversync/leversync.db" {
-		t.Fatalf("DefaultPath = %q %v", p, err)
-	}
-}

@@ -150,8 +150,13 @@ type CandidateSummary struct {
 	Archived  bool   `json:"archived"`
 	// ArchiveReason is the reason's text, or its id when unknown.
 	ArchiveReason string `json:"archiveReason,omitempty"`
-	CreatedAt     int64  `json:"createdAt,omitempty"`
-	UpdatedAt     int64  `json:"updatedAt,omitempty"`
+	// Owner is the owning user's name, or their id when unknown.
+	Owner     string `json:"owner,omitempty"`
+	CreatedAt int64  `json:"createdAt,omitempty"`
+	UpdatedAt int64  `json:"updatedAt,omitempty"`
+	// Jobs are the titles of the postings the candidate applied to; only a
+	// search across jobs fills them in.
+	Jobs []string `json:"jobs,omitempty"`
 }
 
 // opportunityView is the part of a Lever opportunity the summary reads.
@@ -167,6 +172,7 @@ type opportunityView struct {
 	Archived      *archivedView   `json:"archived"`
 	ArchivedAt    json.Number     `json:"archivedAt"`
 	ArchiveReason json.RawMessage `json:"archiveReason"`
+	Owner         json.RawMessage `json:"owner"`
 	CreatedAt     json.Number     `json:"createdAt"`
 	UpdatedAt     json.Number     `json:"updatedAt"`
 }
@@ -188,8 +194,7 @@ func (s *Store) OpportunitiesOfPosting(postingID string) ([]CandidateSummary, er
 			return nil
 		}
 		var failed error
-		stages := s.textOf(tx, lever.Stages, &failed)
-		reasons := s.textOf(tx, lever.ArchiveReasons, &failed)
+		look := s.newLookups(tx, &failed)
 		prefix := indexKey(postingID, "")
 		c := idx.Cursor()
 		var buf []byte
@@ -206,21 +211,30 @@ func (s *Store) OpportunitiesOfPosting(postingID string) ([]CandidateSummary, er
 			if buf, err = s.codec.decode(v, buf[:0]); err != nil {
 				return s.unreadable(lever.Opportunities, []byte(id), err)
 			}
-			out = append(out, summarizeOpportunity(id, buf, stages, reasons))
+			out = append(out, summarizeOpportunity(id, buf, look))
 		}
 		return failed
 	})
-	sort.SliceStable(out, func(i, j int) bool {
-		a, b := strings.ToLower(out[i].Name), strings.ToLower(out[j].Name)
-		if a != b {
-			return a < b
-		}
-		return out[i].ID < out[j].ID
-	})
+	sortByName(out)
 	return out, err
 }
 
-func summarizeOpportunity(id string, raw []byte, stages, reasons func(string) string) CandidateSummary {
+// lookups resolve ids to names within one read transaction, decoding each
+// record at most once.
+type lookups struct {
+	stage, reason, user, posting func(id string) string
+}
+
+func (s *Store) newLookups(tx *bolt.Tx, failed *error) lookups {
+	return lookups{
+		stage:   s.fieldOf(tx, lever.Stages, "text", failed),
+		reason:  s.fieldOf(tx, lever.ArchiveReasons, "text", failed),
+		user:    s.fieldOf(tx, lever.Users, "name", failed),
+		posting: s.fieldOf(tx, lever.Postings, "text", failed),
+	}
+}
+
+func summarizeOpportunity(id string, raw []byte, look lookups) CandidateSummary {
 	var o opportunityView
 	_ = json.Unmarshal(raw, &o)
 	cs := CandidateSummary{ID: id, Name: o.Name, Origin: o.Origin,
@@ -231,7 +245,7 @@ func summarizeOpportunity(id string, raw []byte, stages, reasons func(string) st
 	var stageText string
 	cs.StageID, stageText = ref(o.Stage)
 	if stageText == "" {
-		stageText = stages(cs.StageID)
+		stageText = look.stage(cs.StageID)
 	}
 	cs.StageText = stageText
 	reason := o.ArchiveReason
@@ -245,12 +259,21 @@ func summarizeOpportunity(id string, raw []byte, stages, reasons func(string) st
 	if cs.Archived {
 		rid, rtext := ref(reason)
 		if rtext == "" {
-			rtext = reasons(rid)
+			rtext = look.reason(rid)
 		}
 		if rtext == "" {
 			rtext = rid
 		}
 		cs.ArchiveReason = rtext
+	}
+	if oid, oname := refNamed(o.Owner); oid != "" || oname != "" {
+		if oname == "" {
+			oname = look.user(oid)
+		}
+		if oname == "" {
+			oname = oid
+		}
+		cs.Owner = oname
 	}
 	return cs
 }
@@ -275,10 +298,26 @@ func ref(raw json.RawMessage) (id, text string) {
 	return obj.ID, obj.Text
 }
 
-// textOf returns a lookup of the text of r's records by id, decoding each
-// record at most once. A record that cannot be read has no text, and sets
-// *failed.
-func (s *Store) textOf(tx *bolt.Tx, r lever.Resource, failed *error) func(id string) string {
+// refNamed reads a user reference: an id string or an expanded {id, name}.
+func refNamed(raw json.RawMessage) (id, name string) {
+	if !isSet(raw) {
+		return "", ""
+	}
+	if json.Unmarshal(raw, &id) == nil {
+		return id, ""
+	}
+	var obj struct {
+		ID   string `json:"id"`
+		Name string `json:"name"`
+	}
+	_ = json.Unmarshal(raw, &obj)
+	return obj.ID, obj.Name
+}
+
+// fieldOf returns a lookup of one string field of r's records by id,
+// decoding each record at most once. A record that cannot be read has no
+// text, and sets *failed.
+func (s *Store) fieldOf(tx *bolt.Tx, r lever.Resource, field string, failed *error) func(id string) string {
 	b := tx.Bucket([]byte(r))
 	seen := map[string]string{}
 	var buf []byte
@@ -289,17 +328,17 @@ func (s *Store) textOf(tx *bolt.Tx, r lever.Resource, failed *error) func(id str
 		if t, ok := seen[id]; ok {
 			return t
 		}
-		var v struct {
-			Text string `json:"text"`
-		}
+		var v map[string]json.RawMessage
+		var text string
 		if raw := b.Get([]byte(id)); raw != nil {
 			var err error
 			if buf, err = s.codec.decode(raw, buf[:0]); err != nil {
 				*failed = s.unreadable(r, []byte(id), err)
+			} else if json.Unmarshal(buf, &v) == nil {
+				_ = json.Unmarshal(v[field], &text)
 			}
-			_ = json.Unmarshal(buf, &v)
 		}
-		seen[id] = v.Text
-		return v.Text
+		seen[id] = text
+		return text
 	}
 }

@@ -3,6 +3,7 @@ package store
 import (
 	"encoding/json"
 	"fmt"
+	"reflect"
 	"slices"
 	"strings"
 	"testing"
@@ -22,6 +23,9 @@ func TestPostingsAndCandidates(t *testing.T) {
 			record(lever.ArchiveReasons, "ar-hired", "", `{"id":"ar-hired","text":"Hired","type":"hired"}`),
 			record(lever.ArchiveReasons, "ar-withdrew", "", `{"id":"ar-withdrew","text":"Withdrew","type":"non-hired"}`),
 		}},
+		syncer.Batch{Resource: lever.Users, Upserts: []lever.Record{
+			record(lever.Users, "user-1", "", `{"id":"user-1","name":"Rita Recruiter","email":"rita@example.com"}`),
+		}},
 		syncer.Batch{Resource: lever.Postings, Upserts: []lever.Record{
 			record(lever.Postings, "post-b", "", `{"id":"post-b","text":"Backend Engineer","state":"published","confidentiality":"non-confidential",
 				"categories":{"team":"Platform","department":"Engineering","location":"Lisbon","commitment":"Full-time"},"createdAt":100,"updatedAt":200,
@@ -33,11 +37,11 @@ func TestPostingsAndCandidates(t *testing.T) {
 		syncer.Batch{Resource: lever.Opportunities, Upserts: []lever.Record{
 			// stage as an id, archived as Lever really sends it
 			record(lever.Opportunities, "o1", "", `{"id":"o1","name":"zoe Park","emails":["zoe@example.com","z@ex.org"],"stage":"stage-offer",
-				"origin":"applied","archived":{"archivedAt":300,"reason":"ar-hired"},"createdAt":10,"updatedAt":20,
+				"origin":"applied","owner":"user-1","archived":{"archivedAt":300,"reason":"ar-hired"},"createdAt":10,"updatedAt":20,
 				"applications":[{"id":"a1","posting":"post-b"}]}`),
 			// expanded stage and posting, archived null
 			record(lever.Opportunities, "o2", "", `{"id":"o2","name":"Adam Li","emails":[],"stage":{"id":"lead-new","text":"New lead (expanded)"},
-				"origin":"sourced","archived":null,"createdAt":11,"updatedAt":null,
+				"origin":"sourced","owner":{"id":"user-2","name":"Omar Owner"},"archived":null,"createdAt":11,"updatedAt":null,
 				"applications":[{"id":"a2","posting":{"id":"post-b","text":"Backend Engineer"}}]}`),
 			// the docs' top-level archive fields, unknown reason id
 			record(lever.Opportunities, "o3", "", `{"id":"o3","name":"Bea","emails":["bea@example.com"],"stage":"lead-new",
@@ -64,11 +68,11 @@ func TestPostingsAndCandidates(t *testing.T) {
 		t.Fatal(err)
 	}
 	wantCS := []CandidateSummary{
-		{ID: "o2", Name: "Adam Li", StageID: "lead-new", StageText: "New lead (expanded)", Origin: "sourced", CreatedAt: 11},
+		{ID: "o2", Name: "Adam Li", StageID: "lead-new", StageText: "New lead (expanded)", Origin: "sourced", Owner: "Omar Owner", CreatedAt: 11},
 		{ID: "o1", Name: "zoe Park", Email: "zoe@example.com", StageID: "stage-offer", StageText: "Offer", Origin: "applied",
-			Archived: true, ArchiveReason: "Hired", CreatedAt: 10, UpdatedAt: 20},
+			Archived: true, ArchiveReason: "Hired", Owner: "Rita Recruiter", CreatedAt: 10, UpdatedAt: 20},
 	}
-	if !slices.Equal(cs, wantCS) {
+	if !reflect.DeepEqual(cs, wantCS) {
 		t.Fatalf("OpportunitiesOfPosting(post-b) =\n%+v\nwant\n%+v", cs, wantCS)
 	}
 	cs, _ = s.OpportunitiesOfPosting("post-a")

@@ -27,6 +27,14 @@ var (
 	// updatedAt then the posting ids joined by \x00. Schema 2 keeps these
 	// as the index fields of the opportunity's value.
 	bucketOpportunityKeys = []byte("opportunity_keys")
+	// bucketTermIndex: term \x00 opportunityID -> nothing, where the terms
+	// are the words of a candidate's name and their email addresses, in
+	// lower case; the candidate search is a prefix scan of it.
+	bucketTermIndex = []byte("index_opportunities_by_term")
+	// bucketOpportunityTerms: opportunityID -> its terms joined by \x00, so
+	// the index follows changes and a search checks every word it was
+	// given without decoding raw JSON.
+	bucketOpportunityTerms = []byte("opportunity_terms")
 
 	keySchema  = []byte("schema")
 	keyEnv     = []byte("environment")
@@ -50,7 +58,7 @@ type migration struct {
 
 var migrations = []migration{
 	{name: "create the buckets", apply: createBucketsV1},
-	{name: "compress records", apply: startCompressionV2},
+	{name: "compress records, index candidates by name and email", apply: startCompressionV2},
 }
 
 // SchemaVersion is the schema this binary writes.

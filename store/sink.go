@@ -297,7 +297,10 @@ func (w *txWriter) upsert(r lever.Resource, rec *lever.Record, value []byte) err
 		return err
 	}
 	if r == lever.Opportunities {
-		return w.indexOpportunity(rec.ID, oldPostings, indexedPostings(rec.PostingIDs))
+		if err := w.indexOpportunity(rec.ID, oldPostings, indexedPostings(rec.PostingIDs)); err != nil {
+			return err
+		}
+		return w.indexTerms(rec.ID, searchTerms(rec.Name, rec.Emails))
 	}
 	return nil
 }
@@ -371,6 +374,9 @@ func (w *txWriter) delete(r lever.Resource, d lever.Deletion) error {
 		w.removed = true
 	}
 	if r == lever.Opportunities {
+		if err := w.unindexTerms(d.ID); err != nil {
+			return err
+		}
 		for _, dr := range lever.DetailResources {
 			n, err := w.deleteDetailsOf(dr, d.ID)
 			if err != nil {

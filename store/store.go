@@ -60,20 +60,6 @@ type Store struct {
 	closeErr  error
 }
 
-// DefaultPath is $XDG_DATA_HOME/leversync/leversync.db, or
-// ~/.local/share/leversync/leversync.db.
-func DefaultPath() (string, error) {
-	dir := os.Getenv("XDG_DATA_HOME")
-	if dir == "" || !filepath.IsAbs(dir) {
-		home, err := os.UserHomeDir()
-		if err != nil {
-			return "", fmt.Errorf("find the data folder: %w; pass --db PATH", err)
-		}
-		dir = filepath.Join(home, ".local", "share")
-	}
-	return filepath.Join(dir, "leversync", "leversync.db"), nil
-}
-
 // Open opens the store at path, creating it (mode 0600, in folders created
 // 0700) unless o.ReadOnly. It never waits longer than o.Timeout for another
 // process: that gives an *InUseError. A file that is damaged or not a

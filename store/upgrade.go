@@ -3,6 +3,7 @@ package store
 import (
 	"bytes"
 	"encoding/binary"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"slices"
@@ -27,10 +28,14 @@ var keyRecompress = []byte("recompress")
 // recompressChunk is how many records one upgrade transaction re-encodes.
 var recompressChunk = 2000
 
-// startCompressionV2 adds the dictionaries and empties the posting index
-// (schema 2 packs its ids). A file with records is marked for recompress,
-// which re-encodes them and refills the index.
+// startCompressionV2 adds the dictionaries and the candidate search index,
+// and empties the posting index (schema 2 packs its ids). A file with
+// records is marked for recompress, which re-encodes them and refills both
+// indexes.
 func startCompressionV2(tx *bolt.Tx) error {
+	if err := createTermBuckets(tx); err != nil {
+		return err
+	}
 	for _, n := range [][]byte{bucketDictionaries, bucketDictionaryInUse} {
 		if _, err := tx.CreateBucketIfNotExists(n); err != nil {
 			return fmt.Errorf("create bucket %s: %w", n, err)
@@ -180,12 +185,21 @@ func (s *Store) recompressStep() (more bool, err error) {
 	}
 	err = s.update(func(tx *bolt.Tx) error {
 		b, idx := tx.Bucket([]byte(r)), tx.Bucket(bucketPostingIndex)
+		w := &txWriter{tx: tx}
 		for i, k := range keys {
 			if err := b.Put(k, values[i]); err != nil {
 				return err
 			}
 			if r != lever.Opportunities {
 				continue
+			}
+			var o struct {
+				Name   string   `json:"name"`
+				Emails []string `json:"emails"`
+			}
+			_ = json.Unmarshal(raws[i], &o)
+			if err := w.indexTerms(string(k), searchTerms(o.Name, o.Emails)); err != nil {
+				return err
 			}
 			_, postings, _ := parseOpportunityFields(fields[i])
 			for _, p := range postings {

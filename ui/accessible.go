@@ -361,3 +361,13 @@ func indexOf[T comparable](xs []T, v T) int {
 	}
 	return 0
 }
+
+// retryText says what was retried: "HTTP 429 on /opportunities, attempt
+// 1, waited 1.5s".
+func retryText(r progress.Retry) string {
+	what := r.Cause()
+	if r.Path != "" {
+		what += " on " + r.Path
+	}
+	return fmt.Sprintf("%s, attempt %d, waited %s", what, r.Attempt, r.Wait())
+}

@@ -24,6 +24,8 @@ type formScreen struct {
 
 	form *huh.Form
 	err  error
+	// focused is the field focused when the background was last handed on.
+	focused huh.Field
 }
 
 func newFormScreen(c *common, s steps.State,
@@ -42,7 +44,21 @@ func (f *formScreen) make(s steps.State) *huh.Form {
 		WithShowErrors(true).
 		WithTheme(f.c.styles.FormTheme()).
 		WithWidth(f.c.width)
+	f.focused = nil
+	f.handBackground(form)
 	return form
+}
+
+// handBackground gives form the terminal's background colour, which a form
+// built after start-up never receives itself. A form passes it only to the
+// group on screen, so it is handed on again when focus reaches another
+// group.
+func (f *formScreen) handBackground(form *huh.Form) {
+	if f.c.background == nil || form.GetFocusedField() == f.focused {
+		return
+	}
+	f.focused = form.GetFocusedField()
+	form.Update(*f.c.background)
 }
 
 func (f *formScreen) Init() tea.Cmd { return f.form.Init() }
@@ -61,6 +77,7 @@ func (f *formScreen) Update(msg tea.Msg) (tea.Cmd, *move) {
 	if form, ok := m.(*huh.Form); ok {
 		f.form = form
 	}
+	f.handBackground(f.form)
 	if f.form.State != huh.StateCompleted {
 		return cmd, nil
 	}

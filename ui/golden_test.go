@@ -70,8 +70,6 @@ func screenCases() []screenCase {
 	}})
 	otherEnv := steps.AfterConnect(stateAt(steps.StepConnect), steps.ConnectReport{Err: lever.ErrUnauthorized, BelongsTo: lever.Sandbox})
 	rejected := steps.AfterConnect(stateAt(steps.StepConnect), steps.ConnectReport{Err: lever.ErrUnauthorized})
-	done := stateAt(steps.StepSync)
-	done.Completed = true
 	custom := stateAt(steps.StepCreateKey)
 	custom.Access, custom.Permissions = steps.Custom, []string{"find all opportunities", "find all postings", "find all users", "find all stages", "find all archive reasons", "find all sources", "find all tags", "find all requisitions"}
 
@@ -113,8 +111,6 @@ func screenCases() []screenCase {
 			}
 			return plain(f)
 		}, state: stateAt(steps.StepPasteKey), msgs: []tea.Msg{tea.PasteMsg{Content: "aKeyForTheGoldens123"}, press("enter")}, wait: "press r to retry"},
-		{name: "10_sync_done", cfg: plain, state: done, wait: "This run stored"},
-		{name: "10_sync_done_warnings", cfg: plain, sync: "warnings", state: done, wait: "This run stored"},
 		{name: "quit_confirm", cfg: plain, state: stateAt(steps.StepData), msgs: []tea.Msg{press("ctrl+c")}, wait: "Quit leversync?"},
 	}
 }

@@ -46,12 +46,12 @@ func TestDemoAgainstFakeLever(t *testing.T) {
 	tm.Send(press("enter"))
 	waitText(t, tm, "the demo never saves a key")
 	tm.Send(press("enter"))
-	waitText(t, tm, "This run stored")
+	waitText(t, tm, "Up to date")
 	fm := finalModel(t, tm)
 	if !fm.state.Completed {
 		t.Fatal("setup not complete")
 	}
-	fm.waitSync(10 * time.Second)
+	fm.release(10 * time.Second)
 	if _, _, err := cfg.Config.Credentials.Load(cfg.BaseURLs[lever.Production]); err == nil {
 		t.Error("the demo saved a key")
 	}

@@ -21,6 +21,22 @@ type KeyMap struct {
 	ClearFilter  key.Binding
 	TickAll      key.Binding
 	ContinueSync key.Binding
+
+	// The dashboard and the Jobs page. Move is ↑ and ↓ in one for the
+	// help line.
+	Move     key.Binding
+	Pause    key.Binding
+	Details  key.Binding
+	Switch   key.Binding
+	QuitNow  key.Binding
+	Open     key.Binding
+	Search   key.Binding
+	Sort     key.Binding
+	SyncNow  key.Binding
+	PageUp   key.Binding
+	PageDown key.Binding
+	Top      key.Binding
+	Bottom   key.Binding
 }
 
 // DefaultKeyMap is the wizard's key map.
@@ -44,6 +60,20 @@ func DefaultKeyMap() KeyMap {
 		ClearFilter:  key.NewBinding(key.WithKeys("esc"), key.WithHelp("esc", "clear filter")),
 		TickAll:      key.NewBinding(key.WithKeys("ctrl+a"), key.WithHelp("ctrl+a", "tick all")),
 		ContinueSync: key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "continue")),
+
+		Move:     key.NewBinding(key.WithKeys("up", "down"), key.WithHelp("↑↓", "move")),
+		Pause:    key.NewBinding(key.WithKeys("p"), key.WithHelp("p", "pause")),
+		Details:  key.NewBinding(key.WithKeys("d"), key.WithHelp("d", "details on/off")),
+		Switch:   key.NewBinding(key.WithKeys("tab"), key.WithHelp("tab", "jobs")),
+		QuitNow:  key.NewBinding(key.WithKeys("q"), key.WithHelp("q", "quit")),
+		Open:     key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "open")),
+		Search:   key.NewBinding(key.WithKeys("/"), key.WithHelp("/", "search")),
+		Sort:     key.NewBinding(key.WithKeys("s"), key.WithHelp("s", "sort")),
+		SyncNow:  key.NewBinding(key.WithKeys("r"), key.WithHelp("r", "sync")),
+		PageUp:   key.NewBinding(key.WithKeys("pgup"), key.WithHelp("pgup", "page up")),
+		PageDown: key.NewBinding(key.WithKeys("pgdown"), key.WithHelp("pgdn", "page down")),
+		Top:      key.NewBinding(key.WithKeys("home"), key.WithHelp("home", "first")),
+		Bottom:   key.NewBinding(key.WithKeys("end"), key.WithHelp("end", "last")),
 	}
 }
 

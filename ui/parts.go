@@ -69,9 +69,13 @@ func join(blocks ...string) string {
 	return strings.Join(out, "\n\n")
 }
 
-// newSpinner is the spinner of background work: one cell, no padding.
+// spinnerFrames are the spinner of background work: one cell, no padding.
+// The dashboard shows a frame per redraw rather than on a timer of its own.
+var spinnerFrames = []string{"⣾", "⣽", "⣻", "⢿", "⡿", "⣟", "⣯", "⣷"}
+
+// newSpinner is the spinner of background work.
 func (c *common) newSpinner() spinner.Model {
 	return spinner.New(
-		spinner.WithSpinner(spinner.Spinner{Frames: []string{"⣾", "⣽", "⣻", "⢿", "⡿", "⣟", "⣯", "⣷"}, FPS: time.Second / 10}),
+		spinner.WithSpinner(spinner.Spinner{Frames: spinnerFrames, FPS: time.Second / 10}),
 		spinner.WithStyle(c.styles.Cursor))
 }

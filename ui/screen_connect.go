@@ -10,6 +10,7 @@ import (
 	"charm.land/bubbles/v2/spinner"
 	tea "charm.land/bubbletea/v2"
 	"charm.land/lipgloss/v2"
+	"github.com/charmbracelet/x/ansi"
 
 	"github.com/leversync/leversync/lever"
 	"github.com/leversync/leversync/steps"
@@ -39,6 +40,8 @@ type connect struct {
 	attempt int
 	cancel  context.CancelFunc
 	checks  []steps.Check
+	// results delivers the checks of the current attempt as they finish.
+	results <-chan steps.Check
 	keyOK   bool
 	started time.Time
 	elapsed time.Duration
@@ -91,6 +94,7 @@ func (cn *connect) start() tea.Cmd {
 	cn.started = time.Now()
 	cn.elapsed = 0
 	ch := make(chan steps.Check, len(cn.checks)+8)
+	cn.results = ch
 	return tea.Batch(
 		runConnect(ctx, cn.svc, cn.attempt, cn.state, cn.key, ch),
 		waitCheck(cn.attempt, ch),
@@ -108,7 +112,8 @@ func (cn *connect) Update(msg tea.Msg) (tea.Cmd, *move) {
 		}
 		cn.keyOK = true
 		cn.record(msg.check)
-		return nil, nil
+		// Wait for the next one, so the list fills in live.
+		return waitCheck(cn.attempt, cn.results), nil
 	case checksClosedMsg:
 		return nil, nil
 	case tickMsg:
@@ -370,9 +375,10 @@ func (cn *connect) checklist() string {
 		strings.Join(right, "\n"))
 }
 
+// truncate cuts s, which may be styled, to n cells, ending it with "…".
 func truncate(s string, n int) string {
-	if n <= 1 || len(s) <= n {
+	if n <= 1 || ansi.StringWidth(s) <= n {
 		return s
 	}
-	return s[:n-1] + "…"
+	return ansi.Truncate(s, n, "…")
 }

@@ -2,6 +2,7 @@ package ui
 
 import (
 	"image/color"
+	"strings"
 
 	"charm.land/huh/v2"
 	"charm.land/lipgloss/v2"
@@ -13,7 +14,6 @@ import (
 type Styles struct {
 	isDark bool
 
-	App       lipgloss.Style
 	Header    lipgloss.Style
 	StepCount lipgloss.Style
 	Title     lipgloss.Style
@@ -38,6 +38,45 @@ type Styles struct {
 	Dialog     lipgloss.Style
 	Help       lipgloss.Style
 	Input      lipgloss.Style
+
+	// Tables of the dashboard and the Jobs page.
+	TableHeader   lipgloss.Style
+	TableCell     lipgloss.Style
+	TableSelected lipgloss.Style
+	// Spark is the request-rate chart; Label the names of the overall lines.
+	Spark lipgloss.Style
+	Label lipgloss.Style
+	// Bar is the colour of the overall progress bar.
+	Bar color.Color
+
+	// Ink holds the plain colour and weight styles as bare escape codes,
+	// for the pages redrawn ten times a second.
+	Ink Inks
+}
+
+// Inks are the styles of the same names, reduced to ink.
+type Inks struct {
+	Header, Title, Text, Muted, Em, Cursor, Ok, Bad, Warn, Label, Spark, TableHeader ink
+}
+
+// ink is a style that only sets colour and weight, reduced to the escape
+// codes it wraps a line of text in: what Style.Render writes, without the
+// layout work it does for every call (measuring, aligning, margins), which
+// is most of a frame's cost.
+type ink struct{ pre, post string }
+
+// inkOf reduces st; st must set no width, padding, margin or border.
+func inkOf(st lipgloss.Style) ink {
+	pre, post, _ := strings.Cut(st.Render("\x00"), "\x00")
+	return ink{pre: pre, post: post}
+}
+
+// Render writes one line of text in the ink.
+func (i ink) Render(s string) string {
+	if s == "" {
+		return ""
+	}
+	return i.pre + s + i.post
 }
 
 // NewStyles builds the styles for a dark or light background.
@@ -54,7 +93,6 @@ func NewStyles(isDark bool) Styles {
 		dimText = ld(lipgloss.Color("#9A9AA6"), lipgloss.Color("#5E5E6E"))
 	)
 	s := Styles{isDark: isDark}
-	s.App = lipgloss.NewStyle().Padding(0, 1)
 	s.Header = lipgloss.NewStyle().Bold(true).Foreground(accent)
 	s.StepCount = lipgloss.NewStyle().Foreground(muted)
 	s.Title = lipgloss.NewStyle().Bold(true).Foreground(text)
@@ -76,6 +114,17 @@ func NewStyles(isDark bool) Styles {
 	s.Dialog = lipgloss.NewStyle().Border(lipgloss.RoundedBorder()).BorderForeground(accent).Padding(1, 2)
 	s.Help = lipgloss.NewStyle().Foreground(muted)
 	s.Input = lipgloss.NewStyle().Border(lipgloss.NormalBorder()).BorderForeground(accent).Padding(0, 1)
+	s.TableHeader = lipgloss.NewStyle().Bold(true).Foreground(muted).Padding(0, 1, 0, 0)
+	s.TableCell = lipgloss.NewStyle().Padding(0, 1, 0, 0)
+	s.TableSelected = lipgloss.NewStyle().Bold(true).Foreground(accent)
+	s.Spark = lipgloss.NewStyle().Foreground(accent)
+	s.Label = lipgloss.NewStyle().Bold(true).Foreground(text)
+	s.Bar = accent
+	s.Ink = Inks{
+		Header: inkOf(s.Header), Title: inkOf(s.Title), Text: inkOf(s.Text), Muted: inkOf(s.Muted), Em: inkOf(s.Em),
+		Cursor: inkOf(s.Cursor), Ok: inkOf(s.Ok), Bad: inkOf(s.Bad), Warn: inkOf(s.Warn), Label: inkOf(s.Label),
+		Spark: inkOf(s.Spark), TableHeader: inkOf(s.TableHeader.UnsetPadding()),
+	}
 	return s
 }
 

@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/leversync/leversync/lever/permission"
 )
@@ -79,9 +80,12 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		s.write(w, respUnauthorized())
 		return
 	}
-	inWindow, allowed := s.allow(key)
+	arrived, inWindow, allowed := s.allow(key)
 	if !allowed {
-		s.count(func(st *Stats) { st.Served429++ })
+		s.count(func(st *Stats) {
+			st.Served429++
+			st.MaxArrivedInOneSecond = max(st.MaxArrivedInOneSecond, arrived)
+		})
 		resp := errResp(http.StatusTooManyRequests, "TooManyRequests", "Too many requests for this API key; slow down and retry with exponential backoff")
 		if s.seq429.Add(1)%2 == 1 {
 			resp.header = http.Header{"Retry-After": {"1"}}
@@ -89,7 +93,16 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		s.write(w, resp)
 		return
 	}
-	s.count(func(st *Stats) { st.MaxInOneSecond = max(st.MaxInOneSecond, inWindow) })
+	now := time.Now()
+	s.count(func(st *Stats) {
+		st.MaxInOneSecond = max(st.MaxInOneSecond, inWindow)
+		st.MaxArrivedInOneSecond = max(st.MaxArrivedInOneSecond, arrived)
+		st.Accepted++
+		if st.FirstAccepted.IsZero() {
+			st.FirstAccepted = now
+		}
+		st.LastAccepted = now
+	})
 
 	fault := s.fault()
 	if fault == faultUnavailable {

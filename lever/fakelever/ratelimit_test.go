@@ -37,6 +37,14 @@ func TestRateLimit429(t *testing.T) {
 	if st.Served429 != int64(limited) || st.Requests != 30 || st.ByPath["GET /stages"] != 30 {
 		t.Errorf("stats %+v, want %d 429s of 30", st, limited)
 	}
+	// Every request reached the limiter within the second; only the
+	// accepted ones count as accepted.
+	if st.Accepted != int64(ok) || st.MaxArrivedInOneSecond < st.MaxInOneSecond || st.MaxArrivedInOneSecond <= ok {
+		t.Errorf("accepted %d (want %d), %d arrived and %d accepted in one second", st.Accepted, ok, st.MaxArrivedInOneSecond, st.MaxInOneSecond)
+	}
+	if st.FirstAccepted.IsZero() || st.LastAccepted.Before(st.FirstAccepted) {
+		t.Errorf("first accepted %v, last %v", st.FirstAccepted, st.LastAccepted)
+	}
 	// Buckets are per key: another key is not limited yet.
 	get(t, c, s.URL(), KeyReadOnly, "/stages", "").envelope(t)
 	s.ResetStats()

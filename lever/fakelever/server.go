@@ -126,6 +126,15 @@ type Stats struct {
 	// MaxInOneSecond is the most requests accepted (not 429) for one key in
 	// any one-second window.
 	MaxInOneSecond int
+	// MaxArrivedInOneSecond is the most requests that reached the rate
+	// limiter for one key in any one-second window, 429s included: what a
+	// client sent, before the server's own limiter had its say.
+	MaxArrivedInOneSecond int
+	// Accepted counts the requests the rate limiter let through, and
+	// FirstAccepted and LastAccepted are when it let the first and the last
+	// through: with Served429, what a client made of the rate budget.
+	Accepted                    int64
+	FirstAccepted, LastAccepted time.Time
 	// Writes records every request that was not a GET, as it arrived, so a
 	// test can tell whether it could have changed anything in a real Lever.
 	Writes []WriteRequest
@@ -234,12 +243,14 @@ func (s *Server) Close() error {
 	return err
 }
 
-// keyLimiter is one key's token bucket plus the accepted-request times of
-// the last second, for MaxInOneSecond.
+// keyLimiter is one key's token bucket plus the accepted and the arrived
+// request times of the last second, for MaxInOneSecond and
+// MaxArrivedInOneSecond.
 type keyLimiter struct {
-	mu     sync.Mutex
-	lim    *rate.Limiter
-	recent []time.Time
+	mu      sync.Mutex
+	lim     *rate.Limiter
+	recent  []time.Time
+	arrived []time.Time
 }
 
 func (s *Server) limiter(key string) *keyLimiter {
@@ -257,22 +268,29 @@ func (s *Server) limiter(key string) *keyLimiter {
 	return l
 }
 
-// allow takes a token for key and returns the accepted count in the sliding
-// second ending now, or false when over the limit.
-func (s *Server) allow(key string) (int, bool) {
+// allow takes a token for key and returns the counts of arrived and of
+// accepted requests in the sliding second ending now; ok is false when over
+// the limit.
+func (s *Server) allow(key string) (arrived, accepted int, ok bool) {
 	l := s.limiter(key)
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	now := time.Now()
+	l.arrived = inLastSecond(l.arrived, now)
 	if !l.lim.AllowN(now, 1) {
-		return 0, false
+		return len(l.arrived), 0, false
 	}
+	l.recent = inLastSecond(l.recent, now)
+	return len(l.arrived), len(l.recent), true
+}
+
+// inLastSecond drops the times a second or more before now and adds now.
+func inLastSecond(times []time.Time, now time.Time) []time.Time {
 	cut := 0
-	for cut < len(l.recent) && !l.recent[cut].After(now.Add(-time.Second)) {
+	for cut < len(times) && !times[cut].After(now.Add(-time.Second)) {
 		cut++
 	}
-	l.recent = append(l.recent[cut:], now)
-	return len(l.recent), true
+	return append(times[cut:], now)
 }
 
 // Stats returns a snapshot of the counters.

@@ -14,8 +14,11 @@ type committer struct {
 // commitRequest is a group of batches that commit together or not at all.
 type commitRequest struct {
 	batches []Batch
-	err     error
-	done    chan struct{}
+	// stored, when set, runs on the committer right after the batches are
+	// stored, so progress is reported as each page lands.
+	stored func()
+	err    error
+	done   chan struct{}
 }
 
 const (
@@ -33,7 +36,12 @@ func newCommitter(sink Sink) *committer {
 // commit queues batches; wait on the result for the outcome. Batches of one
 // stream commit in the order they are queued.
 func (c *committer) commit(batches ...Batch) *commitRequest {
-	req := &commitRequest{batches: batches, done: make(chan struct{})}
+	return c.commitThen(nil, batches...)
+}
+
+// commitThen is commit that runs stored once the batches are stored.
+func (c *committer) commitThen(stored func(), batches ...Batch) *commitRequest {
+	req := &commitRequest{batches: batches, stored: stored, done: make(chan struct{})}
 	c.reqs <- req
 	return req
 }
@@ -81,6 +89,9 @@ func (c *committer) loop() {
 		}
 		for _, g := range group {
 			g.err = err
+			if err == nil && g.stored != nil {
+				g.stored()
+			}
 			close(g.done)
 		}
 	}

@@ -19,9 +19,11 @@ func detailCountStream(res lever.Resource) string { return detailStream + "/" + 
 
 // details fetches notes, interviews and offers of the stored opportunities
 // (those updated since detailsSince), a chunk of opportunities at a time.
-// Each chunk commits at once: every opportunity's detail replaces what was
-// stored for it, with the cursor that follows.
-func (r *run) details(ctx context.Context, commits *committer) error {
+// The requests of a chunk, and of the next one while the last of a chunk
+// are answered, go out as fast as the rate limit allows; each chunk commits
+// at once, in order: every opportunity's detail replaces what was stored for
+// it, with the cursor that follows.
+func (r *run) details(ctx context.Context) error {
 	sink := r.e.sink
 	r.pump.emit(Event{Type: EventPhaseStarted, Phase: PhaseDetails})
 	cp, ok, err := sink.Checkpoint(detailStream)
@@ -40,103 +42,183 @@ func (r *run) details(ctx context.Context, commits *committer) error {
 		r.setCount(detailCountStream(res), streamCount{phase: PhaseDetails, resource: res, records: counts[res]})
 	}
 	if !(ok && cp.Done) {
-		cursor := cp.Cursor
-		for {
-			if ctx.Err() != nil {
-				return ctx.Err()
-			}
-			ids, err := sink.OpportunityIDs(cursor, r.detailsSince, detailChunk)
-			if err != nil {
-				return fmt.Errorf("sync details: list stored opportunities: %w", err)
-			}
-			done := len(ids) < detailChunk
-			var batches []Batch
-			if len(ids) > 0 {
-				if batches, err = r.fetchDetails(ctx, ids); err != nil {
-					return err
-				}
-				cursor = ids[len(ids)-1]
-			}
-			next := maps.Clone(counts)
-			stored := 0
-			for _, b := range batches {
-				next[b.Resource] += len(b.Upserts)
-				stored += len(b.Upserts)
-			}
-			total := 0
-			for _, res := range lever.DetailResources {
-				total += next[res]
-				batches = append(batches, Batch{Resource: res, Checkpoint: Checkpoint{Stream: detailCountStream(res), Records: next[res], Done: done}})
-			}
-			batches = append(batches, Batch{Resource: lever.Notes, Checkpoint: Checkpoint{Stream: detailStream, Cursor: cursor, Records: total, Done: done}})
-			if err := commits.commit(batches...).wait(); err != nil {
-				return fmt.Errorf("sync details: store detail of %d opportunities: %w", len(ids), err)
-			}
-			counts = next
-			for _, res := range lever.DetailResources {
-				total = r.setCount(detailCountStream(res), streamCount{phase: PhaseDetails, resource: res, records: counts[res]})
-			}
-			r.pump.emit(Event{Type: EventPageStored, Phase: PhaseDetails, Stream: detailStream, Records: stored, Total: total})
-			if done {
-				break
-			}
+		if err := r.fetchDetails(ctx, cp.Cursor, counts); err != nil {
+			return err
 		}
 	}
 	r.pump.emit(Event{Type: EventPhaseDone, Phase: PhaseDetails, Total: r.phaseTotal(PhaseDetails)})
 	return nil
 }
 
-// fetchDetails reads every detail resource of ids with at most Concurrency
-// requests at once and returns one replacing batch per opportunity and
-// resource, in id order.
-func (r *run) fetchDetails(ctx context.Context, ids []string) ([]Batch, error) {
-	batches := make([]Batch, len(ids)*len(lever.DetailResources))
+// detailBatch is the detail of one chunk of opportunities: one replacing
+// batch per opportunity and resource, in id order.
+type detailBatch struct {
+	ids     []string
+	batches []Batch
+	// last: no opportunity comes after this chunk.
+	last bool
+	// left counts the fetches not done; done is closed at 0.
+	mu   sync.Mutex
+	left int
+	done chan struct{}
+}
+
+func newDetailBatch(ids []string) *detailBatch {
+	c := &detailBatch{ids: ids, batches: make([]Batch, len(ids)*len(lever.DetailResources)), done: make(chan struct{})}
 	for i, id := range ids {
 		for j, res := range lever.DetailResources {
-			batches[i*len(lever.DetailResources)+j] = Batch{Resource: res, Replace: id}
+			c.batches[i*len(lever.DetailResources)+j] = Batch{Resource: res, Replace: id}
 		}
 	}
+	c.left = len(c.batches)
+	if c.left == 0 {
+		close(c.done)
+	}
+	return c
+}
+
+func (c *detailBatch) fetched(i int, recs []lever.Record) {
+	c.batches[i].Upserts = recs
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.left--; c.left == 0 {
+		close(c.done)
+	}
+}
+
+// detailFetch is one request's worth of a chunk.
+type detailFetch struct {
+	chunk *detailBatch
+	i     int
+}
+
+// fetchDetails reads the detail of the opportunities after cursor, chunk by
+// chunk, and commits each chunk in order with the counts and the cursor
+// that follow it.
+func (r *run) fetchDetails(ctx context.Context, cursor string, counts map[lever.Resource]int) error {
 	gctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	jobs := make(chan int)
 	var (
-		wg       sync.WaitGroup
 		once     sync.Once
 		firstErr error
+		wg       sync.WaitGroup
 	)
-	for range min(r.e.opts.Concurrency, len(batches)) {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for i := range jobs {
-				b := &batches[i]
+	fail := func(err error) {
+		once.Do(func() { firstErr = err })
+		cancel()
+	}
+	// As many workers as requests may be in flight; the gate decides how
+	// many are.
+	fetches := make(chan detailFetch)
+	for range r.e.opts.Concurrency {
+		wg.Go(func() {
+			for f := range fetches {
+				b := &f.chunk.batches[f.i]
 				recs, err := r.fetchDetail(gctx, b.Resource, b.Replace)
 				if err != nil {
-					once.Do(func() { firstErr = err })
-					cancel()
+					fail(err)
 					continue
 				}
-				b.Upserts = recs
+				f.chunk.fetched(f.i, recs)
 			}
-		}()
+		})
 	}
-feed:
-	for i := range batches {
+	// commit waits for a chunk and commits it.
+	commit := func(c *detailBatch, done bool) error {
+		// A chunk whose fetches are all in is committed even when the
+		// sync is stopping: that is work kept.
 		select {
-		case jobs <- i:
-		case <-gctx.Done():
-			break feed
+		case <-c.done:
+		default:
+			select {
+			case <-c.done:
+			case <-gctx.Done():
+				return nil
+			}
 		}
+		next := maps.Clone(counts)
+		stored := 0
+		batches := c.batches
+		for _, b := range batches {
+			next[b.Resource] += len(b.Upserts)
+			stored += len(b.Upserts)
+		}
+		last := cursor
+		if len(c.ids) > 0 {
+			last = c.ids[len(c.ids)-1]
+		}
+		total := 0
+		for _, res := range lever.DetailResources {
+			total += next[res]
+			batches = append(batches, Batch{Resource: res, Checkpoint: Checkpoint{Stream: detailCountStream(res), Records: next[res], Done: done}})
+		}
+		batches = append(batches, Batch{Resource: lever.Notes, Checkpoint: Checkpoint{Stream: detailStream, Cursor: last, Records: total, Done: done}})
+		if err := r.commits.commit(batches...).wait(); err != nil {
+			return fmt.Errorf("sync details: store detail of %d opportunities: %w", len(c.ids), err)
+		}
+		counts, cursor = next, last
+		for _, res := range lever.DetailResources {
+			total = r.setCount(detailCountStream(res), streamCount{phase: PhaseDetails, resource: res, records: counts[res]})
+		}
+		r.pump.emit(Event{Type: EventPageStored, Phase: PhaseDetails, Stream: detailStream, Records: stored, Total: total, Requests: r.requestCount()})
+		return nil
 	}
-	close(jobs)
+
+	// Chunks commit in order in their own goroutine, each as soon as its
+	// last fetch is in, while the next chunk's requests go out.
+	chunks := make(chan *detailBatch, 1)
+	committed := make(chan struct{})
+	go func() {
+		defer close(committed)
+		for c := range chunks {
+			if err := commit(c, c.last); err != nil {
+				fail(err)
+			}
+		}
+	}()
+	err := func() error {
+		defer close(chunks)
+		after := cursor
+		for {
+			if !r.state().Details {
+				return nil // turned off (SetDetails): the run ends without the rest
+			}
+			ids, err := r.e.sink.OpportunityIDs(after, r.detailsSince, detailChunk)
+			if err != nil {
+				return fmt.Errorf("sync details: list stored opportunities: %w", err)
+			}
+			c := newDetailBatch(ids)
+			c.last = len(ids) < detailChunk
+			if len(ids) > 0 {
+				after = ids[len(ids)-1]
+			}
+			select {
+			case chunks <- c:
+			case <-gctx.Done():
+				return nil
+			}
+			for i := range c.batches {
+				select {
+				case fetches <- detailFetch{c, i}:
+				case <-gctx.Done():
+					return nil
+				}
+			}
+			if c.last {
+				return nil
+			}
+		}
+	}()
+	close(fetches)
 	wg.Wait()
-	if err := ctx.Err(); err != nil {
-		return nil, err
+	<-committed
+	if ctx.Err() != nil {
+		return ctx.Err()
 	}
-	if firstErr != nil {
-		return nil, firstErr
+	if err != nil {
+		return err
 	}
-	return batches, nil
+	return firstErr
 }
 
 // fetchDetail pages through one opportunity's list of res. An opportunity

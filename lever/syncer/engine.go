@@ -25,20 +25,18 @@ type Options struct {
 	// Overlap is subtracted from the last run's start on Lever's clock, so a
 	// record updated while that run was reading is read again. Default 5m.
 	Overlap time.Duration
-	// OpportunityWindows is how many created_at windows a full read of
-	// opportunities is split into, read in parallel. Default 4.
-	OpportunityWindows int
-	// Concurrency is how many streams are read at once. Default 6. The
-	// client's one shared rate limiter is what bounds the request rate.
+	// Concurrency bounds the requests in flight. Below it the sync keeps
+	// as many as the client's rate limiter admits within one round trip
+	// (lever.Lister.Capacity), splitting the read of opportunities to have
+	// that many to make. Default 32.
 	Concurrency int
 	// Now is the local clock. Default time.Now.
 	Now func() time.Time
 }
 
 const (
-	defaultOverlap            = 5 * time.Minute
-	defaultOpportunityWindows = 4
-	defaultConcurrency        = 6
+	defaultOverlap     = 5 * time.Minute
+	defaultConcurrency = 32
 	// detailChunk is how many opportunities one details commit covers.
 	detailChunk = 100
 	// maxOffsetRestarts bounds how often one stream, or one opportunity's
@@ -65,15 +63,14 @@ type Engine struct {
 	running atomic.Bool
 	// pump is the event pump of the run in progress, for OnRetry.
 	pump atomic.Pointer[eventPump]
+	// current is the run in progress, for SetDetails.
+	current atomic.Pointer[run]
 }
 
 // NewEngine returns an engine that reads with l and writes to sink.
 func NewEngine(l lever.Lister, sink Sink, o Options) *Engine {
 	if o.Overlap <= 0 {
 		o.Overlap = defaultOverlap
-	}
-	if o.OpportunityWindows <= 0 {
-		o.OpportunityWindows = defaultOpportunityWindows
 	}
 	if o.Concurrency <= 0 {
 		o.Concurrency = defaultConcurrency
@@ -116,7 +113,11 @@ func (e *Engine) Run(ctx context.Context, events chan<- Event) (RunState, error)
 	}
 	defer e.running.Store(false)
 
-	r := &run{e: e, counts: map[string]*streamCount{}, requests: e.lister.Requests()}
+	r := &run{e: e, counts: map[string]*streamCount{}, requests: e.lister.Requests(), confidential: true}
+	r.gate = newGate(e.lister.Capacity, e.opts.Concurrency)
+	r.lister = gatedLister{e.lister, r.gate}
+	e.current.Store(r)
+	defer e.current.Store(nil)
 	r.pump = newEventPump(events, e.opts.Now, r.requestCount)
 	e.pump.Store(r.pump)
 	defer func() {
@@ -126,18 +127,55 @@ func (e *Engine) Run(ctx context.Context, events chan<- Event) (RunState, error)
 	return r.execute(ctx)
 }
 
+// SetDetails turns the detail phase of the run in progress on or off, as
+// the dashboard's d key asks. Turning it on works until the run reaches
+// that phase; turning it off also stops a detail phase in progress before
+// its next chunk. The run state keeps the choice, so a resumed run follows
+// it and the next detail sync knows what this one fetched. It reports
+// whether the run took it.
+func (e *Engine) SetDetails(on bool) bool {
+	r := e.current.Load()
+	if r == nil {
+		return false
+	}
+	r.mu.Lock()
+	if r.detailsDecided && (on || !r.st.Details) {
+		r.mu.Unlock()
+		return false
+	}
+	r.st.Details = on
+	st := r.st
+	r.mu.Unlock()
+	// Best effort: the run's outcome is written again at its end.
+	_ = r.e.sink.UpdateRun(st)
+	return true
+}
+
 // run is the state of one Run call.
 type run struct {
 	e    *Engine
 	pump *eventPump
+	// lister is the engine's, behind gate; commits is the run's one
+	// writer.
+	lister  lever.Lister
+	gate    *gate
+	commits *committer
 	// requests is the lister's count when the run began.
 	requests int64
 
-	mu           sync.Mutex
-	st           RunState
-	counts       map[string]*streamCount
+	mu     sync.Mutex
+	st     RunState
+	counts map[string]*streamCount
+	// confidential: the key is taken to read confidential records until a
+	// 403 shows otherwise (see confidentialDenied).
 	confidential bool
+	confOnce     sync.Once
+	confDenied   bool
+	confErr      error
 	detailsSince int64
+	// detailsDecided: the run has passed the point where it starts its
+	// detail phase or ends without one.
+	detailsDecided bool
 	// serverNow is the latest Date header seen, in ms.
 	serverNow int64
 }
@@ -161,9 +199,9 @@ func (r *run) execute(ctx context.Context) (RunState, error) {
 	st := r.state()
 	r.pump.emit(Event{Type: EventSyncStarted, Run: &st})
 
-	commits := newCommitter(r.e.sink)
-	err := r.phases(ctx, commits)
-	commits.close()
+	r.commits = newCommitter(r.e.sink)
+	err := r.phases(ctx)
+	r.commits.close()
 	return r.end(ctx, err)
 }
 
@@ -228,53 +266,68 @@ func newRunID(startedMS int64) string {
 	return time.UnixMilli(startedMS).UTC().Format("20060102T150405Z") + "-" + hex.EncodeToString(b[:])
 }
 
-// phases runs the sync proper.
-func (r *run) phases(ctx context.Context, commits *committer) error {
-	if err := r.probeConfidential(ctx); err != nil {
+// phases runs the sync proper: the lists (deleted lists included), then
+// the optional per-opportunity detail, which needs every opportunity
+// stored.
+func (r *run) phases(ctx context.Context) error {
+	if err := r.listPhase(ctx, r.commits); err != nil {
 		return err
 	}
-	if err := r.runStreams(ctx, commits, r.listStreams(commits)); err != nil {
-		return err
-	}
-	if err := r.runStreams(ctx, commits, r.deletionStreams()); err != nil {
-		return err
-	}
-	if r.state().Details {
-		return r.details(ctx, commits)
+	r.mu.Lock()
+	r.detailsDecided = true
+	details := r.st.Details
+	r.mu.Unlock()
+	if details {
+		return r.details(ctx)
 	}
 	return nil
 }
 
-// probeConfidential finds out whether the key may read confidential
-// records: Lever answers 403 rather than leaving them out.
-func (r *run) probeConfidential(ctx context.Context) error {
-	q := url.Values{"confidentiality": {"all"}, "limit": {"1"}}
-	page, err := r.e.lister.ListPage(ctx, "/postings", q, "")
-	if err == nil {
-		r.sawServerTime(page.ServerTime)
-		r.confidential = true
-		return nil
-	}
-	if ctx.Err() != nil {
-		return ctx.Err()
-	}
-	var pe *lever.PermissionError
-	if !errors.As(err, &pe) {
-		return fmt.Errorf("sync: check access to confidential data: %w", err)
-	}
-	// A 403 without the parameter too means postings themselves are
-	// forbidden, which is the error to report.
-	page, err = r.e.lister.ListPage(ctx, "/postings", url.Values{"limit": {"1"}}, "")
-	if err != nil {
-		if ctx.Err() != nil {
-			return ctx.Err()
+// confidentialDenied is asked when a request for confidential records
+// (confidentiality=all) got a 403, which Lever answers when the key has no
+// confidential access. The sync asks for them without a probe first, so no
+// round trip is spent before reading; this finds out, once per run, which
+// it was. denied: the key has no confidential access, and streams read on
+// without it. An error: postings themselves are forbidden.
+func (r *run) confidentialDenied(ctx context.Context) (denied bool, err error) {
+	r.confOnce.Do(func() {
+		// With the parameter: a key with confidential access gets
+		// postings, so the 403 was about something else.
+		q := url.Values{"confidentiality": {"all"}, "limit": {"1"}}
+		page, err := r.lister.ListPage(ctx, "/postings", q, "")
+		if err == nil {
+			r.sawServerTime(page.ServerTime)
+			return
 		}
-		return fmt.Errorf("sync postings: %w", err)
+		var pe *lever.PermissionError
+		if !errors.As(err, &pe) {
+			r.confErr = fmt.Errorf("sync: check access to confidential data: %w", err)
+			return
+		}
+		// Without it: a 403 here means postings themselves are forbidden.
+		page, err = r.lister.ListPage(ctx, "/postings", url.Values{"limit": {"1"}}, "")
+		if err != nil {
+			r.confErr = fmt.Errorf("sync postings: %w", err)
+			return
+		}
+		r.sawServerTime(page.ServerTime)
+		r.mu.Lock()
+		r.confidential = false
+		r.mu.Unlock()
+		r.confDenied = true
+		r.warn(warnNoConfidential, true)
+	})
+	if r.confErr != nil && ctx.Err() != nil {
+		return false, ctx.Err()
 	}
-	r.sawServerTime(page.ServerTime)
-	r.confidential = false
-	r.warn(warnNoConfidential, true)
-	return nil
+	return r.confDenied, r.confErr
+}
+
+// serverTimeKnown reports whether a Date header has been seen.
+func (r *run) serverTimeKnown() bool {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.serverNow > 0
 }
 
 // sawServerTime records Lever's clock; the first one becomes the run's

@@ -1,12 +1,15 @@
 package syncer
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"maps"
+	"math"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -140,9 +143,20 @@ func TestWindowsFromBoundsCoverWithoutGapsOrOverlaps(t *testing.T) {
 				t.Errorf("bounds %v: window %d of %d marked last", bounds, i, len(ws))
 			}
 		}
-		parsed, err := parseBounds(formatBounds(bounds))
-		if err != nil || !slices.Equal(windowsFromBounds(parsed, started), ws) {
-			t.Errorf("bounds %v do not survive the checkpoint: %v %v", bounds, parsed, err)
+		// An older version saved the boundaries; a run it left resumes
+		// with the same windows.
+		saved := make([]string, len(bounds))
+		for i, b := range bounds {
+			saved[i] = fmt.Sprint(b)
+		}
+		restored, err := parseWindows(strings.Join(saved, ","), started)
+		if err != nil || len(restored) != len(ws) {
+			t.Fatalf("bounds %v: restored %d windows (%v), want %d", bounds, len(restored), err, len(ws))
+		}
+		for i, w := range restored {
+			if w.start != ws[i].start || w.end != ws[i].end || w.open != ws[i].last {
+				t.Errorf("bounds %v: restored window %d is %+v, want %+v", bounds, i, w, ws[i])
+			}
 		}
 	}
 }
@@ -166,40 +180,73 @@ func TestDeletionWindowsAreAtMostThirtyDays(t *testing.T) {
 	}
 }
 
-func TestSyncFullReadUsesDisjointCreatedWindows(t *testing.T) {
+// TestSyncFullReadSplitsIntoDisjointWindows: a full read starts with one
+// window, without planning requests, and splits it while reading into
+// windows whose ranges cover every creation time exactly once; each
+// opportunity is counted by exactly one window, and the split costs few
+// requests beyond one per page.
+func TestSyncFullReadSplitsIntoDisjointWindows(t *testing.T) {
 	api := newScriptedLever()
 	want := api.dataset(300)
 	sink := newMemSink()
-	if _, err := testEngine(api, sink, Options{OpportunityWindows: 4}).Run(context.Background(), nil); err != nil {
+	st, err := testEngine(api, sink, Options{}).Run(context.Background(), nil)
+	if err != nil {
 		t.Fatal(err)
 	}
-	firsts := map[string]bool{}
-	for _, c := range api.callsTo("/opportunities") {
-		if c.Offset == "" && c.Query.Get("limit") == "" {
-			firsts[c.Query.Get("created_at_start")+".."+c.Query.Get("created_at_end")] = true
-		}
-	}
-	if len(firsts) != 4 {
-		t.Errorf("full read used %d created_at windows, want 4: %v", len(firsts), firsts)
-	}
-	// The windows share the work about evenly, so they really read in
-	// parallel.
-	windows := 0
-	for name, cp := range sink.lastCheckpoints() {
-		if strings.HasPrefix(name, "opportunities/created/") {
-			windows++
-			if cp.Records < 300/4/2 || cp.Records > 300/4*2 {
-				t.Errorf("window %s read %d of 300 opportunities", name, cp.Records)
-			}
-		}
-	}
-	if windows != 4 {
-		t.Errorf("%d window checkpoints, want 4", windows)
-	}
-	if probes := len(api.callsTo("/opportunities")) - 300/10 - 4; probes > 20 {
-		t.Errorf("planning the windows took %d requests", probes)
-	}
 	assertStored(t, sink, want)
+	if st.Totals[lever.Opportunities] != 300 {
+		t.Errorf("Totals[opportunities] = %d, want 300: a record counted twice or not at all", st.Totals[lever.Opportunities])
+	}
+	calls := api.callsTo("/opportunities")
+	if calls[0].Query.Has("created_at_end") || calls[0].Query.Get("created_at_start") != "0" || calls[0].Query.Get("limit") != "" {
+		t.Errorf("first request %v: want the one window over everything, no probe", calls[0].Query)
+	}
+	// The last list of windows, and each window's range [stopAt, end].
+	seen := sink.lastCheckpoints()
+	ws, err := parseWindows(seen[windowsStream].Cursor, st.StartedAt)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(ws) < 3 {
+		t.Fatalf("%d windows (%q); want the read split while it went", len(ws), seen[windowsStream].Cursor)
+	}
+	type span struct{ lo, hi int64 }
+	var spans []span
+	records := 0
+	for _, w := range ws {
+		cp, ok := seen[w.name(st.StartedAt)]
+		if !ok || !cp.Done {
+			t.Errorf("window %s was not read to its end: %+v", w.name(st.StartedAt), cp)
+			continue
+		}
+		lo := w.start
+		if cp.Cursor != "" {
+			lo, _ = strconv.ParseInt(cp.Cursor, 10, 64)
+		}
+		hi := w.end
+		if w.open {
+			hi = math.MaxInt64
+		}
+		spans = append(spans, span{lo, hi})
+		records += cp.Records
+	}
+	slices.SortFunc(spans, func(a, b span) int { return cmp.Compare(a.lo, b.lo) })
+	if spans[0].lo != 0 || spans[len(spans)-1].hi != math.MaxInt64 {
+		t.Errorf("windows %v do not reach from 0 to the open end", spans)
+	}
+	for i := 1; i < len(spans); i++ {
+		if spans[i].lo != spans[i-1].hi+1 {
+			t.Errorf("gap or overlap between %v and %v", spans[i-1], spans[i])
+		}
+	}
+	if records != 300 {
+		t.Errorf("the windows' checkpoints count %d records, want 300", records)
+	}
+	// One request per page of 10, plus at most about one per window for
+	// its last, part-filled page.
+	if pages := 300 / 10; len(calls) > pages+len(ws)+2 {
+		t.Errorf("%d opportunity requests for %d pages in %d windows", len(calls), pages, len(ws))
+	}
 }
 
 // lastCheckpoints snapshots the checkpoints seen before the run finished.
@@ -286,8 +333,10 @@ func callBelongs(c listCall, name string) bool {
 	switch {
 	case strings.HasPrefix(name, "opportunities/created/"):
 		fmt.Sscanf(name, "opportunities/created/%d-%d", &lo, &hi)
+		// Only the newest window, named after the run's start, has no end.
 		end := c.Query.Get("created_at_end")
-		return c.Path == "/opportunities" && c.Query.Get("created_at_start") == fmt.Sprint(lo) && (end == "" || end == fmt.Sprint(hi))
+		return c.Path == "/opportunities" && c.Query.Get("created_at_start") == fmt.Sprint(lo) &&
+			(end == fmt.Sprint(hi) || end == "" && hi == testNow.UnixMilli())
 	case name == "postings/default":
 		return c.Path == "/postings" && c.Query.Get("distributionChannel") == ""
 	case name == "postings/internal":
@@ -561,9 +610,10 @@ func TestSyncDetailsResumesAfterTheLastChunk(t *testing.T) {
 	api.dataset(250)
 	sink := newMemSink()
 	ctx, cancel := context.WithCancel(context.Background())
-	var fetched atomic.Int64
-	api.before = func(_ context.Context, c listCall) error {
-		if strings.HasSuffix(c.Path, "/notes") && fetched.Add(1) == 150 {
+	// Stop once the first chunk of detail is stored: the next chunk's
+	// requests are going out by then.
+	sink.failCommit = func(bs []Batch) error {
+		if slices.ContainsFunc(bs, func(b Batch) bool { return b.Checkpoint.Stream == detailStream }) {
 			cancel()
 		}
 		return nil
@@ -571,9 +621,12 @@ func TestSyncDetailsResumesAfterTheLastChunk(t *testing.T) {
 	if _, err := testEngine(api, sink, Options{Details: true, Concurrency: 2}).Run(ctx, nil); !errors.Is(err, context.Canceled) {
 		t.Fatalf("Run = %v, want context.Canceled", err)
 	}
+	sink.failCommit = nil
+	// The chunk in flight when the first one was stored may have been
+	// stored too.
 	cp := sink.checkpoints[detailStream]
-	if cp.Cursor != "opp-00099" || cp.Done {
-		t.Fatalf("details checkpoint %+v, want cursor at the first chunk's last id", cp)
+	if (cp.Cursor != "opp-00099" && cp.Cursor != "opp-00199") || cp.Done {
+		t.Fatalf("details checkpoint %+v, want the cursor at a stored chunk's last id", cp)
 	}
 	api.before = nil
 	api.mu.Lock()
@@ -585,8 +638,18 @@ func TestSyncDetailsResumesAfterTheLastChunk(t *testing.T) {
 	if n := len(api.callsTo("/opportunities/opp-00050/notes")); n != 0 {
 		t.Errorf("detail of a committed chunk fetched again %d times", n)
 	}
-	if n := len(api.callsTo("/opportunities/opp-00150/notes")); n != 1 {
-		t.Errorf("detail of opp-00150 fetched %d times on resume, want 1", n)
+	if n := len(api.callsTo("/opportunities/opp-00249/notes")); n != 1 {
+		t.Errorf("detail of opp-00249 fetched %d times on resume, want 1", n)
+	}
+	for i := range 250 {
+		id := fmt.Sprintf("opp-%05d", i)
+		want := 0
+		if id > cp.Cursor {
+			want = 1
+		}
+		if n := len(api.callsTo("/opportunities/" + id + "/offers")); n != want {
+			t.Errorf("offers of %s fetched %d times on resume after %s, want %d", id, n, cp.Cursor, want)
+		}
 	}
 }
 
@@ -624,16 +687,21 @@ func TestSyncCancelIsPrompt(t *testing.T) {
 	}
 	// Every committed page's records are in the store with its token.
 	for name, cp := range sink.checkpoints {
-		if strings.HasPrefix(name, "opportunities/") && cp.Records != countInWindow(sink, name) {
-			t.Errorf("%s: checkpoint says %d records, store has %d", name, cp.Records, countInWindow(sink, name))
+		if strings.HasPrefix(name, windowPrefix) && cp.Records != countInWindow(sink, name, cp) {
+			t.Errorf("%s: checkpoint says %d records, store has %d", name, cp.Records, countInWindow(sink, name, cp))
 		}
 	}
 }
 
-// countInWindow counts stored opportunities created in a window stream.
-func countInWindow(sink *memSink, name string) int {
+// countInWindow counts stored opportunities created in a window stream's
+// range: from its lower bound (its start, or where it was split) to its
+// end.
+func countInWindow(sink *memSink, name string, cp Checkpoint) int {
 	var lo, hi int64
-	fmt.Sscanf(name, "opportunities/created/%d-%d", &lo, &hi)
+	fmt.Sscanf(name, windowPrefix+"%d-%d", &lo, &hi)
+	if cp.Cursor != "" {
+		lo, _ = strconv.ParseInt(cp.Cursor, 10, 64)
+	}
 	sink.mu.Lock()
 	defer sink.mu.Unlock()
 	n := 0
@@ -801,4 +869,119 @@ func TestInternalOnly(t *testing.T) {
 			t.Errorf("internalOnly(%s) = %v, want %v", raw, got, want)
 		}
 	}
+}
+
+// TestSyncReportsEachPageAsItIsStored: a page's page_stored event arrives
+// while its stream reads on, not when the stream next has to wait for a
+// commit. Each request for a page of opportunities waits until the page
+// two before it has been reported; before the fix the first report came
+// only once eight pages were queued, so the sync stalled here.
+func TestSyncReportsEachPageAsItIsStored(t *testing.T) {
+	defer goleak.VerifyNone(t)
+	api := newScriptedLever()
+	api.dataset(100) // ten pages of ten
+	sink := newMemSink()
+	var reported atomic.Int64 // the pages of opportunities reported stored
+	ch := make(chan Event, 16)
+	var evs []Event
+	consumed := make(chan struct{})
+	go func() {
+		defer close(consumed)
+		for ev := range ch {
+			evs = append(evs, ev)
+			if ev.Type == EventPageStored && ev.Phase == string(lever.Opportunities) {
+				reported.Add(1)
+			}
+		}
+	}()
+	var pages atomic.Int64
+	api.before = func(ctx context.Context, c listCall) error {
+		if c.Path != "/opportunities" {
+			return nil
+		}
+		n := pages.Add(1) // this request asks for the n-th page
+		want := n - 2
+		deadline := time.Now().Add(10 * time.Second)
+		for reported.Load() < want {
+			if time.Now().After(deadline) {
+				return fmt.Errorf("page %d asked for while %d pages were reported stored, want %d", n, reported.Load(), want)
+			}
+			time.Sleep(time.Millisecond)
+		}
+		return nil
+	}
+	_, err := testEngine(api, sink, Options{}).Run(context.Background(), ch)
+	close(ch)
+	<-consumed
+	if err != nil {
+		t.Fatal(err)
+	}
+	var totals []int
+	for _, ev := range evs {
+		if ev.Type == EventPageStored && ev.Phase == string(lever.Opportunities) {
+			totals = append(totals, ev.Total)
+		}
+	}
+	if !slices.IsSorted(totals) || len(totals) < 5 || totals[len(totals)-1] != 100 {
+		t.Errorf("opportunities reported as %v, want rising page by page to 100", totals)
+	}
+}
+
+// TestSetDetailsDuringARun: the detail phase can be turned on while the
+// lists are read, and off while it runs; the run state records the choice.
+func TestSetDetailsDuringARun(t *testing.T) {
+	defer goleak.VerifyNone(t)
+	t.Run("on", func(t *testing.T) {
+		api := newScriptedLever()
+		api.dataset(30)
+		sink := newMemSink()
+		e := testEngine(api, sink, Options{})
+		var took atomic.Bool
+		api.before = func(_ context.Context, c listCall) error {
+			if c.Path == "/users" {
+				took.Store(e.SetDetails(true))
+			}
+			return nil
+		}
+		st, err := e.Run(context.Background(), nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !took.Load() || !st.Details || sink.last == nil || !sink.last.Details {
+			t.Fatalf("details turned on while the lists were read: took %v, run %+v", took.Load(), st)
+		}
+		if n := len(api.callsTo("/opportunities/opp-00029/notes")); n != 1 {
+			t.Errorf("notes of the last opportunity fetched %d times, want 1", n)
+		}
+		if e.SetDetails(false) {
+			t.Error("SetDetails took effect with no run in progress")
+		}
+	})
+	t.Run("off", func(t *testing.T) {
+		api := newScriptedLever()
+		api.dataset(250)
+		sink := newMemSink()
+		e := testEngine(api, sink, Options{Details: true, Concurrency: 2})
+		var turnedOff atomic.Bool
+		api.before = func(_ context.Context, c listCall) error {
+			if strings.HasSuffix(c.Path, "/notes") && !turnedOff.Load() {
+				turnedOff.Store(e.SetDetails(false))
+			}
+			return nil
+		}
+		st, err := e.Run(context.Background(), nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !turnedOff.Load() || st.Details || st.Result != ResultOK {
+			t.Fatalf("details turned off during the phase: run %+v", st)
+		}
+		// The chunk in progress is stored; the later ones are not read.
+		if n := len(api.callsTo("/opportunities/opp-00000/notes")); n != 1 {
+			t.Errorf("notes of the first chunk fetched %d times, want 1", n)
+		}
+		if n := len(api.callsTo("/opportunities/opp-00200/notes")); n != 0 {
+			t.Errorf("notes of a later chunk fetched %d times after details were turned off", n)
+		}
+	})
 }

@@ -34,6 +34,7 @@ type scriptedLever struct {
 	serverTime time.Time
 	calls      []listCall
 	requests   atomic.Int64
+	capacity   atomic.Int64
 	// before, when set, runs before each request and may fail it.
 	before func(ctx context.Context, c listCall) error
 }
@@ -54,6 +55,14 @@ func newScriptedLever() *scriptedLever {
 }
 
 func (f *scriptedLever) Requests() int64 { return f.requests.Load() }
+
+// Capacity is the requests worth having in flight; 6 unless set.
+func (f *scriptedLever) Capacity() int {
+	if n := f.capacity.Load(); n > 0 {
+		return int(n)
+	}
+	return 6
+}
 
 func (f *scriptedLever) callsTo(path string) []listCall {
 	f.mu.Lock()

@@ -10,7 +10,6 @@ import (
 	"net/url"
 	"slices"
 	"strconv"
-	"sync"
 	"time"
 
 	"github.com/leversync/leversync/lever"
@@ -29,14 +28,13 @@ type stream struct {
 	deletes bool
 	// windowStart and windowEnd bound a deleted-list window. The end is
 	// kept in the checkpoint's Cursor so a resumed window asks the same
-	// query its page token belongs to.
+	// query its page tokens belong to.
 	windowStart, windowEnd int64
 	// countIf, when set, counts only the records it accepts, so a pass
 	// that overlaps another adds only what that one cannot see.
 	countIf func(lever.Record) bool
-	// plan, when set, makes this a planning step rather than a read: it
-	// returns the streams to read in its place.
-	plan func(ctx context.Context) ([]stream, error)
+	// win is the created_at window of a full read of opportunities.
+	win *window
 }
 
 // PhaseDeletions and PhaseDetails name the phases that are not one resource.
@@ -48,49 +46,49 @@ const (
 // deletedWindow is the longest deleted_at range Lever accepts.
 const deletedWindow = 30 * 24 * time.Hour
 
-// listStreams are the first phase: reference lists, postings and
-// opportunities, read concurrently.
-func (r *run) listStreams(commits *committer) []stream {
+// listStreams are the reference lists, postings and opportunities: on a
+// full read, the windows of fam.
+func (r *run) listStreams() ([]*stream, *family, error) {
 	conf := url.Values{}
 	if r.confidential {
 		conf.Set("confidentiality", "all")
 	}
-	list := func(res lever.Resource, q url.Values) stream {
-		return stream{name: string(res), phase: string(res), resource: res, path: "/" + string(res), query: q}
+	list := func(res lever.Resource, q url.Values) *stream {
+		return &stream{name: string(res), phase: string(res), resource: res, path: "/" + string(res), query: q}
 	}
-	ss := []stream{
-		list(lever.Users, url.Values{"includeDeactivated": {"true"}}),
-		list(lever.Stages, nil),
-		list(lever.ArchiveReasons, nil),
-		list(lever.Sources, nil),
-		list(lever.Tags, nil),
-		list(lever.Requisitions, withParams(conf)),
+	ss := []*stream{
 		// Every state is listed without a state filter; published postings
 		// only on the internal job site need their own pass. Upserts by id
 		// merge the two.
 		{name: "postings/default", phase: string(lever.Postings), resource: lever.Postings, path: "/postings", query: withParams(conf)},
 		{name: "postings/internal", phase: string(lever.Postings), resource: lever.Postings, path: "/postings", query: withParams(conf, "distributionChannel", "internal"), countIf: internalOnly},
+		list(lever.Requisitions, withParams(conf)),
+		list(lever.Users, url.Values{"includeDeactivated": {"true"}}),
+		list(lever.Stages, nil),
+		list(lever.ArchiveReasons, nil),
+		list(lever.Sources, nil),
+		list(lever.Tags, nil),
 	}
 	opp := withParams(conf, "expand", "applications")
 	st := r.state()
 	if st.UpdatedSince > 0 {
-		return append(ss, stream{
+		return append(ss, &stream{
 			name: "opportunities/updated", phase: string(lever.Opportunities), resource: lever.Opportunities, path: "/opportunities",
 			query: withParams(opp, "updated_at_start", strconv.FormatInt(st.UpdatedSince, 10)),
-		})
+		}), nil, nil
 	}
 	// A full read must not filter on updatedAt, which is null on old
-	// records; created_at windows split it into parallel streams, planned
-	// once the range of creation times is known.
-	return append(ss, stream{
-		name: windowsStream, phase: string(lever.Opportunities), resource: lever.Opportunities,
-		plan: func(ctx context.Context) ([]stream, error) { return r.planOpportunityWindows(ctx, commits, opp) },
-	})
+	// records: it reads created_at windows.
+	fam, err := newFamily(r.e.sink, opp, st.StartedAt)
+	if err != nil {
+		return nil, nil, err
+	}
+	return ss, fam, nil
 }
 
 // deletionStreams read the deleted lists from DeletedSince to now on
 // Lever's clock, in windows Lever accepts.
-func (r *run) deletionStreams() []stream {
+func (r *run) deletionStreams() []*stream {
 	st := r.state()
 	r.mu.Lock()
 	// The Date header has one-second resolution: round up past it.
@@ -99,10 +97,10 @@ func (r *run) deletionStreams() []stream {
 	if end <= 1000 {
 		end = r.now()
 	}
-	var ss []stream
+	var ss []*stream
 	for _, res := range []lever.Resource{lever.Opportunities, lever.Postings} {
 		for _, w := range deletionWindows(st.DeletedSince, end) {
-			ss = append(ss, stream{
+			ss = append(ss, &stream{
 				name:  fmt.Sprintf("deleted/%s/%d", res, w.start),
 				phase: PhaseDeletions, resource: res, path: "/" + string(res) + "/deleted",
 				deletes: true, windowStart: w.start, windowEnd: w.end,
@@ -124,100 +122,7 @@ func withParams(q url.Values, kv ...string) url.Values {
 	return q
 }
 
-// runStreams reads streams with at most Concurrency at once; a planning
-// step's streams join as it returns them. The first failure stops the
-// others; cancellation of ctx wins over it.
-func (r *run) runStreams(ctx context.Context, commits *committer, streams []stream) error {
-	if len(streams) == 0 {
-		return nil
-	}
-	gctx, cancel := context.WithCancel(ctx)
-	defer cancel()
-
-	var (
-		wg       sync.WaitGroup
-		once     sync.Once
-		firstErr error
-		mu       sync.Mutex
-		left     = map[string]int{}
-		started  = map[string]bool{}
-	)
-	fail := func(err error) {
-		once.Do(func() { firstErr = err })
-		cancel()
-	}
-	// finished counts a stream of its phase done and reports the phase
-	// done after its last stream.
-	finished := func(s stream) {
-		mu.Lock()
-		left[s.phase]--
-		done := left[s.phase] == 0
-		mu.Unlock()
-		if done {
-			r.pump.emit(Event{Type: EventPhaseDone, Phase: s.phase, Resource: phaseResource(s), Total: r.phaseTotal(s.phase)})
-		}
-	}
-	for _, s := range streams {
-		left[s.phase]++
-	}
-	sem := make(chan struct{}, r.e.opts.Concurrency)
-	var launch func(s stream) bool
-	launch = func(s stream) bool {
-		select {
-		case sem <- struct{}{}:
-		case <-gctx.Done():
-			return false
-		}
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			mu.Lock()
-			if !started[s.phase] {
-				started[s.phase] = true
-				r.pump.emit(Event{Type: EventPhaseStarted, Phase: s.phase, Resource: phaseResource(s)})
-			}
-			mu.Unlock()
-			if s.plan != nil {
-				children, err := s.plan(gctx)
-				<-sem
-				if err != nil {
-					fail(err)
-					return
-				}
-				mu.Lock()
-				left[s.phase] += len(children)
-				mu.Unlock()
-				for _, c := range children {
-					if !launch(c) {
-						return
-					}
-				}
-				finished(s)
-				return
-			}
-			err := r.runStream(gctx, commits, s)
-			<-sem
-			if err != nil {
-				fail(err)
-				return
-			}
-			finished(s)
-		}()
-		return true
-	}
-	for _, s := range streams {
-		if !launch(s) {
-			break
-		}
-	}
-	wg.Wait()
-	if err := ctx.Err(); err != nil {
-		return err
-	}
-	return firstErr
-}
-
-func phaseResource(s stream) lever.Resource {
+func phaseResource(s *stream) lever.Resource {
 	if s.phase == string(s.resource) {
 		return s.resource
 	}
@@ -240,23 +145,30 @@ func (r *run) phaseTotal(phase string) int {
 // page with the checkpoint that follows it. Reading goes on while earlier
 // pages commit; the committer keeps each stream's pages in order and
 // commits nothing after a failed commit, so a checkpoint never passes a
-// page that was not stored.
-func (r *run) runStream(ctx context.Context, commits *committer, s stream) (err error) {
-	cp, ok, err := r.e.sink.Checkpoint(s.name)
-	if err != nil {
-		return fmt.Errorf("sync %s: read its checkpoint: %w", s.name, err)
-	}
+// page that was not stored. A window's pages are queued under the
+// scheduler's lock, in order with the splits that move its lower bound.
+func (r *run) runStream(ctx context.Context, sch *scheduler, s *stream) (err error) {
 	count := streamCount{phase: s.phase, resource: s.resource, deletes: s.deletes}
-	if ok {
-		count.records = cp.Records
-		if s.deletes && cp.Cursor != "" {
+	var cp Checkpoint
+	if w := s.win; w != nil {
+		sch.mu.Lock()
+		cp = Checkpoint{Offset: w.offset, Done: w.done, Records: w.records}
+		sch.mu.Unlock()
+	} else {
+		var ok bool
+		cp, ok, err = r.e.sink.Checkpoint(s.name)
+		if err != nil {
+			return fmt.Errorf("sync %s: read its checkpoint: %w", s.name, err)
+		}
+		if ok && s.deletes && cp.Cursor != "" {
 			if end, perr := strconv.ParseInt(cp.Cursor, 10, 64); perr == nil {
 				s.windowEnd = end
 			}
 		}
 	}
+	count.records = cp.Records
 	r.setCount(s.name, count)
-	if ok && cp.Done {
+	if cp.Done {
 		return nil
 	}
 	if s.deletes {
@@ -280,19 +192,50 @@ func (r *run) runStream(ctx context.Context, commits *committer, s stream) (err 
 	restart := func() {
 		r.warn(fmt.Sprintf("%s: Lever rejected the saved page token; reading this stream again from its first page", s.name), false)
 		count.records = 0
+		if w := s.win; w != nil {
+			sch.mu.Lock()
+			w.records, w.read, w.top, w.pos = 0, 0, 0, 0
+			sch.mu.Unlock()
+		}
 	}
-	for page, lerr := range r.pages(ctx, s.path, s.query, cp.Offset, restart) {
+	offset := cp.Offset
+	for {
+		retry, err := r.readPages(ctx, sch, s, &count, &offset, restart, &pending)
+		if !retry {
+			return err
+		}
+		// Confidential records are out of reach: read on without them.
+		s.query.Del("confidentiality")
+	}
+}
+
+// readPages reads a stream's pages from *offset to its end, moving *offset
+// past each page it queues. retry is true when the key turned out to have
+// no confidential access: the caller reads on without asking for
+// confidential records.
+func (r *run) readPages(ctx context.Context, sch *scheduler, s *stream, count *streamCount, offset *string, restart func(), pending *[]*pendingPage) (retry bool, err error) {
+	for page, lerr := range r.pages(ctx, s.path, s.query, *offset, restart) {
 		if lerr != nil {
 			if ctx.Err() != nil {
-				return ctx.Err()
+				return false, ctx.Err()
 			}
 			var ae *lever.APIError
 			if s.deletes && errors.As(lerr, &ae) && ae.Status == 404 {
 				// The deleted lists are recent additions to Lever's API.
 				r.warn(fmt.Sprintf("Lever has no %s list here (404); records deleted in Lever stay in the local copy", s.path), true)
-				return nil
+				return false, nil
 			}
-			return fmt.Errorf("sync %s: %w", s.name, lerr)
+			var pe *lever.PermissionError
+			if errors.As(lerr, &pe) && s.query.Get("confidentiality") == "all" {
+				denied, cerr := r.confidentialDenied(ctx)
+				if cerr != nil {
+					return false, cerr
+				}
+				if denied {
+					return true, nil
+				}
+			}
+			return false, fmt.Errorf("sync %s: %w", s.name, lerr)
 		}
 		r.sawServerTime(page.ServerTime)
 
@@ -303,7 +246,19 @@ func (r *run) runStream(ctx context.Context, commits *committer, s stream) (err 
 			b.Upserts, err = decodeRecords(s.resource, page.Data)
 		}
 		if err != nil {
-			return fmt.Errorf("sync %s: %w", s.name, err)
+			return false, fmt.Errorf("sync %s: %w", s.name, err)
+		}
+		if len(*pending) == maxPendingPages {
+			p := (*pending)[0]
+			*pending = (*pending)[1:]
+			if perr := r.settle(p); perr != nil {
+				return false, perr
+			}
+		}
+		done := !page.HasNext
+		if s.win != nil {
+			sch.mu.Lock()
+			b.Upserts, done = sch.fam.take(s.win, page, b.Upserts)
 		}
 		n := len(b.Upserts) + len(b.Deletes)
 		if s.countIf != nil {
@@ -315,21 +270,31 @@ func (r *run) runStream(ctx context.Context, commits *committer, s stream) (err 
 			}
 		}
 		count.records += n
-		b.Checkpoint = Checkpoint{Stream: s.name, Offset: page.Next, Done: !page.HasNext, Records: count.records}
+		next := page.Next
+		if done {
+			next = ""
+		}
+		b.Checkpoint = Checkpoint{Stream: s.name, Offset: next, Done: done, Records: count.records}
 		if s.deletes {
 			b.Checkpoint.Cursor = strconv.FormatInt(s.windowEnd, 10)
 		}
-
-		if len(pending) == maxPendingPages {
-			p := pending[0]
-			pending = pending[1:]
-			if perr := r.settle(p); perr != nil {
-				return perr
-			}
+		if w := s.win; w != nil {
+			w.offset, w.records, w.done = next, count.records, done
+			b.Checkpoint = w.checkpoint(sch.fam.startedAt)
 		}
-		pending = append(pending, &pendingPage{req: commits.commit(b), name: s.name, s: s, count: count, records: n})
+		p := &pendingPage{name: s.name, s: s, count: *count, records: n}
+		p.req = r.commits.commitThen(func() { r.reportStored(p) }, b)
+		*pending = append(*pending, p)
+		*offset = next
+		if s.win != nil {
+			sch.mu.Unlock()
+		}
+		sch.fill()
+		if done {
+			break
+		}
 	}
-	return nil
+	return false, nil
 }
 
 // pages is lever.Pages with the engine's answer to an expired page token
@@ -343,7 +308,7 @@ func (r *run) pages(ctx context.Context, path string, query url.Values, start st
 		for {
 			// at is the token of the request Pages is making.
 			at := start
-			for page, err := range lever.Pages(ctx, r.e.lister, path, query, start) {
+			for page, err := range lever.Pages(ctx, r.lister, path, query, start) {
 				if err != nil && ctx.Err() == nil && errors.Is(err, lever.ErrInvalidOffset) && at != "" && restarts < maxOffsetRestarts {
 					restarts++
 					restart()
@@ -368,12 +333,12 @@ const maxPendingPages = 8
 type pendingPage struct {
 	req     *commitRequest
 	name    string
-	s       stream
+	s       *stream
 	count   streamCount
 	records int
 }
 
-// settle waits for a queued page's commit and reports it.
+// settle waits for a queued page's commit.
 func (r *run) settle(p *pendingPage) error {
 	if p == nil {
 		return nil
@@ -381,6 +346,13 @@ func (r *run) settle(p *pendingPage) error {
 	if err := p.req.wait(); err != nil {
 		return fmt.Errorf("sync %s: store the page: %w", p.name, err)
 	}
+	return nil
+}
+
+// reportStored counts a page the committer has just stored and reports it,
+// at once rather than when the stream next waits for a commit, so the
+// counts rise page by page.
+func (r *run) reportStored(p *pendingPage) {
 	total := r.setCount(p.name, p.count)
 	ev := Event{Type: EventPageStored, Phase: p.s.phase, Resource: p.s.resource, Stream: p.name, Total: total, Requests: r.requestCount()}
 	if p.s.deletes {
@@ -389,7 +361,6 @@ func (r *run) settle(p *pendingPage) error {
 		ev.Records = p.records
 	}
 	r.pump.emit(ev)
-	return nil
 }
 
 // internalOnly reports whether a posting is published on the internal job

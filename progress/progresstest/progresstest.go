@@ -16,6 +16,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/leversync/leversync/lever"
@@ -55,6 +56,16 @@ type Recording struct {
 	Events []syncer.Event
 	State  syncer.RunState
 	Err    error
+	// InFileBefore and LastRun are what the data file held when the run
+	// began: records per resource, and the last finished run (nil if
+	// none).
+	InFileBefore map[lever.Resource]int
+	LastRun      *syncer.RunState
+	// InFile is, for each event that stored something (page_stored,
+	// phase_done, sync_done), what the data file held when the event was
+	// received; nil for the other events. The engine reports a page once
+	// it is committed, so a count may already include a later page.
+	InFile []map[lever.Resource]int
 }
 
 // Record runs the scenario and returns the recorded run.
@@ -94,7 +105,17 @@ func Record(t testing.TB, sc Scenario) Recording {
 			l = stoppingLister{client, cancel, stop}
 		}
 		engine = syncer.NewEngine(l, st, sc.Sync)
-		return record(ctx, engine)
+		counts, err := st.Counts()
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, last, err := st.LoadRun()
+		if err != nil {
+			t.Fatal(err)
+		}
+		rec := record(ctx, engine, st)
+		rec.InFileBefore, rec.LastRun = counts, last
+		return rec
 	}
 	for i, stop := range sc.Prior {
 		if rec := run(stop); rec.Err != nil && !errors.Is(rec.Err, context.Canceled) {
@@ -123,8 +144,9 @@ func (s stoppingLister) ListPage(ctx context.Context, path string, q url.Values,
 	return p, err
 }
 
-// record runs engine once and keeps every event it sends.
-func record(ctx context.Context, engine *syncer.Engine) Recording {
+// record runs engine once and keeps every event it sends, with what the
+// store holds as each one that stored something arrives.
+func record(ctx context.Context, engine *syncer.Engine, st *store.Store) Recording {
 	events := make(chan syncer.Event, 64)
 	var rec Recording
 	done := make(chan struct{})
@@ -132,17 +154,34 @@ func record(ctx context.Context, engine *syncer.Engine) Recording {
 		defer close(done)
 		for ev := range events {
 			rec.Events = append(rec.Events, ev)
+			var counts map[lever.Resource]int
+			switch ev.Type {
+			case syncer.EventPageStored, syncer.EventPhaseDone, syncer.EventSyncDone:
+				counts, _ = st.Counts()
+			}
+			rec.InFile = append(rec.InFile, counts)
 		}
 	}()
-	st, err := engine.Run(ctx, events)
+	state, err := engine.Run(ctx, events)
 	close(events)
 	<-done
-	rec.State, rec.Err = st, err
+	rec.State, rec.Err = state, err
 	return rec
 }
 
+// before is what the data file held when a recorded run began, saved
+// beside its events.
+type before struct {
+	InFile  map[lever.Resource]int `json:"inFile"`
+	LastRun *syncer.RunState       `json:"lastRun,omitempty"`
+}
+
+func beforePath(path string) string { return strings.TrimSuffix(path, ".jsonl") + ".before.json" }
+
 // Write saves the events as JSON lines, as leversync sync --json prints
-// them. What Run returned is in the last line, sync_done.
+// them. What Run returned is in the last line, sync_done. What the file
+// held before the run goes beside it, in NAME.before.json, and what it held
+// at each event in NAME.infile.jsonl, a line per event.
 func (r Recording) Write(path string) error {
 	var b bytes.Buffer
 	enc := json.NewEncoder(&b)
@@ -154,8 +193,26 @@ func (r Recording) Write(path string) error {
 	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
 		return err
 	}
-	return os.WriteFile(path, b.Bytes(), 0o644)
+	if err := os.WriteFile(path, b.Bytes(), 0o644); err != nil {
+		return err
+	}
+	raw, err := json.MarshalIndent(before{InFile: r.InFileBefore, LastRun: r.LastRun}, "", "  ")
+	if err != nil {
+		return err
+	}
+	if err := os.WriteFile(beforePath(path), append(raw, '\n'), 0o644); err != nil {
+		return err
+	}
+	b.Reset()
+	for _, c := range r.InFile {
+		if err := enc.Encode(c); err != nil {
+			return err
+		}
+	}
+	return os.WriteFile(inFilePath(path), b.Bytes(), 0o644)
 }
+
+func inFilePath(path string) string { return strings.TrimSuffix(path, ".jsonl") + ".infile.jsonl" }
 
 // Read loads a recording saved by Write. Its State and Err are those the
 // engine's Run returns with that last sync_done: the run, and for a run
@@ -181,6 +238,25 @@ func Read(path string) (Recording, error) {
 	}
 	if n := len(rec.Events); n == 0 || rec.Events[n-1].Type != syncer.EventSyncDone || rec.Events[n-1].Run == nil {
 		return Recording{}, fmt.Errorf("%s: the recording does not end with sync_done", path)
+	}
+	if raw, err := os.ReadFile(beforePath(path)); err == nil {
+		var b before
+		if err := json.Unmarshal(raw, &b); err != nil {
+			return Recording{}, fmt.Errorf("%s: %w", beforePath(path), err)
+		}
+		rec.InFileBefore, rec.LastRun = b.InFile, b.LastRun
+	}
+	if raw, err := os.ReadFile(inFilePath(path)); err == nil {
+		for line := range bytes.Lines(raw) {
+			var c map[lever.Resource]int
+			if err := json.Unmarshal(line, &c); err != nil {
+				return Recording{}, fmt.Errorf("%s: %w", inFilePath(path), err)
+			}
+			rec.InFile = append(rec.InFile, c)
+		}
+		if len(rec.InFile) != len(rec.Events) {
+			return Recording{}, fmt.Errorf("%s has %d lines for %d events", inFilePath(path), len(rec.InFile), len(rec.Events))
+		}
 	}
 	rec.State = *rec.Events[len(rec.Events)-1].Run
 	switch rec.State.Result {

@@ -51,6 +51,17 @@ func Deletions() Scenario {
 	return sc
 }
 
+// FullAgain is a full re-read (sync --full) after a complete sync, by a
+// client faster than Lever allows: the candidates the file holds from the
+// first sync are the evidence for an estimate of what is left, and 429s
+// are retried.
+func FullAgain() Scenario {
+	sc := Throttled()
+	sc.Prior = []Stop{nil}
+	sc.Sync.Full = true
+	return sc
+}
+
 // Failed is a sync with a key that lacks two permissions the sync needs:
 // it fails with a permission error.
 func Failed() Scenario { return base(fakelever.KeyMissingTwo) }

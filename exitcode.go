@@ -88,6 +88,7 @@ func codeFor(err error) int {
 		return exitPermission
 	case errors.Is(err, store.ErrInUse), errors.Is(err, store.ErrCorrupt),
 		errors.Is(err, store.ErrDiskFull), errors.Is(err, store.ErrOtherEnvironment),
+		errors.Is(err, store.ErrOtherAccount),
 		errors.Is(err, store.ErrSchema), errors.Is(err, store.ErrNoStore),
 		errors.Is(err, store.ErrNotStore), errors.Is(err, app.ErrScheduled), isFileSystem(err):
 		return exitStore

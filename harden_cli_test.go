@@ -56,6 +56,7 @@ func TestCodeForByWhatItIs(t *testing.T) {
 		{"file too large", pathErr("write", syscall.EFBIG), exitStore},
 		{"rename", &os.LinkError{Op: "rename", Old: "a", New: "b", Err: syscall.EXDEV}, exitStore},
 		{"not a data file", fmt.Errorf("x: %w", store.ErrNotStore), exitStore},
+		{"another Lever account", fmt.Errorf("x: %w", store.ErrOtherAccount), exitStore},
 		{"connection refused", &net.OpError{Op: "dial", Net: "tcp", Err: os.NewSyscallError("connect", syscall.ECONNREFUSED)}, exitUnavailable},
 		{"no such host", &net.DNSError{Err: "no such host", Name: "api.lever.co"}, exitUnavailable},
 		{"lever unavailable", fmt.Errorf("sync: %w", lever.ErrUnavailable), exitUnavailable},

@@ -15,7 +15,8 @@ import (
 
 // SyncJob is everything one sync needs.
 type SyncJob struct {
-	// Target binds the data file (Target.Env) and is where requests go.
+	// Target is where requests go, and with the account that answers
+	// there, what the data file is bound to (store.Bind).
 	Target Target
 	Key    lever.APIKey
 	DBPath string
@@ -47,8 +48,10 @@ type Sync struct {
 	st *store.Store // nil once the run has closed it
 }
 
-// Start opens and binds the data file, builds the client and the engine,
-// and starts the run. Events arrive on Events until the run ends; the engine
+// Start opens the data file, checks that it holds the data of the Lever
+// account the API root answers for (or binds a new file to it) before
+// anything is written, builds the client and the engine, and starts the
+// run. Events arrive on Events until the run ends; the engine
 // never blocks on them, so a consumer that stops reading loses progress
 // reports, never data. The run's events are also published on a socket
 // beside the file for Attach (`leversync watch`), as Events takes them.
@@ -77,7 +80,12 @@ func Start(ctx context.Context, job SyncJob) (*Sync, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := st.Bind(job.Target.Env, job.Target.BaseURL); err != nil {
+	fingerprint, err := accountFingerprint(ctx, client)
+	if err != nil {
+		_ = st.Close()
+		return nil, err
+	}
+	if err := st.Bind(job.Target.Env, job.Target.BaseURL, fingerprint); err != nil {
 		_ = st.Close()
 		return nil, err
 	}
@@ -99,7 +107,6 @@ func Start(ctx context.Context, job SyncJob) (*Sync, error) {
 	}
 
 	go func() {
-		tombstones := deletedCount(st)
 		raw := make(chan syncer.Event, 64)
 		late := make(chan struct{})
 		forwarded := make(chan struct{})
@@ -112,12 +119,17 @@ func Start(ctx context.Context, job SyncJob) (*Sync, error) {
 		timer := time.AfterFunc(finalFlush, func() { close(late) })
 		<-forwarded
 		timer.Stop()
-		if err == nil && tombstones >= 0 && deletedCount(st) > tombstones {
-			// bbolt keeps the bytes of freed pages: rewrite the file so the
-			// data of records deleted in Lever leaves the disk. Only after
-			// a run that deleted something, since it copies the whole file.
-			if cerr := st.Compact(); cerr != nil {
-				err = fmt.Errorf("remove deleted records' data from the file: %w", cerr)
+		if ctx.Err() == nil && !errors.Is(err, store.ErrCorrupt) && !errors.Is(err, store.ErrDiskFull) {
+			// bbolt keeps the bytes of freed pages: when this run (or an
+			// earlier one that stopped before this point) deleted records
+			// or dropped personal data from them, the file is rewritten so
+			// that data leaves the disk. Only then, since it copies the
+			// whole file; also after a run that failed, which may have
+			// deleted already, but not after an interrupt (the user is
+			// waiting) nor when the file itself failed. A rewrite that
+			// fails leaves the mark for the next run.
+			if _, serr := st.Scrub(); serr != nil && err == nil {
+				err = serr
 			}
 		}
 		// The socket goes before the lock: the next sync of this file
@@ -137,6 +149,27 @@ func Start(ctx context.Context, job SyncJob) (*Sync, error) {
 		close(s.done)
 	}()
 	return s, nil
+}
+
+// accountFingerprint reads what identifies the Lever account behind the
+// API root, for store.Bind: Lever has no account endpoint, so the ids of
+// the account's archive reasons stand for it. Every account has some
+// ("Hired" is one), they are UUIDs of that account alone, a few dozen at
+// most (one request reads them), and a reason that is no longer used is
+// deactivated rather than removed. It runs before anything is written; a
+// failure here is the failure the sync would meet anyway.
+func accountFingerprint(ctx context.Context, l lever.Lister) ([]string, error) {
+	page, err := l.ListPage(ctx, "/archive_reasons", nil, "")
+	if err != nil {
+		return nil, fmt.Errorf("check which Lever account the API root answers for: %w", err)
+	}
+	var ids []string
+	for _, raw := range page.Data {
+		if rec, err := lever.DecodeRecord(lever.ArchiveReasons, raw, ""); err == nil {
+			ids = append(ids, rec.ID)
+		}
+	}
+	return ids, nil
 }
 
 // finalFlush is how long the end of a run waits for the consumer of Events
@@ -211,18 +244,4 @@ func (s *Sync) WithStore(fn func(*store.Store) error) (ran bool, err error) {
 		return false, nil
 	}
 	return true, fn(s.st)
-}
-
-// deletedCount is how many tombstones the file holds; -1 if unknown, so an
-// unknown count never triggers a compaction.
-func deletedCount(st *store.Store) int {
-	counts, err := st.DeletedCounts()
-	if err != nil {
-		return -1
-	}
-	n := 0
-	for _, c := range counts {
-		n += c
-	}
-	return n
 }

@@ -7,6 +7,10 @@ cd "$(dirname "$0")/.."
 t=${1:-3x}
 echo "== store: one transaction per page of 100 vs one per record"
 go test -run '^$' -bench 'Commit(Page100|PerRecord)$' -benchtime 2s ./store/
+echo "== store: pages that replace stored candidates (each compared for removed personal data)"
+go test -run '^$' -bench 'CommitOverwritePage100$' -benchtime 2s ./store/
+echo "== store: the rewrite after a sync that removed personal data (LEVERSYNC_BENCH_OPPORTUNITIES, default 20,000)"
+go test -run '^$' -bench 'Scrub$' -benchtime 3x ./store/
 echo "== client: paging and decoding opportunities from the fake (no latency, no rate limit)"
 go test -run '^$' -bench 'ClientDecode' -benchtime "$t" ./lever/
 echo "== engine: end-to-end sync into bbolt (no latency, no rate limit)"

@@ -1,12 +1,17 @@
 package store
 
 import (
+	"bytes"
+	"context"
 	"fmt"
+	"os"
 	"path/filepath"
+	"strconv"
 	"testing"
 	"time"
 
 	"github.com/leversync/leversync/lever"
+	"github.com/leversync/leversync/lever/fakelever"
 	"github.com/leversync/leversync/lever/syncer"
 )
 
@@ -48,6 +53,39 @@ func BenchmarkCommitPage100(b *testing.B) {
 	b.ReportMetric(float64(pages*100)/b.Elapsed().Seconds(), "records/s")
 }
 
+// BenchmarkCommitOverwritePage100 commits pages of 100 opportunities that
+// replace stored ones with a newer version (updatedAt and stage changed, no
+// personal data dropped), as an incremental sync does: each replaced record
+// is decoded and compared, to tell whether the file needs a Scrub.
+func BenchmarkCommitOverwritePage100(b *testing.B) {
+	s := benchStore(b)
+	const pages = 50
+	for p := range pages {
+		if err := s.Commit(benchPage(p, 100)); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.SetBytes(int64(len(opportunityJSON("x", 1, "p")) * 100))
+	n := 0
+	for b.Loop() {
+		b.StopTimer()
+		page := benchPage(n%pages, 100)
+		for i := range page.Upserts {
+			r := &page.Upserts[i]
+			r.Raw = bytes.Replace(r.Raw, []byte(`"stage":"lead-new"`), []byte(fmt.Sprintf(`"stage":"stage-%d"`, n)), 1)
+		}
+		b.StartTimer()
+		if err := s.Commit(page); err != nil {
+			b.Fatal(err)
+		}
+		n++
+	}
+	if done, err := s.Scrub(); err != nil || done {
+		b.Fatalf("stage changes asked for a Scrub (%v, %v)", done, err)
+	}
+	b.ReportMetric(float64(n*100)/b.Elapsed().Seconds(), "records/s")
+}
+
 // BenchmarkCommitPerRecord is the slow way, for comparison: one transaction
 // per record.
 func BenchmarkCommitPerRecord(b *testing.B) {
@@ -67,4 +105,61 @@ func BenchmarkCommitPerRecord(b *testing.B) {
 		n++
 	}
 	b.ReportMetric(float64(n)/b.Elapsed().Seconds(), "records/s")
+}
+
+// BenchmarkScrub is the cost of the rewrite that follows a sync which
+// removed personal data: a full sync of LEVERSYNC_BENCH_OPPORTUNITIES
+// opportunities (default 20,000) from the fake Lever, with its reference
+// lists, then, timed, one candidate deleted and Scrub.
+//
+//	LEVERSYNC_BENCH_OPPORTUNITIES=100000 go test -run '^$' -bench Scrub -benchtime 3x ./store/
+func BenchmarkScrub(b *testing.B) {
+	n := 20000
+	if v := os.Getenv("LEVERSYNC_BENCH_OPPORTUNITIES"); v != "" {
+		var err error
+		if n, err = strconv.Atoi(v); err != nil || n <= 0 {
+			b.Fatalf("LEVERSYNC_BENCH_OPPORTUNITIES=%q: want a positive number", v)
+		}
+	}
+	fake, err := fakelever.Start(fakelever.Config{Seed: 1, Opportunities: n, Rate: -1}, "")
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer fake.Close()
+	client, err := lever.NewClient(lever.Options{BaseURL: fake.URL(), Key: lever.NewAPIKey(fakelever.KeyFull), Rate: -1})
+	if err != nil {
+		b.Fatal(err)
+	}
+	s := benchStore(b)
+	if _, err := syncer.NewEngine(client, s, syncer.Options{}).Run(context.Background(), nil); err != nil {
+		b.Fatal(err)
+	}
+	ids, err := s.OpportunityIDs("", 0, b.N+1000)
+	if err != nil {
+		b.Fatal(err)
+	}
+	var size int64
+	i := 0
+	for b.Loop() {
+		b.StopTimer()
+		if err := s.Commit(syncer.Batch{Resource: lever.Opportunities, Deletes: []lever.Deletion{{ID: ids[i%len(ids)], DeletedAt: 1}}}); err != nil {
+			b.Fatal(err)
+		}
+		b.StartTimer()
+		if done, err := s.Scrub(); err != nil || !done {
+			b.Fatalf("Scrub = %v, %v", done, err)
+		}
+		i++
+		b.StopTimer()
+		info, err := os.Stat(s.path)
+		if err != nil {
+			b.Fatal(err)
+		}
+		size = info.Size()
+		b.StartTimer()
+	}
+	per := b.Elapsed().Seconds() / float64(i)
+	b.ReportMetric(per, "s/scrub")
+	b.ReportMetric(float64(size)/per/1e6, "MB/s")
+	b.ReportMetric(float64(size)/1e6, "file-MB")
 }

@@ -9,13 +9,15 @@ import (
 	bolt "go.etcd.io/bbolt"
 )
 
-// Compact rewrites the store into a new file and renames it over the old
+// compact rewrites the store into a new file and renames it over the old
 // one. bbolt keeps the bytes of freed pages until it reuses them, so a
 // deleted record (a deleted candidate's personal data) can linger on disk
-// after its tombstone is written; Compact leaves only live data. It blocks
-// every other use of the store while it copies, keeps the file locked
-// throughout, and on failure leaves the store as it was.
-func (s *Store) Compact() error {
+// after its tombstone is written; compact leaves only live data, and clears
+// the mark Scrub looks for. It blocks every other use of the store while it
+// copies, keeps the file locked throughout (the old file until the new one,
+// locked by this process, has replaced it), and on failure leaves the store
+// as it was.
+func (s *Store) compact() error {
 	if s.readOnly {
 		return errors.New("compact: the store was opened read-only; this is a bug in leversync")
 	}
@@ -38,6 +40,14 @@ func (s *Store) Compact() error {
 		if errors.Is(err, errPanic) {
 			return fail(corruptError(s.path, "compaction could not read it", err))
 		}
+		return fail(err)
+	}
+	if err := dst.Update(func(tx *bolt.Tx) error {
+		if meta := tx.Bucket(bucketMeta); meta != nil {
+			return meta.Delete(keyScrub)
+		}
+		return nil
+	}); err != nil {
 		return fail(err)
 	}
 	if err := dst.Sync(); err != nil {

@@ -58,7 +58,7 @@ func TestCompactDropsDeletedBytes(t *testing.T) {
 	}()
 	time.Sleep(50 * time.Millisecond) // let the reader start waiting; the test holds either way
 
-	if err := s.Compact(); err != nil {
+	if err := s.compact(); err != nil {
 		t.Fatal(err)
 	}
 	raw := fileText(t, s, path)

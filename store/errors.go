@@ -19,6 +19,9 @@ var (
 	ErrCorrupt = errors.New("the store file is damaged or is not a leversync store")
 	// ErrOtherEnvironment: the store holds another Lever environment's data.
 	ErrOtherEnvironment = errors.New("the store holds data from another Lever environment")
+	// ErrOtherAccount: the store holds the data of another Lever account:
+	// one at another API root, or whose own ids differ.
+	ErrOtherAccount = errors.New("the store holds data from another Lever account")
 	// ErrDiskFull: a write did not fit (disk full or the size limit); the
 	// transaction was rolled back and nothing of it was written.
 	ErrDiskFull = errors.New("the disk is full: nothing of the last write was kept; free some space and run the sync again, it resumes where it stopped")

@@ -185,7 +185,7 @@ func TestReadOnlyOpen(t *testing.T) {
 	if c, _ := r2.Counts(); c[lever.Users] != 1 {
 		t.Fatalf("read-only counts = %v", c)
 	}
-	if err := r1.Bind(lever.Sandbox, ""); err == nil {
+	if err := r1.Bind(lever.Sandbox, "", nil); err == nil {
 		t.Fatal("a read-only store accepted a write")
 	}
 	if _, err := os.Stat(path + ".pid"); !errors.Is(err, os.ErrNotExist) {
@@ -341,38 +341,6 @@ func TestSchemaMigrations(t *testing.T) {
 	}
 }
 
-func TestBindRefusesAnotherEnvironment(t *testing.T) {
-	s := newStore(t)
-	if env, url, err := s.Binding(); err != nil || env != "" || url != "" {
-		t.Fatalf("new store binding = %q %q %v", env, url, err)
-	}
-	if err := s.Bind(lever.Sandbox, lever.Sandbox.BaseURL()); err != nil {
-		t.Fatal(err)
-	}
-	if err := s.Bind(lever.Sandbox, "http://127.0.0.1:1234/v1"); err != nil {
-		t.Fatalf("same environment, other URL: %v", err)
-	}
-	err := s.Bind(lever.Production, lever.Production.BaseURL())
-	wantErr(t, err, ErrOtherEnvironment)
-	for _, want := range []string{"Sandbox", "Production", "--db", "leversync reset"} {
-		if !strings.Contains(err.Error(), want) {
-			t.Errorf("message lacks %q: %v", want, err)
-		}
-	}
-	env, url, _ := s.Binding()
-	if env != lever.Sandbox || url != "http://127.0.0.1:1234/v1" {
-		t.Fatalf("binding = %q %q", env, url)
-	}
-
-	d := newStore(t)
-	for range 2 { // the demo's URL changes every run
-		if err := d.Bind(lever.Demo, fmt.Sprintf("http://127.0.0.1:%d/v1", time.Now().UnixNano()%60000)); err != nil {
-			t.Fatal(err)
-		}
-	}
-	wantErr(t, d.Bind(lever.Custom, "http://127.0.0.1:9/v1"), ErrOtherEnvironment)
-}
-
 // Nothing the store is given holds the key, and the file never does.
 func TestNoKeyInFile(t *testing.T) {
 	const secret = "k3y-5ecret-Abc123-leversync-test"
@@ -399,7 +367,7 @@ func TestNoKeyInFile(t *testing.T) {
 	if err := s.FinishRun(run); err != nil {
 		t.Fatal(err)
 	}
-	if err := s.Bind(lever.Sandbox, lever.Sandbox.BaseURL()); err != nil {
+	if err := s.Bind(lever.Sandbox, lever.Sandbox.BaseURL(), []string{"reason-1"}); err != nil {
 		t.Fatal(err)
 	}
 	s.Close()

@@ -39,6 +39,9 @@ var (
 	keySchema  = []byte("schema")
 	keyEnv     = []byte("environment")
 	keyBaseURL = []byte("base_url")
+	// keyAccount: the fingerprint of the bound Lever account, sorted ids
+	// joined by newlines (see Bind).
+	keyAccount = []byte("account_ids")
 	keyRun     = []byte("run_current")
 	keyLastRun = []byte("run_last")
 	keyWizard  = []byte("wizard")

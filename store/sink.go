@@ -123,13 +123,18 @@ func (s *Store) Commit(batches ...syncer.Batch) error {
 	var newDicts []trained
 	err := s.update(func(tx *bolt.Tx) error {
 		newDicts = newDicts[:0]
-		w := &txWriter{tx: tx, counts: map[string]int64{}}
+		w := &txWriter{tx: tx, counts: map[string]int64{}, decode: s.codec.decode}
+		w.wasMarked = tx.Bucket(bucketMeta).Get(keyScrub) != nil
+		w.removed = w.wasMarked
 		for i := range batches {
 			if err := w.apply(&batches[i], values[i]); err != nil {
 				return err
 			}
 		}
 		if err := w.flushCounts(); err != nil {
+			return err
+		}
+		if err := w.markScrub(); err != nil {
 			return err
 		}
 		for _, r := range w.grown {
@@ -183,7 +188,11 @@ type txWriter struct {
 	tx     *bolt.Tx
 	counts map[string]int64
 	// grown lists the resources that got new records, in order.
-	grown []lever.Resource
+	grown  []lever.Resource
+	decode func(v, dst []byte) ([]byte, error)
+	// removed: the transaction removes personal data from the copy (see
+	// Scrub); wasMarked: the file was marked before it.
+	removed, wasMarked bool
 }
 
 func (w *txWriter) apply(b *syncer.Batch, values [][]byte) error {
@@ -191,11 +200,18 @@ func (w *txWriter) apply(b *syncer.Batch, values [][]byte) error {
 		if !slices.Contains(lever.AllResources, b.Resource) {
 			return fmt.Errorf("commit: unknown resource %q", b.Resource)
 		}
+		var replaced *textSet
 		if b.Replace != "" {
 			if !isDetail(b.Resource) {
 				return fmt.Errorf("commit: Replace on %s, which is not a per-opportunity resource", b.Resource)
 			}
-			if err := w.deleteDetailsOf(b.Resource, b.Replace); err != nil {
+			if w.tracksText(b.Resource) {
+				var err error
+				if replaced, err = w.replacedText(b.Resource, b.Replace); err != nil {
+					return fmt.Errorf("commit: %w", err)
+				}
+			}
+			if _, err := w.deleteDetailsOf(b.Resource, b.Replace); err != nil {
 				return err
 			}
 		}
@@ -203,6 +219,15 @@ func (w *txWriter) apply(b *syncer.Batch, values [][]byte) error {
 			if err := w.upsert(b.Resource, &b.Upserts[i], values[i]); err != nil {
 				return err
 			}
+		}
+		if replaced != nil && replaced.dropped() {
+			// What the page brings back is not removed.
+			for i := range b.Upserts {
+				if err := personalText(b.Upserts[i].Raw, replaced.keep); err != nil {
+					return fmt.Errorf("commit: %s record %s: %w", b.Resource, b.Upserts[i].ID, err)
+				}
+			}
+			w.removed = w.removed || replaced.dropped()
 		}
 		for _, d := range b.Deletes {
 			if err := w.delete(b.Resource, d); err != nil {
@@ -282,6 +307,19 @@ func (w *txWriter) upsert(r lever.Resource, rec *lever.Record, value []byte) err
 			return fmt.Errorf("commit: the stored opportunity %s: %w", rec.ID, err)
 		}
 	}
+	if old != nil && w.tracksText(r) {
+		was, err := w.decode(old, nil)
+		if err != nil {
+			return fmt.Errorf("commit: the stored %s record %s: %w", r, rec.ID, err)
+		}
+		if !bytes.Equal(was, rec.Raw) {
+			drops, err := dropsText(was, rec.Raw)
+			if err != nil {
+				return fmt.Errorf("commit: %s record %s: %w", r, rec.ID, err)
+			}
+			w.removed = drops
+		}
+	}
 	if err := b.Put(key, value); err != nil {
 		return fmt.Errorf("store %s %s: %w", r, rec.ID, err)
 	}
@@ -348,6 +386,7 @@ func (w *txWriter) delete(r lever.Resource, d lever.Deletion) error {
 			if err := w.deleteKey(b, r, k); err != nil {
 				return err
 			}
+			w.removed = true
 		}
 	} else if v := b.Get([]byte(d.ID)); v != nil {
 		if r == lever.Opportunities {
@@ -362,15 +401,18 @@ func (w *txWriter) delete(r lever.Resource, d lever.Deletion) error {
 		if err := w.deleteKey(b, r, []byte(d.ID)); err != nil {
 			return err
 		}
+		w.removed = true
 	}
 	if r == lever.Opportunities {
 		if err := w.unindexTerms(d.ID); err != nil {
 			return err
 		}
 		for _, dr := range lever.DetailResources {
-			if err := w.deleteDetailsOf(dr, d.ID); err != nil {
+			n, err := w.deleteDetailsOf(dr, d.ID)
+			if err != nil {
 				return err
 			}
+			w.removed = w.removed || n > 0
 		}
 	}
 	tb := w.tx.Bucket(tombstoneBucket(r))
@@ -388,18 +430,21 @@ func (w *txWriter) deleteKey(b *bolt.Bucket, r lever.Resource, k []byte) error {
 	return nil
 }
 
-// deleteDetailsOf removes every r record whose parent is opportunity id.
-func (w *txWriter) deleteDetailsOf(r lever.Resource, parent string) error {
+// deleteDetailsOf removes every r record whose parent is opportunity id,
+// and says how many it removed.
+func (w *txWriter) deleteDetailsOf(r lever.Resource, parent string) (int, error) {
 	b := recordBucket(w.tx, r)
 	prefix := append([]byte(parent), sep)
 	c := b.Cursor()
+	n := 0
 	for k, _ := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, _ = c.Seek(prefix) {
 		if err := c.Delete(); err != nil {
-			return err
+			return n, err
 		}
 		w.addCount([]byte(r), -1)
+		n++
 	}
-	return nil
+	return n, nil
 }
 
 // addCount adds delta to the count under key: a resource name for its live

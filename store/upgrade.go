@@ -77,7 +77,16 @@ func (s *Store) recompress() error {
 			break
 		}
 	}
+	// A file with no upgrade under way is only read: opening it writes
+	// nothing (a refused sync leaves it byte for byte as it was).
 	var finish bool
+	if err := s.view(func(tx *bolt.Tx) error {
+		mark := tx.Bucket(bucketMeta).Get(keyRecompress)
+		finish = mark != nil && len(mark) == 0
+		return nil
+	}); err != nil || !finish {
+		return err
+	}
 	err := s.update(func(tx *bolt.Tx) error {
 		mark := tx.Bucket(bucketMeta).Get(keyRecompress)
 		if finish = mark != nil && len(mark) == 0; !finish {
@@ -90,7 +99,7 @@ func (s *Store) recompress() error {
 	}
 	// The mark stays until the compaction is done, so that one that fails
 	// (it needs room for a second copy) is tried again by the next open.
-	if err := s.Compact(); err != nil {
+	if err := s.compact(); err != nil {
 		return fmt.Errorf("upgrade the store to schema %d: %w", SchemaVersion(), err)
 	}
 	return s.update(func(tx *bolt.Tx) error { return tx.Bucket(bucketMeta).Delete(keyRecompress) })

@@ -336,7 +336,7 @@ func (s *Server) currentStage(c oppCore) int {
 func (s *Server) oppCoreLocked(i int) oppCore {
 	c := s.data.oppCore(i)
 	if m, ok := s.oppMut[i]; ok {
-		c.updated, c.version = m.updatedAt, m.version
+		c.updated, c.version, c.anonymized = m.updatedAt, m.version, m.anonymized
 	}
 	return c
 }

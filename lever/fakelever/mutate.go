@@ -14,6 +14,17 @@ func (s *Server) UpdateOpportunities(n int) []string {
 	})
 }
 
+// AnonymizeOpportunities answers a data-protection request for n live
+// opportunities, as Lever does: they stay, with isAnonymized true, their
+// personal data (name, headline, emails, phones, links, location, what the
+// candidate wrote in the application) removed, and updatedAt = Now.
+func (s *Server) AnonymizeOpportunities(n int) []string {
+	return s.mutate(n, s.data.nOpp, s.oppDel, s.data.oppID, func(i int, now int64) {
+		m := s.oppMut[i]
+		s.oppMut[i] = mutation{updatedAt: now, version: m.version, anonymized: true}
+	})
+}
+
 // DeleteOpportunities removes n live opportunities from every list; they
 // appear in /opportunities/deleted with deletedAt = Now.
 func (s *Server) DeleteOpportunities(n int) []string {

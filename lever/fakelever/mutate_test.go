@@ -5,6 +5,7 @@ import (
 	"net/url"
 	"slices"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 )
@@ -150,4 +151,52 @@ func TestPostingMutationsAndRules(t *testing.T) {
 	}
 	get(t, c, s.URL(), KeyFull, "/postings", "state=bogus").apiError(t, 400, "BadRequestError")
 	get(t, c, s.URL(), KeyFull, "/postings", "distributionChannel=bogus").apiError(t, 400, "BadRequestError")
+}
+
+// An anonymized opportunity is listed as changed, with isAnonymized and
+// none of the candidate's personal data.
+func TestAnonymizeRemovesPersonalData(t *testing.T) {
+	clock := &fixedClock{time.Date(2026, 5, 1, 8, 0, 0, 0, time.UTC)}
+	s, c := start(t, Config{Seed: 14, Opportunities: 200, Rate: -1, Now: clock.now})
+	before := s.Expected("opportunities")
+	since := clock.t.UnixMilli()
+	ids := s.AnonymizeOpportunities(20)
+	if len(ids) != 20 {
+		t.Fatalf("anonymized %d, want 20", len(ids))
+	}
+	got := pageAll(t, c, s.URL(), KeyFull, "/opportunities", url.Values{"updated_at_start": {strconv.FormatInt(since, 10)}, "confidentiality": {"all"}, "expand": {"applications", "contact"}})
+	if len(got) != 20 {
+		t.Fatalf("%d opportunities listed as changed, want the 20 anonymized", len(got))
+	}
+	for _, id := range ids {
+		var was struct {
+			Name   string
+			Emails []string
+			Phones []struct{ Value string }
+		}
+		if err := json.Unmarshal(before[id], &was); err != nil || was.Name == "" || len(was.Emails) == 0 {
+			t.Fatalf("%s before: %v %s", id, err, before[id])
+		}
+		raw := string(got[id])
+		var now struct{ IsAnonymized bool }
+		if err := json.Unmarshal(got[id], &now); err != nil || !now.IsAnonymized {
+			t.Errorf("%s: not marked anonymized: %s", id, raw)
+		}
+		for _, personal := range append([]string{was.Name, was.Emails[0]}, phoneValues(was.Phones)...) {
+			if strings.Contains(raw, personal) {
+				t.Errorf("%s still holds %q: %s", id, personal, raw)
+			}
+		}
+		if string(s.Expected("opportunities")[id]) == string(before[id]) {
+			t.Errorf("%s: Expected did not follow the anonymization", id)
+		}
+	}
+}
+
+func phoneValues(ps []struct{ Value string }) []string {
+	var out []string
+	for _, p := range ps {
+		out = append(out, p.Value)
+	}
+	return out
 }

@@ -16,7 +16,8 @@ type oppCore struct {
 	archivedAt int64
 	owner      int
 	origin     string
-	version    int // mutation count from the overlay
+	version    int  // mutation count from the overlay
+	anonymized bool // from the overlay
 }
 
 func (d *dataset) oppID(i int) string { return uuid(d.seed, kindOpportunity, i) }
@@ -114,6 +115,20 @@ type opportunityJSON struct {
 	Stage               any               `json:"stage"`
 	URLs                oppURLJSON        `json:"urls"`
 	OpportunityLocation *string           `json:"opportunityLocation"`
+}
+
+// anonymize removes the personal data of an opportunity and its
+// application, as a data-protection request does in Lever.
+func anonymize(o *opportunityJSON, a *applicationJSON) {
+	o.IsAnonymized = true
+	o.Name, o.Headline = "", ""
+	o.Emails, o.Phones, o.Links = []string{}, []phoneJSON{}, []string{}
+	o.Location, o.OpportunityLocation = nil, nil
+	if c, ok := o.Contact.(contactJSON); ok {
+		o.Contact = contactJSON{ID: c.ID, IsAnonymized: true, Emails: []string{}, Phones: []phoneJSON{}}
+	}
+	a.Name, a.Email, a.Phone, a.Company, a.Comments = nil, nil, nil, nil, nil
+	a.Links, a.CustomQuestions = []string{}, []any{}
 }
 
 type contactJSON struct {
@@ -307,6 +322,9 @@ func (d *dataset) opportunity(i int, c oppCore, ex expansion) opportunityJSON {
 		}
 	}
 	app := d.applicationOf(i, c, pc, p)
+	if c.anonymized {
+		anonymize(&o, &app)
+	}
 	if ex.applications {
 		o.Applications = []any{app}
 	} else {

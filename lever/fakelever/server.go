@@ -124,10 +124,12 @@ type Server struct {
 	conns   sync.WaitGroup
 }
 
-// mutation is a record's overlay: updated at updatedAt, version times.
+// mutation is a record's overlay: updated at updatedAt, version times,
+// and for an opportunity, whether it was anonymized.
 type mutation struct {
-	updatedAt int64
-	version   int
+	updatedAt  int64
+	version    int
+	anonymized bool
 }
 
 // Stats counts what the server saw.

@@ -213,15 +213,6 @@ func (s Snapshot) Records() int {
 	return n
 }
 
-// Deleted is the tombstones the run stored.
-func (s Snapshot) Deleted() int {
-	n := 0
-	for _, d := range s.Tombstones {
-		n += d
-	}
-	return n
-}
-
 // Stored is the records the run stored: the engine's final totals once it
 // has them, Records until then.
 func (s Snapshot) Stored() int {
@@ -243,11 +234,6 @@ func (s Snapshot) Elapsed() time.Duration {
 // RequestsPerSecond is the run's requests over Elapsed; 0 until time has
 // passed.
 func (s Snapshot) RequestsPerSecond() float64 { return perSecond(s.Requests, s.LastAt-s.StartedAt) }
-
-// RecordsPerSecond is Records over Elapsed; 0 until time has passed.
-func (s Snapshot) RecordsPerSecond() float64 {
-	return perSecond(int64(s.Records()), s.LastAt-s.StartedAt)
-}
 
 func perSecond(n, ms int64) float64 {
 	if ms <= 0 {

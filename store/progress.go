@@ -1,38 +1,12 @@
 package store
 
 import (
-	"bytes"
 	"encoding/json"
-	"fmt"
 
 	bolt "go.etcd.io/bbolt"
 
 	"github.com/leversync/leversync/lever"
-	"github.com/leversync/leversync/lever/syncer"
 )
-
-// Checkpoints returns the saved positions of the run in progress whose
-// stream names start with prefix, in name order. doctor reads them to tell
-// how far an unfinished sync got.
-func (s *Store) Checkpoints(prefix string) ([]syncer.Checkpoint, error) {
-	var out []syncer.Checkpoint
-	err := s.view(func(tx *bolt.Tx) error {
-		b := tx.Bucket(bucketCheckpoints)
-		if b == nil {
-			return nil
-		}
-		c := b.Cursor()
-		for k, v := c.Seek([]byte(prefix)); k != nil && bytes.HasPrefix(k, []byte(prefix)); k, v = c.Next() {
-			var cp syncer.Checkpoint
-			if err := json.Unmarshal(v, &cp); err != nil {
-				return fmt.Errorf("read the checkpoint of %s: %w", k, err)
-			}
-			out = append(out, cp)
-		}
-		return nil
-	})
-	return out, err
-}
 
 // CreatedSpan is what the stored candidates created inside one range say:
 // how many there are and the oldest and newest of their createdAt (ms).

@@ -9,27 +9,6 @@ import (
 	"github.com/leversync/leversync/lever/syncer"
 )
 
-func TestCheckpointsByPrefix(t *testing.T) {
-	s := newStore(t)
-	for _, name := range []string{"opportunities/windows", "opportunities/created/0-99", "postings/default", "opportunities/created/100-200"} {
-		mustCommit(t, s, syncer.Batch{Resource: lever.Opportunities, Checkpoint: syncer.Checkpoint{Stream: name, Done: name == "opportunities/created/0-99"}})
-	}
-	cps, err := s.Checkpoints("opportunities/created/")
-	if err != nil {
-		t.Fatal(err)
-	}
-	var names []string
-	for _, cp := range cps {
-		names = append(names, cp.Stream)
-	}
-	if want := []string{"opportunities/created/0-99", "opportunities/created/100-200"}; !slices.Equal(names, want) {
-		t.Fatalf("checkpoints %v, want %v", names, want)
-	}
-	if !cps[0].Done || cps[1].Done {
-		t.Errorf("done flags lost: %+v", cps)
-	}
-}
-
 func TestCreatedSpansPerRange(t *testing.T) {
 	s := newStore(t)
 	var recs []lever.Record

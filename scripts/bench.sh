@@ -14,7 +14,7 @@ go test -run '^$' -bench 'Scrub$' -benchtime 3x ./store/
 echo "== client: paging and decoding opportunities from the fake (no latency, no rate limit)"
 go test -run '^$' -bench 'ClientDecode' -benchtime "$t" ./lever/
 echo "== engine: end-to-end sync into bbolt (no latency, no rate limit)"
-go test -run '^$' -bench 'SyncEndToEnd' -benchtime "$t" ./lever/
+go test -run '^$' -bench 'SyncEndToEnd' -benchtime "$t" ./lever/syncer/
 if [ "${LARGE:-}" = 1 ]; then
   echo "== fake Lever: serving 1,000,000 opportunities"
   go test -run '^$' -bench 'PageOpportunities' -benchtime 10000x -timeout 30m ./lever/fakelever/

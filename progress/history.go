@@ -74,14 +74,11 @@ func (s Snapshot) RecentRequestRate(now int64, window int) float64 {
 	if len(s.History) == 0 || window <= 0 {
 		return 0
 	}
-	// A run younger than a second counts its first second.
-	span := max((now-s.StartedAt)/1000, 1)
-	n := int(min(int64(window), span))
 	total := 0.0
-	for _, r := range s.RequestRates(now, n) {
+	for _, r := range s.RequestRates(now, int(min(int64(window), s.secondsTouched(now)))) {
 		total += r
 	}
-	return total / float64(n)
+	return total / float64(min(int64(window), s.secondsElapsed(now)))
 }
 
 // RecentRecordRate is the records stored per second over the last window
@@ -90,8 +87,7 @@ func (s Snapshot) RecentRecordRate(now int64, window int) float64 {
 	if len(s.History) == 0 || window <= 0 {
 		return 0
 	}
-	span := max((now-s.StartedAt)/1000, 1)
-	from := now/1000 - min(int64(window), span)
+	from := now/1000 - min(int64(window), s.secondsTouched(now))
 	base := 0
 	for _, h := range s.History {
 		if h.At > from {
@@ -100,8 +96,17 @@ func (s Snapshot) RecentRecordRate(now int64, window int) float64 {
 		base = h.Records
 	}
 	last := s.History[len(s.History)-1].Records
-	return float64(last-base) / float64(min(int64(window), span))
+	return float64(last-base) / float64(min(int64(window), s.secondsElapsed(now)))
 }
+
+// secondsTouched is how many of the history's one-second buckets the run
+// has touched by now: a run that began at 1.9 s and is now at 2.1 s has
+// touched two, though less than a second has passed.
+func (s Snapshot) secondsTouched(now int64) int64 { return now/1000 - s.StartedAt/1000 + 1 }
+
+// secondsElapsed is the whole seconds the run has lasted by now; a run
+// younger than a second counts one.
+func (s Snapshot) secondsElapsed(now int64) int64 { return max((now-s.StartedAt)/1000, 1) }
 
 var (
 	// streamOfError finds the stream the engine names in a failure:

@@ -120,16 +120,21 @@ func TestScrubLeavesNoRemovedPersonalData(t *testing.T) {
 			t.Fatalf("%s marked the file for a rewrite", name)
 		}
 	}
-	for name, b := range map[string]syncer.Batch{
-		"an email replaced": {Resource: lever.Opportunities, Upserts: []lever.Record{
-			changed("opp-0001", 3, map[string]any{"emails": []string{"new-0001@example.net"}})}},
-		"anonymized":             {Resource: lever.Opportunities, Upserts: []lever.Record{anonymized("opp-0002", 3)}},
-		"deleted":                {Resource: lever.Opportunities, Deletes: []lever.Deletion{{ID: "opp-0003", DeletedAt: 4}}},
-		"a note removed":         notes("opp-0004", "kept remark about opp-0004"),
-		"a user's email":         {Resource: lever.Users, Upserts: []lever.Record{record(lever.Users, "user-1", "", `{"id":"user-1","name":"Ann Lee","email":"ann@new.example"}`)}},
-		"a user deleted":         {Resource: lever.Users, Deletes: []lever.Deletion{{ID: "user-1", DeletedAt: 5}}},
-		"deleted with its notes": {Resource: lever.Opportunities, Deletes: []lever.Deletion{{ID: "opp-0005", DeletedAt: 4}}},
+	// In this order: the user deleted is the one whose email changed.
+	for _, c := range []struct {
+		name string
+		b    syncer.Batch
+	}{
+		{"an email replaced", syncer.Batch{Resource: lever.Opportunities, Upserts: []lever.Record{
+			changed("opp-0001", 3, map[string]any{"emails": []string{"new-0001@example.net"}})}}},
+		{"anonymized", syncer.Batch{Resource: lever.Opportunities, Upserts: []lever.Record{anonymized("opp-0002", 3)}}},
+		{"deleted", syncer.Batch{Resource: lever.Opportunities, Deletes: []lever.Deletion{{ID: "opp-0003", DeletedAt: 4}}}},
+		{"a note removed", notes("opp-0004", "kept remark about opp-0004")},
+		{"a user's email", syncer.Batch{Resource: lever.Users, Upserts: []lever.Record{record(lever.Users, "user-1", "", `{"id":"user-1","name":"Ann Lee","email":"ann@new.example"}`)}}},
+		{"a user deleted", syncer.Batch{Resource: lever.Users, Deletes: []lever.Deletion{{ID: "user-1", DeletedAt: 5}}}},
+		{"deleted with its notes", syncer.Batch{Resource: lever.Opportunities, Deletes: []lever.Deletion{{ID: "opp-0005", DeletedAt: 4}}}},
 	} {
+		name, b := c.name, c.b
 		if name == "a user's email" {
 			mustCommit(t, s, syncer.Batch{Resource: lever.Users, Upserts: []lever.Record{record(lever.Users, "user-1", "", `{"id":"user-1","name":"Ann Lee","email":"ann@old.example"}`)}})
 		}

@@ -243,7 +243,7 @@ func summarizeOpportunity(id string, raw []byte, look lookups) CandidateSummary 
 		cs.Email = o.Emails[0]
 	}
 	var stageText string
-	cs.StageID, stageText = ref(o.Stage)
+	cs.StageID, stageText = ref(o.Stage, "text")
 	if stageText == "" {
 		stageText = look.stage(cs.StageID)
 	}
@@ -257,7 +257,7 @@ func summarizeOpportunity(id string, raw []byte, look lookups) CandidateSummary 
 		cs.Archived = true
 	}
 	if cs.Archived {
-		rid, rtext := ref(reason)
+		rid, rtext := ref(reason, "text")
 		if rtext == "" {
 			rtext = look.reason(rid)
 		}
@@ -266,7 +266,7 @@ func summarizeOpportunity(id string, raw []byte, look lookups) CandidateSummary 
 		}
 		cs.ArchiveReason = rtext
 	}
-	if oid, oname := refNamed(o.Owner); oid != "" || oname != "" {
+	if oid, oname := ref(o.Owner, "name"); oid != "" || oname != "" {
 		if oname == "" {
 			oname = look.user(oid)
 		}
@@ -282,36 +282,21 @@ func isSet(raw json.RawMessage) bool {
 	return len(raw) > 0 && !bytes.Equal(raw, []byte("null"))
 }
 
-// ref reads a reference that is an id string or an expanded {id, text}.
-func ref(raw json.RawMessage) (id, text string) {
+// ref reads a reference that is an id string or an expanded object with an
+// id and its label field ("text" for stages and archive reasons, "name" for
+// users).
+func ref(raw json.RawMessage, label string) (id, text string) {
 	if !isSet(raw) {
 		return "", ""
 	}
 	if json.Unmarshal(raw, &id) == nil {
 		return id, ""
 	}
-	var obj struct {
-		ID   string `json:"id"`
-		Text string `json:"text"`
-	}
+	var obj map[string]json.RawMessage
 	_ = json.Unmarshal(raw, &obj)
-	return obj.ID, obj.Text
-}
-
-// refNamed reads a user reference: an id string or an expanded {id, name}.
-func refNamed(raw json.RawMessage) (id, name string) {
-	if !isSet(raw) {
-		return "", ""
-	}
-	if json.Unmarshal(raw, &id) == nil {
-		return id, ""
-	}
-	var obj struct {
-		ID   string `json:"id"`
-		Name string `json:"name"`
-	}
-	_ = json.Unmarshal(raw, &obj)
-	return obj.ID, obj.Name
+	_ = json.Unmarshal(obj["id"], &id)
+	_ = json.Unmarshal(obj[label], &text)
+	return id, text
 }
 
 // fieldOf returns a lookup of one string field of r's records by id,

@@ -324,11 +324,11 @@ func TestWatchFollowsHeadlessSync(t *testing.T) {
 // record stored. The stalled watcher is cut off (it never gets sync_done)
 // rather than waited for.
 func TestWatchersThatStallOrLeaveDoNotDisturbSync(t *testing.T) {
-	srv := startFake(t, fakelever.Config{Seed: 8, Opportunities: 4000})
+	srv := startFake(t, fakelever.Config{Seed: 8, Opportunities: 8000})
 	env := keyEnv(t, fakelever.KeyFull)
 	db := filepath.Join(t.TempDir(), "ls.db")
 	// A client-side rate keeps the sync going for a few seconds.
-	run := startLiveSync(t, env, syncArgs(srv, db, "--json", "--rate", "20")...)
+	run := startLiveSync(t, env, syncArgs(srv, db, "--json", "--rate", "40")...)
 	run.waitFirstPage(t)
 
 	stalled, err := net.Dial("unix", db+".sock")

@@ -21,7 +21,14 @@ import (
 // realServices wires the wizard to the fake Lever the way --demo does.
 func realServices(t *testing.T, demo bool) (steps.Services, app.ServicesConfig) {
 	t.Helper()
-	fake, err := fakelever.Start(fakelever.Config{Opportunities: 40, Postings: 6, Users: 5, Rate: -1}, "127.0.0.1:0")
+	svc, cfg, _ := servicesOn(t, fakelever.Config{Opportunities: 40, Postings: 6, Users: 5, Rate: -1}, demo)
+	return svc, cfg
+}
+
+// servicesOn wires the wizard to a fake Lever of fc, as realServices does.
+func servicesOn(t *testing.T, fc fakelever.Config, demo bool) (steps.Services, app.ServicesConfig, *fakelever.Server) {
+	t.Helper()
+	fake, err := fakelever.Start(fc, "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -35,7 +42,7 @@ func realServices(t *testing.T, demo bool) (steps.Services, app.ServicesConfig) 
 		Config:   app.Config{Credentials: &config.Credentials{ConfigDir: filepath.Join(dir, "config")}},
 		Client:   lever.Options{Rate: -1, MaxRetries: 1, BaseBackoff: time.Millisecond},
 	}
-	return app.NewServices(cfg), cfg
+	return app.NewServices(cfg), cfg, fake
 }
 
 func TestDemoAgainstFakeLever(t *testing.T) {

@@ -15,6 +15,7 @@ type KeyMap struct {
 	Handoff      key.Binding
 	Copy         key.Binding
 	Retry        key.Binding
+	CheckAgain   key.Binding
 	Continue     key.Binding
 	NewKey       key.Binding
 	Cancel       key.Binding
@@ -54,6 +55,7 @@ func DefaultKeyMap() KeyMap {
 		Handoff:      key.NewBinding(key.WithKeys("h"), key.WithHelp("h", "hand-off text")),
 		Copy:         key.NewBinding(key.WithKeys("c"), key.WithHelp("c", "copy")),
 		Retry:        key.NewBinding(key.WithKeys("r"), key.WithHelp("r", "retry")),
+		CheckAgain:   key.NewBinding(key.WithKeys("ctrl+r"), key.WithHelp("ctrl+r", "check again")),
 		Continue:     key.NewBinding(key.WithKeys("c"), key.WithHelp("c", "continue without")),
 		NewKey:       key.NewBinding(key.WithKeys("n"), key.WithHelp("n", "new key")),
 		Cancel:       key.NewBinding(key.WithKeys("esc"), key.WithHelp("esc", "cancel")),

@@ -68,6 +68,10 @@ type common struct {
 	env string
 	// frames counts the redraws of a live sync, for its spinner.
 	frames int
+	// diag is the diagnosis of the last connect failure; diagSeq numbers
+	// them.
+	diag    *diagnosis
+	diagSeq int
 	// helpLine and ruleLine keep drawn lines that seldom change.
 	helpLine struct {
 		sig, text string
@@ -262,6 +266,9 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	case tea.KeyPressMsg:
 		return m.keyPress(msg)
 	}
+	if cmd, ok := m.c.updateDiagnosis(msg); ok {
+		return m, cmd
+	}
 	if cmd, ok := m.sync.update(msg); ok {
 		return m.afterSync(msg, cmd)
 	}
@@ -396,6 +403,12 @@ func (m Model) keyPress(msg tea.KeyPressMsg) (tea.Model, tea.Cmd) {
 		return m, nil
 	}
 	switch {
+	case key.Matches(msg, k.CheckAgain) && m.canCheckAgain():
+		next, err := steps.CheckAgain(m.state)
+		if err != nil {
+			return m, nil
+		}
+		return m.goTo(next)
 	case key.Matches(msg, k.Help):
 		m.showHelp = !m.showHelp
 		return m, nil
@@ -442,6 +455,15 @@ func (m Model) dashboardKey(msg tea.KeyPressMsg) (tea.Model, tea.Cmd) {
 	return m, nil
 }
 
+// canCheckAgain: the step the connect step routed a failure to shows its
+// diagnosis, and the key is still in memory, so ctrl+r checks it again. The
+// connect step handles its own problems.
+func (m Model) canCheckAgain() bool {
+	p := m.state.Problem
+	return m.page == pageWizard && m.state.Step != steps.StepConnect && !m.key.IsZero() &&
+		m.c.diagnosisOf(p) != nil && p.Kind != steps.ProblemOtherEnvironment
+}
+
 // startSync starts an incremental sync in place, with the saved key.
 func (m Model) startSync() tea.Cmd {
 	if m.watchOnly {
@@ -475,6 +497,9 @@ func (m Model) goTo(s steps.State, cmds ...tea.Cmd) (tea.Model, tea.Cmd) {
 	changed := s.Step != m.state.Step || m.page != pageWizard
 	m.state = s
 	m.c.env = s.Environment.Title()
+	if s.Problem == nil {
+		m.c.stopDiagnosis()
+	}
 	cmds = append(cmds, saveProgress(m.cfg.Services, s))
 	switch {
 	case s.Step == steps.StepSync:
@@ -590,6 +615,9 @@ func (m Model) render() string {
 		body = m.jobs.View()
 	default:
 		body = m.screen.View()
+		if d := m.c.diagnosisView(room - lipgloss.Height(body) - 1); d != "" {
+			body = join(body, d)
+		}
 	}
 
 	// Keep the footer at the bottom; cut a body that does not fit, so a
@@ -803,6 +831,9 @@ func (m Model) bindings() []key.Binding {
 			b = slices.DeleteFunc(b, func(b key.Binding) bool { return b.Help() == k.SyncNow.Help() })
 		}
 		return append(b, relabel(k.Switch, "dashboard"))
+	}
+	if m.canCheckAgain() {
+		return append(m.screen.Bindings(), k.CheckAgain)
 	}
 	return m.screen.Bindings()
 }

@@ -86,6 +86,7 @@ func (cn *connect) Init() tea.Cmd {
 // start begins a new attempt; answers of an older one are ignored.
 func (cn *connect) start() tea.Cmd {
 	cn.attempt++
+	cn.c.stopDiagnosis()
 	ctx, cancel := context.WithCancel(cn.ctx)
 	cn.cancel = cancel
 	cn.phase = connectChecking
@@ -158,6 +159,8 @@ func (cn *connect) Update(msg tea.Msg) (tea.Cmd, *move) {
 			switch {
 			case p != nil && p.CanRetry && key.Matches(msg, keys.Retry) && !cn.key.IsZero():
 				return cn.start(), nil
+			case p != nil && key.Matches(msg, keys.CheckAgain) && !cn.key.IsZero():
+				return cn.start(), nil
 			case p != nil && p.CanContinue && key.Matches(msg, keys.Continue):
 				next, err := steps.ContinueWithoutConfidential(cn.state)
 				if err != nil {
@@ -192,8 +195,9 @@ func (cn *connect) record(c steps.Check) {
 	cn.checks = append(cn.checks, c)
 }
 
-// done routes the finished attempt: to the step that fixes a failure, or
-// to the verified view (progress saved as complete, key saved).
+// done routes the finished attempt: to the step that fixes a failure, with
+// the failure's diagnosis starting, or to the verified view (progress saved
+// as complete, key saved).
 func (cn *connect) done(r steps.ConnectReport) (tea.Cmd, *move) {
 	cn.cancel()
 	for _, c := range r.Checks {
@@ -208,11 +212,12 @@ func (cn *connect) done(r steps.ConnectReport) (tea.Cmd, *move) {
 		return tea.Batch(saveProgress(cn.svc, next), saveKey(cn.svc, next.Environment, cn.key)), nil
 	case next.Step == steps.StepConnect:
 		cn.keyOK = r.Err == nil
+		diagnose := cn.c.diagnose(cn.ctx, cn.svc, cn.state, cn.key, next.Problem)
 		cn.state = next
 		cn.phase = connectProblem
-		return saveProgress(cn.svc, next), nil
+		return tea.Batch(saveProgress(cn.svc, next), diagnose), nil
 	}
-	return nil, &move{state: next}
+	return cn.c.diagnose(cn.ctx, cn.svc, cn.state, cn.key, next.Problem), &move{state: next}
 }
 
 func (cn *connect) verified(next steps.State) {
@@ -234,10 +239,14 @@ func (cn *connect) Bindings() []key.Binding {
 		return []key.Binding{k.ContinueSync}
 	case connectProblem:
 		var b []key.Binding
-		if p := cn.state.Problem; p != nil && p.CanRetry && !cn.key.IsZero() {
+		p := cn.state.Problem
+		switch {
+		case p != nil && p.CanRetry && !cn.key.IsZero():
 			b = append(b, k.Retry)
+		case cn.c.diagnosisOf(p) != nil && !cn.key.IsZero():
+			b = append(b, k.CheckAgain)
 		}
-		if p := cn.state.Problem; p != nil && p.CanContinue {
+		if p != nil && p.CanContinue {
 			b = append(b, k.Continue, k.NewKey)
 		}
 		return b

@@ -108,3 +108,20 @@ func TestCheckAgainOnceLeverIsBack(t *testing.T) {
 		t.Errorf("the diagnosis outlived the problem:\n%s", v)
 	}
 }
+
+// TestJobsOfferDoctorAfterAFailedSync: when the sync run from the Jobs page
+// failed (the recorded sync with a key that lacks two permissions), the
+// header offers leversync doctor before the error.
+// Regenerate with: go test ./ui -run TestJobsOfferDoctorAfterAFailedSync -update
+func TestJobsOfferDoctorAfterAFailedSync(t *testing.T) {
+	for _, size := range [][2]int{{80, 24}, {120, 40}} {
+		t.Run(fmt.Sprintf("%dx%d", size[0], size[1]), func(t *testing.T) {
+			c := pageCase{sync: "failed", data: true, ready: []string{"Last sync failed", "40 jobs"}, wait: "run leversync doctor"}
+			got := capturePage(t, c, size[0], size[1])
+			if header := strings.SplitN(got, "\n", 2)[0]; !strings.Contains(header, "Jobs") || !strings.Contains(header, "Last sync failed · run leversync doctor · sync ") {
+				t.Errorf("the Jobs page's header does not offer leversync doctor: %q", header)
+			}
+			golden.RequireEqual(t, got)
+		})
+	}
+}

@@ -717,7 +717,7 @@ func (m Model) header() string {
 }
 
 // indicator is the header's word on the sync: syncing, up to date, or
-// failed.
+// failed, offering leversync doctor.
 func (m Model) indicator() string {
 	st := m.c.styles
 	s := m.sync
@@ -725,7 +725,10 @@ func (m Model) indicator() string {
 	case s.starting:
 		return st.Ink.Muted.Render("Starting the sync…")
 	case s.failed() != "":
-		return st.Ink.Bad.Render("Last sync failed: ") + st.Ink.Text.Render(firstLine(s.failed()))
+		// leversync doctor checks what a failed sync depends on and says
+		// what to do; it comes before the error, which may be cut.
+		return st.Ink.Bad.Render("Last sync failed") + st.Ink.Muted.Render(" · ") + st.Ink.Em.Render("run leversync doctor") +
+			st.Ink.Muted.Render(" · ") + st.Ink.Text.Render(firstLine(s.failed()))
 	case s.active() && s.snap.Paused:
 		return st.Ink.Warn.Render("Paused") + st.Ink.Muted.Render(" · "+progress.Count(s.candidates(), "candidate", "candidates")+" so far")
 	case s.active():

@@ -16,8 +16,9 @@ import (
 // the connect step fails (services that implement steps.Diagnoser): live
 // while they run, then what failed or warns, the check that matches the
 // failure first, each with its evidence and fix. It belongs to the problem
-// it diagnoses and is drawn under that problem on whichever step the
-// failure routed to; ctrl+r checks the key again from there.
+// it diagnoses and is drawn below whichever step the failure routed to
+// (forgotten once the wizard leaves the problem); ctrl+r checks the key
+// again from there.
 type diagnosis struct {
 	seq     int
 	problem steps.ProblemKind

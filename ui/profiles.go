@@ -90,7 +90,7 @@ func newProfileQuestion(c *common, s steps.State, p *Profiles) *profileQuestion 
 		return huh.NewForm(huh.NewGroup(
 			huh.NewInput().Key("profile").
 				Title("Which profile is this Lever account for?").
-				Description("Keep "+q.profiles.Current+" to set that account up again (its saved key is replaced, its data file kept), or name a new profile, such as client-a or sandbox, to keep both.").
+				Description("Keep " + q.profiles.Current + " to set that account up again (its saved key is replaced, its data file kept), or name a new profile, such as client-a or sandbox, to keep both.").
 				CharLimit(64).
 				Value(&name).
 				Validate(func(v string) error {

@@ -136,6 +136,9 @@ type Model struct {
 	// watchOnly: following that sync is all this program does (leversync
 	// watch); it starts no sync of its own.
 	watchOnly bool
+	// scheduled: this program shows the runs of a schedule (leversync sync
+	// --every), which starts them; it starts none itself.
+	scheduled bool
 	// setupUnread: the saved setup could not be read, since another
 	// process's sync held the file; it is read once that sync ends.
 	// loadingSetup: a read is in flight.
@@ -205,6 +208,8 @@ func (m Model) Init() tea.Cmd {
 		return tea.Batch(tea.RequestBackgroundColor, m.screen.Init())
 	case m.follow != nil:
 		return tea.Batch(tea.RequestBackgroundColor, m.sync.follow(m.follow), tickClock(m.clockSeq, time.Second))
+	case m.scheduled:
+		return tea.Batch(tea.RequestBackgroundColor, tickClock(m.clockSeq, time.Second))
 	}
 	return tea.Batch(tea.RequestBackgroundColor, m.sync.start(m.state, m.key), m.jobs.load(), m.sync.readFile(), tickClock(m.clockSeq, time.Second))
 }
@@ -258,6 +263,11 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		return m.tick(msg)
 	case jobsMsg, candidatesMsg, searchMsg, profilesMsg, profileBrowsedMsg:
 		return m, m.jobs.update(msg)
+	case scheduledRunMsg:
+		return m, m.sync.show(msg.run)
+	case nextRunMsg:
+		m.sync.next = &msg.next
+		return m, nil
 	case profileChosenMsg:
 		return m.profileChosen(msg)
 	case profileReadyMsg:
@@ -311,7 +321,7 @@ func (m Model) afterSync(msg tea.Msg, cmd tea.Cmd) (tea.Model, tea.Cmd) {
 	case syncDoneMsg:
 		cmds = append(cmds, m.jobs.refresh(), m.readSetup())
 		// A watch stays on the sync it watched.
-		if r := m.sync.snap.Result(); m.page == pageSync && !m.watchOnly && (r == syncer.ResultOK || r == syncer.ResultWarnings) {
+		if r := m.sync.snap.Result(); m.page == pageSync && !m.watchOnly && !m.scheduled && (r == syncer.ResultOK || r == syncer.ResultWarnings) {
 			m.page = pageJobs
 		}
 	}
@@ -461,6 +471,10 @@ func (m Model) startSync() tea.Cmd {
 		m.sync.note = "This only watches: leversync, or leversync sync, syncs again."
 		return nil
 	}
+	if m.scheduled {
+		m.sync.note = "The schedule starts the next sync; leversync sync in another terminal syncs now, between runs."
+		return nil
+	}
 	if !m.canSync() {
 		return nil
 	}
@@ -470,7 +484,7 @@ func (m Model) startSync() tea.Cmd {
 // canSync: r starts a sync of this machine's environment; not in a watch,
 // nor before a set-up machine's setup has been read.
 func (m Model) canSync() bool {
-	return !m.watchOnly && !m.setupUnread && m.state.Step == steps.StepSync && !m.jobs.browsing()
+	return !m.watchOnly && !m.scheduled && !m.setupUnread && m.state.Step == steps.StepSync && !m.jobs.browsing()
 }
 
 // apply moves to the state a screen answered with, saving progress.

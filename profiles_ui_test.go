@@ -2,8 +2,11 @@ package main
 
 import (
 	"encoding/json"
+	"os"
 	"path/filepath"
+	"syscall"
 	"testing"
+	"time"
 
 	"github.com/leversync/leversync/lever"
 	"github.com/leversync/leversync/lever/fakelever"
@@ -80,5 +83,43 @@ func TestWizardPutsANewAccountInANewProfile(t *testing.T) {
 		if r := runBin(t, env, "", append(args, fastSync...)...); r.code != 0 {
 			t.Errorf("%v exited %d: %s", args, r.code, r.stderr)
 		}
+	}
+}
+
+// TestScheduledSyncsOnTheDashboard: `sync --every` in a terminal shows each
+// run on the dashboard and, between runs, when the next one starts; a change
+// in Lever arrives with the next run; q between runs stops the schedule
+// (exit 0, its state file gone), and SIGTERM stops it with 143.
+func TestScheduledSyncsOnTheDashboard(t *testing.T) {
+	t.Parallel()
+	srv := startFake(t, fakelever.Config{Seed: 3, Opportunities: 200, Postings: 12})
+	env := isolatedEnv(t, "LEVER_API_KEY="+fakelever.KeyFull)
+	db := filepath.Join(t.TempDir(), "ls.db")
+	args := append([]string{"sync", "--base-url", srv.URL(), "--db", db, "--every", "3s", "--min-every", "100ms"}, fastSync...)
+
+	term := startTerminal(t, env, 120, 40, args...)
+	term.waitFor("leversync  ·  Sync", "✓ Sync done", "Next sync at ", "(every 3s). q stops the schedule.")
+	if _, err := os.Stat(db + ".schedule"); err != nil {
+		t.Fatalf("no schedule runs on the file: %v", err)
+	}
+	srv.DeleteOpportunities(2)
+	term.waitFor("2 deleted in Lever", "✓ Sync done", "Next sync at ")
+	term.quitIdle()
+	if _, err := os.Stat(db + ".schedule"); !os.IsNotExist(err) {
+		t.Errorf("leaving the dashboard left the schedule's state file: %v", err)
+	}
+
+	again := startTerminal(t, env, 120, 40, args...)
+	again.waitFor("✓ Sync done", "Next sync at ")
+	if err := again.cmd.Process.Signal(syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case <-again.exited:
+	case <-time.After(screenWait):
+		t.Fatalf("SIGTERM did not stop the schedule; screen:\n%s", again.screen())
+	}
+	if code := again.cmd.ProcessState.ExitCode(); code != exitSIGTERM {
+		t.Fatalf("SIGTERM between runs: exit %d, want %d", code, exitSIGTERM)
 	}
 }

@@ -272,7 +272,7 @@ func TestWizardAsksForTheProfile(t *testing.T) {
 			t.Fatalf("keeping default set up %v:\n%s", h.setUp, view(m))
 		}
 		m = drive(m, press("enter"), press("enter"))
-		if s, ok := old.lastSaved(); !ok || s.Step != steps.StepOrganization {
+		if s, ok := old.lastSaved(); !ok || s.Step != steps.StepOrganization || m.state.Step != steps.StepOrganization {
 			t.Fatalf("default's progress: %+v, %v", s, ok)
 		}
 	})

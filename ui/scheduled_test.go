@@ -76,7 +76,8 @@ func TestScheduledDashboardShowsEachRun(t *testing.T) {
 	var stopped atomic.Int32
 	m := update(newScheduledModel(Config{Services: svc}, lever.Production, func() { stopped.Add(1) }), tea.WindowSizeMsg{Width: 120, Height: 40})
 	m.c.now = func() time.Time { return nextAt.Add(-time.Hour) }
-	if v := view(m); !strings.Contains(v, "Starting the sync") {
+	m = drive(m, run(m.Init())...)
+	if v := view(m); !strings.Contains(v, "Starting the sync") || svc.starts.Load() != 0 {
 		t.Fatalf("the dashboard does not wait for the first run:\n%s", v)
 	}
 	for i := range 2 {

@@ -10,7 +10,9 @@ import (
 	"github.com/leversync/leversync/app"
 	"github.com/leversync/leversync/lever"
 	"github.com/leversync/leversync/lever/syncer"
+	"github.com/leversync/leversync/steps"
 	"github.com/leversync/leversync/store"
+	"github.com/leversync/leversync/ui"
 	"github.com/spf13/cobra"
 )
 
@@ -159,6 +161,9 @@ func (f syncFlags) checkEvery() error {
 // runSchedule runs job now and then every f.every until a signal stops it,
 // or a run fails in a way that waiting cannot fix.
 func (a *cli) runSchedule(ctx context.Context, job app.SyncJob, f syncFlags) error {
+	if !f.json && isTerminal(a.stdin) && isTerminal(a.stdout) {
+		return a.runScheduleDashboard(ctx, job, f)
+	}
 	if !f.json {
 		fmt.Fprintf(a.stderr, "Syncing %s every %s; ctrl+c stops (a run stopped mid-way resumes next time).\n", job.DBPath, shortDuration(f.every))
 	}
@@ -213,4 +218,60 @@ func healsByItself(err error) bool {
 		return true
 	}
 	return false
+}
+
+// runScheduleDashboard runs the schedule with its runs on the dashboard,
+// which says between runs when the next one starts. Leaving the dashboard
+// stops the schedule, as ctrl+c does without a terminal.
+func (a *cli) runScheduleDashboard(ctx context.Context, job app.SyncJob, f syncFlags) error {
+	// The runs start through the wizard's services, so the Jobs page reads
+	// the file a run holds through that run.
+	svc := app.NewServices(app.ServicesConfig{
+		DBPath:   job.DBPath,
+		BaseURLs: map[lever.Environment]string{job.Target.Env: job.Target.BaseURL},
+		Client:   job.Client,
+		Store:    job.Store,
+		Sync:     job.Sync,
+	})
+	state := steps.NewState()
+	state.Step, state.Completed, state.Environment = steps.StepSync, true, job.Target.Env
+	schedCtx, stop := context.WithCancel(ctx)
+	defer stop()
+	dash := ui.NewScheduled(ctx, ui.Config{Services: svc, In: a.stdin, Out: a.stdout}, job.Target.Env, stop)
+	done := make(chan error, 1)
+	go func() {
+		err := app.RunSchedule(schedCtx, app.Schedule{
+			DataFile: job.DBPath,
+			Every:    f.every,
+			Run: func(ctx context.Context) error {
+				run, err := svc.StartSync(ctx, state, job.Key)
+				if err != nil {
+					return err
+				}
+				dash.Show(run)
+				_, err = run.Wait()
+				return err
+			},
+			Heals: healsByItself,
+			Waiting: func(s app.ScheduleState) {
+				dash.Next(ui.NextRun{At: time.UnixMilli(s.NextRunAt), Every: s.Every(), Failures: s.Failures, LastError: s.LastError})
+			},
+		})
+		dash.End()
+		done <- err
+	}()
+	uiErr := dash.Run()
+	stop()
+	err := <-done
+	switch {
+	case ctx.Err() != nil:
+		return ctx.Err()
+	case errors.Is(err, context.Canceled):
+		// The user left the dashboard.
+		fmt.Fprintf(a.stderr, "Stopped the schedule of %s; a run stopped mid-way resumes next time.\n", job.DBPath)
+		return uiErr
+	case err != nil:
+		return err
+	}
+	return uiErr
 }

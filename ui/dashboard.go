@@ -44,6 +44,13 @@ func (d *dashboard) View(width, height int) string {
 	top := status + "\n" + d.phases(width)
 	overall := d.overall(width, now)
 	room := height - lipgloss.Height(join(top, overall)) - 1
+	if s.next != nil && !s.active() {
+		// Between a schedule's runs: when the next one starts, before
+		// anything that may not fit.
+		next := d.c.nextRunLine(*s.next, width)
+		overall = join(overall, next)
+		room -= lipgloss.Height(next) + 1
+	}
 	errs := d.errors(width, room)
 	room -= lipgloss.Height(errs) + 1
 	var extra []string

@@ -22,6 +22,7 @@ const (
 	viewJobs jobsView = iota
 	viewCandidates
 	viewSearch
+	viewProfiles
 )
 
 // jobsSort is the order of the jobs table; s moves to the next.
@@ -72,6 +73,8 @@ type jobsPage struct {
 	more      bool
 	searchErr error
 	foundTbl  drawnTable
+
+	profileSwitch
 }
 
 // drawnTable is a bubbles table whose drawing is kept until it changes:
@@ -93,13 +96,13 @@ func (t *drawnTable) View() string {
 // changed notes that the table must be drawn again.
 func (t *drawnTable) changed() { t.fresh = false }
 
-func newJobsPage(c *common, svc steps.Services) *jobsPage {
+func newJobsPage(c *common, svc steps.Services, profiles *Profiles) *jobsPage {
 	in := textinput.New()
 	in.Prompt = "Search candidates: "
 	in.Placeholder = "a name or an email"
 	in.CharLimit = 200
-	p := &jobsPage{c: c, svc: svc, input: in}
-	p.table, p.candTable, p.foundTbl = p.newTable(), p.newTable(), p.newTable()
+	p := &jobsPage{c: c, svc: svc, input: in, profileSwitch: profileSwitch{profiles: profiles, own: svc}}
+	p.table, p.candTable, p.foundTbl, p.profTable = p.newTable(), p.newTable(), p.newTable(), p.newTable()
 	return p
 }
 
@@ -116,7 +119,7 @@ func (p *jobsPage) load() tea.Cmd {
 		return nil
 	}
 	p.loading = true
-	return readJobs(p.svc)
+	return readJobs(p.svc, p.source)
 }
 
 // refresh reads again what the page shows: the jobs, and the open job's
@@ -133,6 +136,9 @@ func (p *jobsPage) refresh() tea.Cmd {
 func (p *jobsPage) update(msg tea.Msg) tea.Cmd {
 	switch msg := msg.(type) {
 	case jobsMsg:
+		if msg.source != p.source {
+			return nil // read from the profile shown before
+		}
 		p.loading = false
 		if msg.err != nil {
 			p.loadErr = msg.err
@@ -152,6 +158,8 @@ func (p *jobsPage) update(msg tea.Msg) tea.Cmd {
 		}
 		p.query, p.found, p.more, p.searchErr = msg.query, msg.found, msg.more, msg.err
 		p.setFoundRows()
+	case profilesMsg, profileBrowsedMsg:
+		return p.profileUpdate(msg)
 	}
 	return nil
 }
@@ -166,6 +174,9 @@ func (p *jobsPage) typing() bool {
 // leaves to the root (tab, q, ?).
 func (p *jobsPage) key(msg tea.KeyPressMsg) (tea.Cmd, bool) {
 	k := p.c.keys
+	if key.Matches(msg, k.Profiles) && p.profiles != nil && p.view != viewProfiles {
+		return p.openProfiles(), true
+	}
 	t := p.current()
 	switch {
 	case key.Matches(msg, k.Up):
@@ -227,6 +238,8 @@ func (p *jobsPage) current() *drawnTable {
 		return &p.candTable
 	case viewSearch:
 		return &p.foundTbl
+	case viewProfiles:
+		return &p.profTable
 	}
 	return &p.table
 }
@@ -234,6 +247,8 @@ func (p *jobsPage) current() *drawnTable {
 func (p *jobsPage) keyOfView(msg tea.KeyPressMsg) (tea.Cmd, bool) {
 	k := p.c.keys
 	switch p.view {
+	case viewProfiles:
+		return p.profileKey(msg)
 	case viewSearch:
 		if key.Matches(msg, k.Back) {
 			p.view = viewJobs
@@ -373,6 +388,7 @@ func (p *jobsPage) resize() {
 	p.setJobRows()
 	p.setCandidateRows()
 	p.setFoundRows()
+	p.setProfileRows()
 	p.input.SetWidth(max(p.c.width-len(p.input.Prompt)-2, 10))
 }
 
@@ -489,6 +505,8 @@ func day(ms int64) string {
 func (p *jobsPage) View() string {
 	st := p.c.styles
 	switch p.view {
+	case viewProfiles:
+		return p.profilesView()
 	case viewCandidates:
 		title := st.Em.Render(p.job.Title)
 		var facts []string
@@ -562,6 +580,8 @@ func (p *jobsPage) Bindings() []key.Binding {
 		return []key.Binding{k.Move, relabel(k.Back, "jobs"), k.Search}
 	case viewSearch:
 		return []key.Binding{k.Move, relabel(k.Back, "done")}
+	case viewProfiles:
+		return []key.Binding{k.Move, relabel(k.Open, "show"), k.Back}
 	}
 	if p.filter != "" {
 		return []key.Binding{k.Move, k.Open, k.ClearFilter}
@@ -572,7 +592,7 @@ func (p *jobsPage) Bindings() []key.Binding {
 // restyle follows a change of the styles (the terminal's background).
 func (p *jobsPage) restyle() {
 	st := p.c.styles
-	for _, t := range []*drawnTable{&p.table, &p.candTable, &p.foundTbl} {
+	for _, t := range []*drawnTable{&p.table, &p.candTable, &p.foundTbl, &p.profTable} {
 		t.SetStyles(table.Styles{Header: st.TableHeader, Cell: st.TableCell, Selected: st.TableSelected})
 		t.changed()
 	}

@@ -38,6 +38,9 @@ type KeyMap struct {
 	PageDown key.Binding
 	Top      key.Binding
 	Bottom   key.Binding
+	// Profiles lists the profiles on the Jobs page, to show another's
+	// jobs.
+	Profiles key.Binding
 }
 
 // DefaultKeyMap is the wizard's key map.
@@ -76,6 +79,7 @@ func DefaultKeyMap() KeyMap {
 		PageDown: key.NewBinding(key.WithKeys("pgdown"), key.WithHelp("pgdn", "page down")),
 		Top:      key.NewBinding(key.WithKeys("home"), key.WithHelp("home", "first")),
 		Bottom:   key.NewBinding(key.WithKeys("end"), key.WithHelp("end", "last")),
+		Profiles: key.NewBinding(key.WithKeys("ctrl+o"), key.WithHelp("ctrl+o", "profiles")),
 	}
 }
 

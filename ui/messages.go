@@ -77,9 +77,12 @@ type (
 	// chart, "3 min ago").
 	clockMsg struct{ seq int }
 
+	// jobsMsg carries the source it was read from: the Jobs page ignores
+	// a read of the profile it showed before.
 	jobsMsg struct {
-		jobs []steps.Job
-		err  error
+		source int
+		jobs   []steps.Job
+		err    error
 	}
 	candidatesMsg struct {
 		jobID string
@@ -247,12 +250,12 @@ func tickClock(seq int, every time.Duration) tea.Cmd {
 	return tea.Tick(every, func(time.Time) tea.Msg { return clockMsg{seq: seq} })
 }
 
-func readJobs(svc steps.Services) tea.Cmd {
+func readJobs(svc steps.Services, source int) tea.Cmd {
 	return func() tea.Msg {
 		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 		defer cancel()
 		jobs, err := svc.Jobs(ctx)
-		return jobsMsg{jobs: jobs, err: err}
+		return jobsMsg{source: source, jobs: jobs, err: err}
 	}
 }
 

@@ -48,6 +48,10 @@ type Config struct {
 	// another process syncs the file shows that sync live instead of
 	// failing, and so does r when the file turns out to be held.
 	Attach func(ctx context.Context) (Watched, error)
+	// Profiles, when set, names the profile in the Jobs page's header,
+	// lets that page show another profile's jobs, and lets the wizard
+	// set an account up in another profile.
+	Profiles *Profiles
 }
 
 // common is what every screen shares: styles, keys, size, mode and clock.
@@ -136,6 +140,9 @@ type Model struct {
 	// watchOnly: following that sync is all this program does (leversync
 	// watch); it starts no sync of its own.
 	watchOnly bool
+	// scheduled: this program shows the runs of a schedule (leversync sync
+	// --every), which starts them; it starts none itself.
+	scheduled bool
 	// setupUnread: the saved setup could not be read, since another
 	// process's sync held the file; it is read once that sync ends.
 	// loadingSetup: a read is in flight.
@@ -178,14 +185,19 @@ func NewModel(cfg Config, initial steps.State) Model {
 		cancel: cancel,
 		help:   help.New(),
 		sync:   newSession(c, ctx, cfg.Services, cfg.Attach),
-		jobs:   newJobsPage(c, cfg.Services),
+		jobs:   newJobsPage(c, cfg.Services, cfg.Profiles),
 	}
 	m.dash = newDashboard(c, m.sync)
 	m.help.Styles = help.DefaultStyles(true)
 	c.env = m.state.Environment.Title()
-	if m.state.Step == steps.StepSync {
+	switch {
+	case m.state.Step == steps.StepSync:
 		m.page = pageJobs
-	} else {
+	case m.state.Step == steps.StepPrerequisite && cfg.Profiles != nil && cfg.Profiles.AskFirst && cfg.Profiles.Setup != nil:
+		// This profile holds an account already: ask where the new one
+		// goes before anything is saved.
+		m.screen = newProfileQuestion(c, m.state, cfg.Profiles)
+	default:
 		m.screen = m.newScreen(m.state)
 	}
 	return m
@@ -200,6 +212,8 @@ func (m Model) Init() tea.Cmd {
 		return tea.Batch(tea.RequestBackgroundColor, m.screen.Init())
 	case m.follow != nil:
 		return tea.Batch(tea.RequestBackgroundColor, m.sync.follow(m.follow), tickClock(m.clockSeq, time.Second))
+	case m.scheduled:
+		return tea.Batch(tea.RequestBackgroundColor, tickClock(m.clockSeq, time.Second))
 	}
 	return tea.Batch(tea.RequestBackgroundColor, m.sync.start(m.state, m.key), m.jobs.load(), m.sync.readFile(), tickClock(m.clockSeq, time.Second))
 }
@@ -251,8 +265,17 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		return m.setupLoaded(msg)
 	case clockMsg:
 		return m.tick(msg)
-	case jobsMsg, candidatesMsg, searchMsg:
+	case jobsMsg, candidatesMsg, searchMsg, profilesMsg, profileBrowsedMsg:
 		return m, m.jobs.update(msg)
+	case scheduledRunMsg:
+		return m, m.sync.show(msg.run)
+	case nextRunMsg:
+		m.sync.next = &msg.next
+		return m, nil
+	case profileChosenMsg:
+		return m.profileChosen(msg)
+	case profileReadyMsg:
+		return m.profileReady(msg)
 	case tea.PasteMsg:
 		if m.confirmQuit {
 			return m, nil
@@ -305,7 +328,7 @@ func (m Model) afterSync(msg tea.Msg, cmd tea.Cmd) (tea.Model, tea.Cmd) {
 	case syncDoneMsg:
 		cmds = append(cmds, m.jobs.refresh(), m.readSetup())
 		// A watch stays on the sync it watched.
-		if r := m.sync.snap.Result(); m.page == pageSync && !m.watchOnly && (r == syncer.ResultOK || r == syncer.ResultWarnings) {
+		if r := m.sync.snap.Result(); m.page == pageSync && !m.watchOnly && !m.scheduled && (r == syncer.ResultOK || r == syncer.ResultWarnings) {
 			m.page = pageJobs
 		}
 	}
@@ -470,6 +493,10 @@ func (m Model) startSync() tea.Cmd {
 		m.sync.note = "This only watches: leversync, or leversync sync, syncs again."
 		return nil
 	}
+	if m.scheduled {
+		m.sync.note = "The schedule starts the next sync; leversync sync in another terminal syncs now, between runs."
+		return nil
+	}
 	if !m.canSync() {
 		return nil
 	}
@@ -479,7 +506,7 @@ func (m Model) startSync() tea.Cmd {
 // canSync: r starts a sync of this machine's environment; not in a watch,
 // nor before a set-up machine's setup has been read.
 func (m Model) canSync() bool {
-	return !m.watchOnly && !m.setupUnread && m.state.Step == steps.StepSync
+	return !m.watchOnly && !m.scheduled && !m.setupUnread && m.state.Step == steps.StepSync && !m.jobs.browsing()
 }
 
 // apply moves to the state a screen answered with, saving progress.
@@ -609,7 +636,7 @@ func (m Model) render() string {
 		body = m.quitDialog()
 	case m.page == pageSync:
 		body = m.dash.View(m.c.width, room)
-	case m.page == pageJobs && m.sync.following() && !m.jobs.loaded:
+	case m.page == pageJobs && m.sync.following() && !m.jobs.loaded && !m.jobs.browsing():
 		body = m.c.para(st.Muted, "Another process is syncing the data file and holds it until its sync ends; the jobs show here then. tab shows that sync live.")
 	case m.page == pageJobs:
 		body = m.jobs.View()
@@ -696,13 +723,19 @@ func skipEscape(s string, i int) int {
 func (m Model) header() string {
 	st := m.c.styles
 	var left, right string
-	if m.page == pageWizard {
+	switch {
+	case m.asksProfile():
+		left = st.Ink.Header.Render("leversync") + st.Ink.Muted.Render("  ·  ") + st.Ink.Title.Render("Profile")
+	case m.page == pageWizard:
 		left = st.Ink.Header.Render("leversync") + st.Ink.Muted.Render("  ·  ") +
 			st.Ink.Muted.Render(fmt.Sprintf("Step %d of %d", m.state.Step.Number(), steps.Total)) +
 			st.Ink.Muted.Render("  ·  ") + st.Ink.Title.Render(m.state.Step.Title())
-	} else {
+	default:
 		left = st.Ink.Header.Render("leversync") + st.Ink.Muted.Render("  ·  ") + st.Ink.Title.Render(m.title())
 		right = m.indicator()
+		if m.page == pageJobs {
+			left, right = m.profileHeader(left, right)
+		}
 	}
 	if m.cfg.Demo {
 		if right != "" {
@@ -853,6 +886,10 @@ func (m Model) globalBindings() []key.Binding {
 	case pageJobs:
 		if m.jobs.typing() {
 			return []key.Binding{k.Quit}
+		}
+		if m.jobs.profiles != nil && m.jobs.view != viewProfiles {
+			// Last: a narrow terminal's help line drops it first.
+			return []key.Binding{k.Help, quit, k.Profiles}
 		}
 		return []key.Binding{k.Help, quit}
 	}

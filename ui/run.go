@@ -76,7 +76,16 @@ func withStreams(cfg Config) Config {
 // runProgram runs m until the user quits, then lets its background work
 // end. It returns the final model, nil if there is none.
 func runProgram(ctx context.Context, cfg Config, m Model) (*Model, error) {
-	p := tea.NewProgram(m, tea.WithContext(ctx), tea.WithInput(cfg.In), tea.WithOutput(cfg.Out), tea.WithFPS(maxFPS))
+	return finishProgram(ctx, newProgram(ctx, cfg, m))
+}
+
+func newProgram(ctx context.Context, cfg Config, m Model) *tea.Program {
+	return tea.NewProgram(m, tea.WithContext(ctx), tea.WithInput(cfg.In), tea.WithOutput(cfg.Out), tea.WithFPS(maxFPS))
+}
+
+// finishProgram runs p until the user quits, then lets its background work
+// end.
+func finishProgram(ctx context.Context, p *tea.Program) (*Model, error) {
 	final, err := p.Run()
 	fm, ok := final.(Model)
 	if ok {

@@ -57,6 +57,8 @@ type session struct {
 	stale bool
 	// note says what the last key did, when that is not plain to see.
 	note string
+	// next is when a schedule's next run starts, once one has ended.
+	next *NextRun
 }
 
 // fileReadInterval is the least time between two reads of the file's
@@ -97,6 +99,13 @@ func (s *session) follow(w Watched) tea.Cmd {
 	s.watched = true
 	gen := s.gen
 	return func() tea.Msg { return syncStartedMsg{gen: gen, run: w} }
+}
+
+// show shows a run a schedule started, from its start.
+func (s *session) show(run steps.SyncRun) tea.Cmd {
+	s.begin()
+	gen := s.gen
+	return func() tea.Msg { return syncStartedMsg{gen: gen, run: run} }
 }
 
 // begin forgets the last run for a new one.

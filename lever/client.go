@@ -337,14 +337,15 @@ func (c *Client) do(ctx context.Context, method, path string, query url.Values, 
 	}
 	path = cleanPath(path)
 	for attempt := 1; ; attempt++ {
-		if _, err := c.pace.wait(ctx); err != nil {
+		queued, err := c.pace.wait(ctx)
+		if err != nil {
 			if ctx.Err() != nil {
 				return ctx.Err()
 			}
 			// The limiter refuses a wait that would outlast ctx's deadline.
 			return fmt.Errorf("waiting for the rate limit before %s %s: %w", method, path, context.DeadlineExceeded)
 		}
-		r, err := c.attempt(ctx, method, path, query, body)
+		r, err := c.attempt(ctx, queued, method, path, query, body)
 		if ctx.Err() != nil {
 			return ctx.Err()
 		}
@@ -386,7 +387,7 @@ func (c *Client) do(ctx context.Context, method, path string, query url.Values, 
 
 // attempt makes one HTTP request. A nil response with an error means the
 // network or the per-attempt timeout failed.
-func (c *Client) attempt(ctx context.Context, method, path string, query url.Values, body []byte) (*response, error) {
+func (c *Client) attempt(ctx context.Context, queued time.Time, method, path string, query url.Values, body []byte) (*response, error) {
 	actx, cancel := context.WithTimeout(ctx, c.timeout)
 	defer cancel()
 
@@ -422,7 +423,7 @@ func (c *Client) attempt(ctx context.Context, method, path string, query url.Val
 	if len(data) > maxBody {
 		return nil, fmt.Errorf("the answer to %s %s is larger than %d bytes", method, path, maxBody)
 	}
-	c.pace.answered(sent, time.Since(sent), resp.StatusCode)
+	c.pace.answered(queued, time.Since(sent), resp.StatusCode)
 	r := &response{status: resp.StatusCode, header: resp.Header, body: data}
 	if d := resp.Header.Get("Date"); d != "" {
 		if t, err := http.ParseTime(d); err == nil {

@@ -96,6 +96,9 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			st.FirstAccepted = now
 		}
 		st.LastAccepted = now
+		span := st.AcceptedByPath[pattern]
+		span.add(now)
+		st.AcceptedByPath[pattern] = span
 	})
 
 	fault := s.fault()

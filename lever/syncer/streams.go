@@ -204,8 +204,14 @@ func (r *run) runStream(ctx context.Context, sch *scheduler, s *stream) (err err
 		if !retry {
 			return err
 		}
-		// Confidential records are out of reach: read on without them.
+		// Confidential records are out of reach: read on without them,
+		// and make windows split off later ask without them too.
 		s.query.Del("confidentiality")
+		if sch.fam != nil {
+			sch.mu.Lock()
+			sch.fam.base.Del("confidentiality")
+			sch.mu.Unlock()
+		}
 	}
 }
 
@@ -325,7 +331,7 @@ func (r *run) pages(ctx context.Context, path string, query url.Values, start st
 
 // maxPendingPages is how many pages of one stream may wait for commit
 // while the stream reads on; the committer writes them in one transaction.
-const maxPendingPages = 8
+const maxPendingPages = 4
 
 // pendingPage is a page queued for commit and the event it earns.
 type pendingPage struct {

@@ -23,12 +23,11 @@ func BenchmarkClientDecode(b *testing.B) {
 			if err != nil {
 				b.Fatal(err)
 			}
-			for _, raw := range page.Data {
-				if _, err := lever.DecodeRecord(lever.Opportunities, raw, ""); err != nil {
-					b.Fatal(err)
-				}
-				records++
+			recs, err := page.Records(lever.Opportunities, "")
+			if err != nil {
+				b.Fatal(err)
 			}
+			records += len(recs)
 		}
 	}
 	if records%n != 0 {

@@ -278,10 +278,24 @@ func scanPage(body []byte) (p Page, ok bool) {
 			}
 			sawData = true
 			p.Data = make([]json.RawMessage, 0, DefaultPageLimit)
+			p.keys = make([]*recordKeyTokens, 0, DefaultPageLimit)
 			return s.array(func() bool {
-				raw, ok := s.span()
-				p.Data = append(p.Data, raw)
-				return ok
+				// Each record is read once: its keys with the page.
+				s.space()
+				start := s.i
+				var k *recordKeyTokens
+				if s.peek() == '{' {
+					var ok bool
+					if k, ok = s.keys(); !ok {
+						k, s.i = nil, start
+					}
+				}
+				if k == nil && !s.value() {
+					return false
+				}
+				p.Data = append(p.Data, s.b[start:s.i:s.i])
+				p.keys = append(p.keys, k)
+				return true
 			})
 		case "hasNext":
 			switch s.peek() {

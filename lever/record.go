@@ -3,6 +3,7 @@ package lever
 import (
 	"encoding/json"
 	"fmt"
+	"slices"
 )
 
 // recordKeys is the part of any record DecodeRecord needs.
@@ -23,65 +24,113 @@ type recordKeys struct {
 // record's Raw is raw itself, not a copy: a page's bytes are never changed
 // once read.
 func DecodeRecord(r Resource, raw json.RawMessage, parent string) (Record, error) {
-	rec, ok := scanRecord(r, raw)
-	if !ok {
-		var err error
-		if rec, err = decodeRecordSlow(r, raw); err != nil {
-			return Record{}, err
+	s := scanner{b: raw}
+	k, ok := s.keys()
+	if ok && s.end() {
+		if rec, ok := k.record(r, raw, parent); ok {
+			return rec, nil
 		}
+	}
+	rec, err := decodeRecordSlow(r, raw)
+	if err != nil {
+		return Record{}, err
 	}
 	rec.Raw, rec.Parent = raw, parent
 	return rec, nil
 }
 
-// scanRecord reads the keys of the usual record in one pass over its
-// top-level fields; ok is false for anything else (escapes, nulls where a
-// string belongs, invalid JSON), which DecodeRecord leaves to
-// encoding/json.
-func scanRecord(r Resource, raw []byte) (rec Record, ok bool) {
-	s := scanner{b: raw}
-	var text string
-	hasText := false
+// Records decodes the page's data as records of r, as DecodeRecord does,
+// from the keys read with the page: each record is read once.
+func (p Page) Records(r Resource, parent string) ([]Record, error) {
+	recs := make([]Record, 0, len(p.Data))
+	for i, raw := range p.Data {
+		if i < len(p.keys) && p.keys[i] != nil {
+			if rec, ok := p.keys[i].record(r, raw, parent); ok {
+				recs = append(recs, rec)
+				continue
+			}
+		}
+		rec, err := DecodeRecord(r, raw, parent)
+		if err != nil {
+			return nil, err
+		}
+		recs = append(recs, rec)
+	}
+	return recs, nil
+}
+
+// recordKeyTokens are the fields of a record DecodeRecord needs, as read in
+// one pass: the id and text string tokens (nil when absent or null), the
+// timestamps' values, and the postings of its applications.
+type recordKeyTokens struct {
+	id, text           []byte
+	created, updated   []byte
+	postings           []string
+	postingsUnreadable bool
+}
+
+// keys reads the top-level fields of the object at s.i; ok is false for
+// what encoding/json would read differently or refuse (a key that matches
+// only ignoring case, an id or text that is not a string, applications that
+// are not a list, invalid JSON), which the callers leave to it.
+func (s *scanner) keys() (k *recordKeyTokens, ok bool) {
+	k = &recordKeyTokens{}
+	str := func(dst *[]byte) bool {
+		switch s.peek() {
+		case 'n':
+			*dst = nil
+			return s.literal("null")
+		case '"':
+			v, ok := s.span()
+			*dst = v
+			return ok
+		}
+		return false
+	}
 	ok = s.object(func(key string) bool {
-		var ok bool
 		switch key {
 		case "id":
-			rec.ID, ok = s.plainStr()
-			return ok
+			return str(&k.id)
 		case "text":
-			if !r.TextKeyed() {
-				return s.value()
-			}
-			text, ok = s.plainStr()
-			hasText = ok
-			return ok
-		case "createdAt", "updatedAt":
+			return str(&k.text)
+		case "createdAt":
 			v, ok := s.span()
-			if key == "createdAt" {
-				rec.CreatedAt = millis(v)
-			} else {
-				rec.UpdatedAt = millis(v)
-			}
+			k.created = v
+			return ok
+		case "updatedAt":
+			v, ok := s.span()
+			k.updated = v
 			return ok
 		case "applications":
-			if r != Opportunities || s.peek() == 'n' {
-				return s.value()
+			k.postings, k.postingsUnreadable = k.postings[:0], false
+			if s.peek() == 'n' {
+				return s.literal("null")
 			}
-			rec.PostingIDs = rec.PostingIDs[:0]
 			return s.array(func() bool {
 				if s.peek() != '{' {
 					return s.value() // an application id: no posting to index
 				}
-				return s.object(func(key string) bool {
+				posting := ""
+				ok := s.object(func(key string) bool {
 					if key != "posting" {
 						return !foldsTo(key, "posting") && s.value()
 					}
+					s.space()
+					start := s.i
 					id, ok := s.postingRef()
-					if ok && id != "" {
-						rec.PostingIDs = append(rec.PostingIDs, id)
+					if !ok {
+						// Escaped: leave the record to encoding/json.
+						k.postingsUnreadable = true
+						s.i = start
+						return s.value()
 					}
-					return ok
+					posting = id // the last one, as encoding/json keeps
+					return true
 				})
+				if ok && posting != "" {
+					k.postings = append(k.postings, posting)
+				}
+				return ok
 			})
 		}
 		if foldsTo(key, "id", "text", "createdAt", "updatedAt", "applications") {
@@ -89,19 +138,42 @@ func scanRecord(r Resource, raw []byte) (rec Record, ok bool) {
 		}
 		return s.value()
 	})
+	return k, ok
+}
+
+// record builds the Record of resource r; ok is false when a key needs
+// encoding/json (an escaped id) or the record has no key, so DecodeRecord
+// decides and words the error.
+func (k *recordKeyTokens) record(r Resource, raw json.RawMessage, parent string) (Record, bool) {
+	keyToken := k.id
 	if r.TextKeyed() {
-		rec.ID = text
-		if !hasText {
+		keyToken = k.text
+	}
+	id, ok := plainString(keyToken)
+	if !ok || id == "" || (r == Opportunities && k.postingsUnreadable) {
+		return Record{}, false
+	}
+	if k.id != nil {
+		if _, ok := plainString(k.id); !ok {
 			return Record{}, false
 		}
 	}
-	if !ok || !s.end() || rec.ID == "" {
-		return Record{}, false
-	}
-	if len(rec.PostingIDs) == 0 {
-		rec.PostingIDs = nil
+	rec := Record{ID: id, Raw: raw, Parent: parent, CreatedAt: millis(k.created), UpdatedAt: millis(k.updated)}
+	if r == Opportunities && len(k.postings) > 0 {
+		rec.PostingIDs = slices.Clone(k.postings)
 	}
 	return rec, true
+}
+
+// plainString is the content of a string token without escapes, in valid
+// UTF-8; ok is false otherwise.
+func plainString(tok []byte) (string, bool) {
+	if len(tok) < 2 {
+		return "", false
+	}
+	s := scanner{b: tok}
+	v, ok := s.plainStr()
+	return v, ok && s.i == len(tok)
 }
 
 // postingRef reads a posting given as an id string or as an expanded object
@@ -125,7 +197,7 @@ func (s *scanner) postingRef() (string, bool) {
 	return id, ok
 }
 
-// decodeRecordSlow is DecodeRecord with encoding/json, for what scanRecord
+// decodeRecordSlow is DecodeRecord with encoding/json, for what the scanner
 // does not read; it also words the errors.
 func decodeRecordSlow(r Resource, raw json.RawMessage) (Record, error) {
 	var k recordKeys

@@ -235,13 +235,11 @@ func (r *run) fetchDetail(ctx context.Context, res lever.Resource, opp string) (
 			return nil, fmt.Errorf("sync %s of opportunity %s: %w", res, opp, err)
 		}
 		r.sawServerTime(page.ServerTime)
-		for _, raw := range page.Data {
-			rec, err := lever.DecodeRecord(res, raw, opp)
-			if err != nil {
-				return nil, fmt.Errorf("sync %s of opportunity %s: %w", res, opp, err)
-			}
-			recs = append(recs, rec)
+		got, err := page.Records(res, opp)
+		if err != nil {
+			return nil, fmt.Errorf("sync %s of opportunity %s: %w", res, opp, err)
 		}
+		recs = append(recs, got...)
 	}
 	return recs, nil
 }

@@ -249,7 +249,7 @@ func (r *run) readPages(ctx context.Context, sch *scheduler, s *stream, count *s
 		if s.deletes {
 			b.Deletes, err = decodeDeletions(page.Data)
 		} else {
-			b.Upserts, err = decodeRecords(s.resource, page.Data)
+			b.Upserts, err = page.Records(s.resource, "")
 		}
 		if err != nil {
 			return false, fmt.Errorf("sync %s: %w", s.name, err)
@@ -372,18 +372,6 @@ func internalOnly(rec lever.Record) bool {
 		return false
 	}
 	return !slices.Contains(p.DistributionChannels, "public")
-}
-
-func decodeRecords(res lever.Resource, data []json.RawMessage) ([]lever.Record, error) {
-	recs := make([]lever.Record, 0, len(data))
-	for _, raw := range data {
-		rec, err := lever.DecodeRecord(res, raw, "")
-		if err != nil {
-			return nil, err
-		}
-		recs = append(recs, rec)
-	}
-	return recs, nil
 }
 
 func decodeDeletions(data []json.RawMessage) ([]lever.Deletion, error) {

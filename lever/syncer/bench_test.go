@@ -163,6 +163,44 @@ func openBenchStore(b *testing.B) *store.Store {
 	return st
 }
 
+// scope closes the fakes and stores of one figure once it is measured, so
+// the next figure's heap holds nothing of them.
+type scope struct {
+	b       *testing.B
+	closers []func() error
+}
+
+func newScope(b *testing.B) *scope { return &scope{b: b} }
+
+func (sc *scope) fake(cfg fakelever.Config) *fakelever.Server {
+	sc.b.Helper()
+	fake, err := fakelever.Start(cfg, "")
+	if err != nil {
+		sc.b.Fatal(err)
+	}
+	sc.closers = append(sc.closers, fake.Close)
+	return fake
+}
+
+func (sc *scope) store() *store.Store {
+	sc.b.Helper()
+	path := filepath.Join(sc.b.TempDir(), "bench.db")
+	st, err := store.Open(path, store.Options{})
+	if err != nil {
+		sc.b.Fatal(err)
+	}
+	// Closed first, then removed: the files of a million records are large.
+	sc.closers = append(sc.closers, func() error { return os.Remove(path) }, st.Close)
+	return st
+}
+
+func (sc *scope) close() {
+	for _, c := range slices.Backward(sc.closers) {
+		_ = c()
+	}
+	sc.closers = nil
+}
+
 // utilization is accepted requests over what the limiter could have
 // accepted from the first to the last of them.
 func utilization(s fakelever.Span) float64 {
@@ -206,15 +244,17 @@ func describe(s fakelever.Span, requests int64, capped bool) string {
 const benchOpportunities = 20000
 
 func measureListUtilization(b *testing.B, latency time.Duration) row {
+	sc := newScope(b)
+	defer sc.close()
 	cfg := fakelever.Config{Seed: 1, Opportunities: benchOpportunities, Latency: latency, Rate: leverRate, Burst: leverBurst}
-	fake := startBenchFake(b, cfg)
-	if _, err := syncer.NewEngine(benchClient(b, fake.URL(), leverRate), openBenchStore(b), syncer.Options{}).Run(context.Background(), nil); err != nil {
+	fake := sc.fake(cfg)
+	if _, err := syncer.NewEngine(benchClient(b, fake.URL(), leverRate), sc.store(), syncer.Options{}).Run(context.Background(), nil); err != nil {
 		b.Fatal(err)
 	}
 	engine := fake.Stats()
 
-	fake = startBenchFake(b, cfg)
-	capped := runBaseline(b, benchClient(b, fake.URL(), leverRate), openBenchStore(b), baseline{})
+	fake = sc.fake(cfg)
+	capped := runBaseline(b, benchClient(b, fake.URL(), leverRate), sc.store(), baseline{})
 	base := fake.Stats()
 	return row{
 		fmt.Sprintf("rate utilization, lists (20,000 opportunities), %v per request", latency),
@@ -228,24 +268,26 @@ func measureListUtilization(b *testing.B, latency time.Duration) row {
 const detailOpportunities = 200
 
 func measureDetailUtilization(b *testing.B, latency time.Duration) row {
+	sc := newScope(b)
+	defer sc.close()
 	// The opportunities are stored first from a fake without latency or
 	// limit; the same seed serves the same ids.
 	prepared := func() *store.Store {
-		fast := startBenchFake(b, fakelever.Config{Seed: 2, Opportunities: detailOpportunities, Rate: -1})
-		st := openBenchStore(b)
+		fast := sc.fake(fakelever.Config{Seed: 2, Opportunities: detailOpportunities, Rate: -1})
+		st := sc.store()
 		if _, err := syncer.NewEngine(benchClient(b, fast.URL(), -1), st, syncer.Options{}).Run(context.Background(), nil); err != nil {
 			b.Fatal(err)
 		}
 		return st
 	}
 	cfg := fakelever.Config{Seed: 2, Opportunities: detailOpportunities, Latency: latency, Rate: leverRate, Burst: leverBurst}
-	fake := startBenchFake(b, cfg)
+	fake := sc.fake(cfg)
 	if _, err := syncer.NewEngine(benchClient(b, fake.URL(), leverRate), prepared(), syncer.Options{Details: true}).Run(context.Background(), nil); err != nil {
 		b.Fatal(err)
 	}
 	engine := fake.Stats()
 
-	fake = startBenchFake(b, cfg)
+	fake = sc.fake(cfg)
 	capped := runBaseline(b, benchClient(b, fake.URL(), leverRate), prepared(), baseline{detailsOnly: true})
 	base := fake.Stats()
 	return row{
@@ -256,17 +298,19 @@ func measureDetailUtilization(b *testing.B, latency time.Duration) row {
 }
 
 func measure429s(b *testing.B, latency time.Duration) row {
+	sc := newScope(b)
+	defer sc.close()
 	cfg := fakelever.Config{Seed: 1, Opportunities: benchOpportunities, Latency: latency, Rate: 7, Burst: leverBurst}
 	share := func(st fakelever.Stats) string {
 		return fmt.Sprintf("**%.1f%%** (%d of %d requests)", 100*float64(st.Served429)/float64(st.Requests), st.Served429, st.Requests)
 	}
-	fake := startBenchFake(b, cfg)
-	if _, err := syncer.NewEngine(benchClient(b, fake.URL(), leverRate), openBenchStore(b), syncer.Options{}).Run(context.Background(), nil); err != nil {
+	fake := sc.fake(cfg)
+	if _, err := syncer.NewEngine(benchClient(b, fake.URL(), leverRate), sc.store(), syncer.Options{}).Run(context.Background(), nil); err != nil {
 		b.Fatal(err)
 	}
 	engine := share(fake.Stats())
-	fake = startBenchFake(b, cfg)
-	capped := runBaseline(b, benchClient(b, fake.URL(), leverRate), openBenchStore(b), baseline{})
+	fake = sc.fake(cfg)
+	capped := runBaseline(b, benchClient(b, fake.URL(), leverRate), sc.store(), baseline{})
 	base := share(fake.Stats())
 	if capped {
 		base += ", stopped after " + baselineCap.String()
@@ -275,17 +319,19 @@ func measure429s(b *testing.B, latency time.Duration) row {
 }
 
 func measureOverhead(b *testing.B) row {
+	sc := newScope(b)
+	defer sc.close()
 	cfg := fakelever.Config{Seed: 1, Opportunities: benchOpportunities, Rate: -1}
-	fake := startBenchFake(b, cfg)
+	fake := sc.fake(cfg)
 	start := time.Now()
-	state, err := syncer.NewEngine(benchClient(b, fake.URL(), -1), openBenchStore(b), syncer.Options{}).Run(context.Background(), nil)
+	state, err := syncer.NewEngine(benchClient(b, fake.URL(), -1), sc.store(), syncer.Options{}).Run(context.Background(), nil)
 	if err != nil {
 		b.Fatal(err)
 	}
 	engine := float64(sum(state.Totals)) / time.Since(start).Seconds()
 
-	fake = startBenchFake(b, cfg)
-	st := openBenchStore(b)
+	fake = sc.fake(cfg)
+	st := sc.store()
 	start = time.Now()
 	runBaseline(b, benchClient(b, fake.URL(), -1), st, baseline{})
 	counts, err := st.Counts()
@@ -302,7 +348,9 @@ func measureOverhead(b *testing.B) row {
 // path puts on any sync, one page per transaction as the baseline commits
 // and sixteen as the engine's committer groups them when pages queue up.
 func measureStoreAlone(b *testing.B) row {
-	fake := startBenchFake(b, fakelever.Config{Seed: 1, Opportunities: benchOpportunities, Rate: -1})
+	sc := newScope(b)
+	defer sc.close()
+	fake := sc.fake(fakelever.Config{Seed: 1, Opportunities: benchOpportunities, Rate: -1})
 	client := benchClient(b, fake.URL(), -1)
 	var pages []syncer.Batch
 	q := url.Values{"confidentiality": {"all"}, "expand": {"applications"}}
@@ -321,7 +369,7 @@ func measureStoreAlone(b *testing.B) row {
 		pages = append(pages, bt)
 	}
 	rate := func(group int) float64 {
-		st := openBenchStore(b)
+		st := sc.store()
 		start := time.Now()
 		for i := 0; i < len(pages); i += group {
 			if err := st.Commit(pages[i:min(i+group, len(pages))]...); err != nil {
@@ -399,13 +447,15 @@ func newest(b *testing.B, fake *fakelever.Server, n int) map[string]bool {
 }
 
 func measureNewest(b *testing.B) row {
+	sc := newScope(b)
+	defer sc.close()
 	const latency = 300 * time.Millisecond
 	cfg := fakelever.Config{Seed: 1, Opportunities: benchOpportunities, Latency: latency, Rate: leverRate, Burst: leverBurst}
 	// timed runs a sync until the 1,000 newest opportunities are stored.
 	timed := func(run func(ctx context.Context, client lever.Lister, sink syncer.Sink)) string {
-		fake := startBenchFake(b, cfg)
+		fake := sc.fake(cfg)
 		client := benchClient(b, fake.URL(), leverRate)
-		w := &watchSink{Sink: openBenchStore(b), want: newest(b, fake, 1000), done: make(chan struct{})}
+		w := &watchSink{Sink: sc.store(), want: newest(b, fake, 1000), done: make(chan struct{})}
 		ctx, cancel := context.WithTimeout(context.Background(), baselineCap)
 		defer cancel()
 		go func() {
@@ -434,12 +484,14 @@ func measureNewest(b *testing.B) row {
 }
 
 func measureIncremental(b *testing.B) row {
+	sc := newScope(b)
+	defer sc.close()
 	cfg := fakelever.Config{Seed: 1, Opportunities: benchOpportunities, Rate: -1}
 	share := func(initial, incremental int64) string {
 		return fmt.Sprintf("%.1f%% (%d of %d requests)", 100*float64(incremental)/float64(initial), incremental, initial)
 	}
-	fake := startBenchFake(b, cfg)
-	st := openBenchStore(b)
+	fake := sc.fake(cfg)
+	st := sc.store()
 	engine := syncer.NewEngine(benchClient(b, fake.URL(), -1), st, syncer.Options{})
 	if _, err := engine.Run(context.Background(), nil); err != nil {
 		b.Fatal(err)
@@ -452,9 +504,9 @@ func measureIncremental(b *testing.B) row {
 	}
 	engineShare := share(initial, fake.Stats().Requests)
 
-	fake = startBenchFake(b, cfg)
+	fake = sc.fake(cfg)
 	client := benchClient(b, fake.URL(), -1)
-	st = openBenchStore(b)
+	st = sc.store()
 	since := time.Now().Add(-5 * time.Minute).UnixMilli()
 	runBaseline(b, client, st, baseline{})
 	initial = fake.Stats().Requests
@@ -468,7 +520,9 @@ func measureIncremental(b *testing.B) row {
 func measureFileSize(b *testing.B, n int) []row {
 	cfg := fakelever.Config{Seed: 1, Opportunities: n, Rate: -1}
 	size := func(run func(client lever.Lister, sink syncer.Sink)) (perRecord, share float64) {
-		fake := startBenchFake(b, cfg)
+		sc := newScope(b)
+		defer sc.close()
+		fake := sc.fake(cfg)
 		path := filepath.Join(b.TempDir(), "size.db")
 		st, err := store.Open(path, store.Options{})
 		if err != nil {
@@ -523,9 +577,12 @@ func thousands(n int) string {
 // measureHeap syncs n opportunities from a fake Lever run as its own process
 // (the leversync binary bin), so only the sync's heap is measured.
 func measureHeap(b *testing.B, bin string, n int) row {
-	fakeURL := startFakeProcess(b, bin, n)
+	fakeURL, stop := startFakeProcess(b, bin, n)
+	defer stop()
 	peak := func(run func(client lever.Lister, sink syncer.Sink)) string {
-		st := openBenchStore(b)
+		sc := newScope(b)
+		defer sc.close()
+		st := sc.store()
 		runtime.GC()
 		h := startHeapSampler()
 		run(benchClient(b, fakeURL, -1), st)
@@ -546,8 +603,8 @@ func measureHeap(b *testing.B, bin string, n int) row {
 }
 
 // startFakeProcess runs `bin fake-lever` without a rate limit and returns
-// its API root.
-func startFakeProcess(b *testing.B, bin string, n int) string {
+// its API root and how to stop it.
+func startFakeProcess(b *testing.B, bin string, n int) (string, func()) {
 	b.Helper()
 	cmd := exec.Command(bin, "fake-lever", "--addr", "127.0.0.1:0", "--rate", "-1", "--opportunities", fmt.Sprint(n))
 	out, err := cmd.StdoutPipe()
@@ -558,16 +615,17 @@ func startFakeProcess(b *testing.B, bin string, n int) string {
 	if err := cmd.Start(); err != nil {
 		b.Fatal(err)
 	}
-	b.Cleanup(func() {
+	stop := func() {
 		_ = cmd.Process.Signal(os.Interrupt)
 		_ = cmd.Wait()
-	})
+	}
 	line, err := bufio.NewReader(out).ReadString('\n')
 	if err != nil {
+		stop()
 		b.Fatalf("the fake Lever process printed no API root: %v", err)
 	}
 	go func() { _, _ = io.Copy(io.Discard, out) }()
-	return strings.TrimSpace(line)
+	return strings.TrimSpace(line), stop
 }
 
 // baseline is how the one-cursor sync runs.

@@ -220,7 +220,7 @@ func (r *run) runStream(ctx context.Context, sch *scheduler, s *stream) (err err
 // no confidential access: the caller reads on without asking for
 // confidential records.
 func (r *run) readPages(ctx context.Context, sch *scheduler, s *stream, count *streamCount, offset *string, restart func(), pending *[]*pendingPage) (retry bool, err error) {
-	for page, lerr := range r.pages(ctx, s.path, s.query, *offset, restart) {
+	for page, lerr := range r.pages(ctx, r.streamLister(s), s.path, s.query, *offset, restart) {
 		if lerr != nil {
 			if ctx.Err() != nil {
 				return false, ctx.Err()
@@ -301,18 +301,32 @@ func (r *run) readPages(ctx context.Context, sch *scheduler, s *stream, count *s
 	return false, nil
 }
 
+// streamLister is the run's lister with the stream's priority at the gate:
+// the deleted lists last, the opportunity windows newest first, the other
+// lists first (they are small).
+func (r *run) streamLister(s *stream) lever.Lister {
+	l := gatedLister{r.e.lister, r.gate, priorityFirst}
+	switch {
+	case s.deletes:
+		l.priority = priorityLast
+	case s.win != nil && !s.win.open:
+		l.priority = -s.win.end
+	}
+	return l
+}
+
 // pages is lever.Pages with the engine's answer to an expired page token
 // (the saved one, or one that aged while the list was read): read the list
 // again from its first page, at most maxOffsetRestarts times. restart runs
 // first, so the caller can drop what the abandoned pass counted.
-func (r *run) pages(ctx context.Context, path string, query url.Values, start string, restart func()) iter.Seq2[lever.Page, error] {
+func (r *run) pages(ctx context.Context, l lever.Lister, path string, query url.Values, start string, restart func()) iter.Seq2[lever.Page, error] {
 	return func(yield func(lever.Page, error) bool) {
 		restarts := 0
 	pass:
 		for {
 			// at is the token of the request Pages is making.
 			at := start
-			for page, err := range lever.Pages(ctx, r.lister, path, query, start) {
+			for page, err := range lever.Pages(ctx, l, path, query, start) {
 				if err != nil && ctx.Err() == nil && errors.Is(err, lever.ErrInvalidOffset) && at != "" && restarts < maxOffsetRestarts {
 					restarts++
 					restart()

@@ -74,42 +74,46 @@ func BenchmarkReport(b *testing.B) {
 	part := func(name string) bool { return only == "" || slices.Contains(strings.Split(only, ","), name) }
 	latencies := []time.Duration{50 * time.Millisecond, 300 * time.Millisecond, time.Second}
 	for b.Loop() {
+		rows := map[string][]row{}
+		measure := func(name string, f func() []row) {
+			if part(name) {
+				rows[name] = f()
+			}
+		}
+		// The newest candidates first: the disk's flushing of the hundreds
+		// of MB the other figures write would slow its commits.
+		measure("newest", func() []row { return []row{measureNewest(b)} })
+		measure("lists", func() (rs []row) {
+			for _, latency := range latencies {
+				rs = append(rs, measureListUtilization(b, latency))
+			}
+			return rs
+		})
+		measure("detail", func() (rs []row) {
+			for _, latency := range latencies {
+				rs = append(rs, measureDetailUtilization(b, latency))
+			}
+			return rs
+		})
+		measure("429", func() (rs []row) {
+			for _, latency := range latencies {
+				rs = append(rs, measure429s(b, latency))
+			}
+			return rs
+		})
+		measure("incremental", func() []row { return []row{measureIncremental(b)} })
+		measure("overhead", func() []row { return []row{measureOverhead(b), measureStoreAlone(b)} })
+		measure("file", func() []row { return measureFileSize(b, 100000) })
+		measure("heap", func() []row {
+			bin := os.Getenv("LEVERSYNC_FAKE_BIN")
+			if bin == "" {
+				return []row{{"peak Go heap at 100,000 and 1,000,000 opportunities", "needs LEVERSYNC_FAKE_BIN (scripts/bench.sh)", ""}}
+			}
+			return []row{measureHeap(b, bin, 100000), measureHeap(b, bin, 1000000)}
+		})
 		var t report
-		if part("lists") {
-			for _, latency := range latencies {
-				t.add(measureListUtilization(b, latency))
-			}
-		}
-		if part("detail") {
-			for _, latency := range latencies {
-				t.add(measureDetailUtilization(b, latency))
-			}
-		}
-		if part("429") {
-			for _, latency := range latencies {
-				t.add(measure429s(b, latency))
-			}
-		}
-		if part("overhead") {
-			t.add(measureOverhead(b))
-			t.add(measureStoreAlone(b))
-		}
-		if part("newest") {
-			t.add(measureNewest(b))
-		}
-		if part("incremental") {
-			t.add(measureIncremental(b))
-		}
-		if part("file") {
-			t.add(measureFileSize(b, 100000)...)
-		}
-		if part("heap") {
-			if bin := os.Getenv("LEVERSYNC_FAKE_BIN"); bin != "" {
-				t.add(measureHeap(b, bin, 100000))
-				t.add(measureHeap(b, bin, 1000000))
-			} else {
-				t.add(row{"peak Go heap at 100,000 and 1,000,000 opportunities", "needs LEVERSYNC_FAKE_BIN (scripts/bench.sh)", ""})
-			}
+		for _, name := range []string{"lists", "detail", "429", "overhead", "newest", "incremental", "file", "heap"} {
+			t.add(rows[name]...)
 		}
 		t.print()
 	}

@@ -205,23 +205,23 @@ func parseWindows(s string, startedAt int64) ([]*window, error) {
 // reports whether the window is done: no next page, or the page reached
 // below stopAt.
 func (f *family) take(w *window, page lever.Page, recs []lever.Record) (kept []lever.Record, done bool) {
-	kept = recs[:0:0]
 	first, last := int64(0), int64(0)
 	crossed := false
 	for _, rec := range recs {
-		c := rec.CreatedAt
-		if c != 0 {
+		if c := rec.CreatedAt; c != 0 {
 			if first == 0 {
 				first = c
 			}
 			last = c
+			crossed = crossed || c < w.stopAt
 		}
+	}
+	kept = recs
+	if crossed {
 		// A record without a creation time is kept wherever it shows.
-		if c != 0 && c < w.stopAt {
-			crossed = true
-			continue
-		}
-		kept = append(kept, rec)
+		kept = slices.DeleteFunc(slices.Clone(recs), func(rec lever.Record) bool {
+			return rec.CreatedAt != 0 && rec.CreatedAt < w.stopAt
+		})
 	}
 	if first != 0 {
 		if !w.known() {

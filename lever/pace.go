@@ -10,35 +10,47 @@ import (
 )
 
 // pacer is the client's token bucket, whose rate adapts to Lever's answers:
-// a 429 cuts the rate by a factor (multiplicative decrease), every success
-// raises it a little (additive increase) back towards the configured rate,
-// which it never passes. Lever's limits "may vary with server load", so a
-// server that allows less than the configured rate sees a few 429s while the
-// rate converges, not a steady stream of them. It also measures how long
-// Lever takes to answer, so the sync can keep as many requests in flight as
-// the bucket admits in that time.
+// a 429 cuts the rate (multiplicative decrease), every success raises it a
+// little (additive increase) back towards the configured rate, which it
+// never passes. Lever's limits "may vary with server load", so a server that
+// allows less than the configured rate sees a few 429s while the rate
+// converges, not a steady stream of them. A cut goes to just under the rate
+// Lever accepted lately when that is known (it was below ours), else by a
+// fixed factor; and each cut halves the increase, so the rate probes above
+// a limit it has met ever more patiently. It also measures how long Lever
+// takes to answer, so the sync can keep as many requests in flight as the
+// bucket admits in that time.
 type pacer struct {
 	lim *rate.Limiter
 	max rate.Limit
+	now func() time.Time
 
 	mu   sync.Mutex
 	cur  rate.Limit
 	min  rate.Limit
 	step rate.Limit // additive increase per second
-	// decreasedAt is when the rate was last cut: a 429 to a request sent
+	// decreasedAt is when the rate was last cut: a 429 to a request queued
 	// before it reports the old rate and cuts nothing.
 	decreasedAt time.Time
 	increasedAt time.Time
+	// accepted are the times of the answers other than 429 in the last
+	// acceptedWindow: the rate Lever accepts when it refuses more.
+	accepted []time.Time
 	// latency is a moving average of answered attempts; 0 until the first.
 	latency time.Duration
 }
 
 const (
 	// decreaseFactor is the multiplicative decrease on a 429.
-	decreaseFactor = 0.7
-	// increasePerSecond is the additive increase, as a share of the
-	// configured rate per second of successes.
-	increasePerSecond = 0.01
+	decreaseFactor = 0.6
+	// increasePerSecond is the first additive increase, as a share of the
+	// configured rate per second of successes; each cut halves it down to
+	// minIncreasePerSecond.
+	increasePerSecond    = 0.01
+	minIncreasePerSecond = 0.001
+	// acceptedMargin is how far under the accepted rate a cut goes.
+	acceptedMargin = 0.95
+	acceptedWindow = 2 * time.Second
 	// minRateShare bounds the decrease.
 	minRateShare = 0.05
 	// latencyWeight is the weight of a new sample in the moving average.
@@ -53,7 +65,7 @@ const (
 // size, which refills only from its first arrival, would otherwise refuse
 // the last of them.
 func newPacer(limit rate.Limit, burst int) *pacer {
-	p := &pacer{max: limit, cur: limit}
+	p := &pacer{max: limit, cur: limit, now: time.Now}
 	if limit != rate.Inf {
 		burst = max(burst-1, 1)
 		p.min = limit * minRateShare
@@ -63,15 +75,17 @@ func newPacer(limit rate.Limit, burst int) *pacer {
 	return p
 }
 
-// wait blocks until the bucket admits a request and returns when it did.
-func (p *pacer) wait(ctx context.Context) (time.Time, error) {
-	err := p.lim.Wait(ctx)
-	return time.Now(), err
+// wait blocks until the bucket admits a request. It returns when the
+// request took its place in the bucket: a request that queued before a cut
+// leaves at the old rate, and its 429 says nothing of the new one.
+func (p *pacer) wait(ctx context.Context) (queued time.Time, err error) {
+	queued = p.now()
+	return queued, p.lim.Wait(ctx)
 }
 
-// answered records an attempt sent at sent that Lever answered with status
-// after took.
-func (p *pacer) answered(sent time.Time, took time.Duration, status int) {
+// answered records an attempt, queued in the bucket at queued, that Lever
+// answered with status after took.
+func (p *pacer) answered(queued time.Time, took time.Duration, status int) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	if p.latency == 0 {
@@ -79,10 +93,10 @@ func (p *pacer) answered(sent time.Time, took time.Duration, status int) {
 	} else {
 		p.latency += time.Duration(latencyWeight * float64(took-p.latency))
 	}
-	now := time.Now()
+	now := p.now()
 	switch {
 	case status == 429:
-		if !sent.After(p.decreasedAt) {
+		if !queued.After(p.decreasedAt) {
 			return
 		}
 		if p.cur == rate.Inf {
@@ -90,15 +104,40 @@ func (p *pacer) answered(sent time.Time, took time.Duration, status int) {
 			p.max, p.cur = DefaultRate, DefaultRate
 			p.min, p.step = p.max*minRateShare, p.max*increasePerSecond
 		}
-		p.cur = max(p.cur*decreaseFactor, p.min)
+		next := p.cur * decreaseFactor
+		if got := p.acceptedRate(now); got < p.cur {
+			next = max(next, got*acceptedMargin)
+		}
+		p.cur = max(next, p.min)
+		p.step = max(p.step/2, p.max*minIncreasePerSecond)
 		p.decreasedAt, p.increasedAt = now, now
 		p.lim.SetLimitAt(now, p.cur)
-	case status >= 200 && status < 300 && p.cur < p.max && p.cur != rate.Inf:
+	case p.max != rate.Inf:
+		p.accepted = append(trimWindow(p.accepted, now), now)
+		if p.cur >= p.max || status < 200 || status >= 300 {
+			return
+		}
 		dt := min(now.Sub(p.increasedAt), time.Second)
 		p.increasedAt = now
 		p.cur = min(p.cur+p.step*rate.Limit(dt.Seconds()), p.max)
 		p.lim.SetLimitAt(now, p.cur)
 	}
+}
+
+// acceptedRate is the rate of answers other than 429 over the last
+// acceptedWindow.
+func (p *pacer) acceptedRate(now time.Time) rate.Limit {
+	p.accepted = trimWindow(p.accepted, now)
+	return rate.Limit(float64(len(p.accepted)) / acceptedWindow.Seconds())
+}
+
+// trimWindow drops the times acceptedWindow or more before now.
+func trimWindow(times []time.Time, now time.Time) []time.Time {
+	cut := 0
+	for cut < len(times) && !times[cut].After(now.Add(-acceptedWindow)) {
+		cut++
+	}
+	return times[cut:]
 }
 
 // capacity is how many requests the bucket admits within one observed
@@ -112,6 +151,8 @@ func (p *pacer) capacity() int {
 	if cur == rate.Inf {
 		return unlimitedInFlight
 	}
-	n := max(p.lim.Tokens(), 0) + float64(cur)*latency.Seconds()
-	return max(int(math.Ceil(n)), 1)
+	n := max(p.lim.TokensAt(p.now()), 0) + float64(cur)*latency.Seconds()
+	// A hair under whole numbers rounds down: the average only nears its
+	// value.
+	return max(int(math.Ceil(n-0.01)), 1)
 }

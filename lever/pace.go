@@ -2,6 +2,7 @@ package lever
 
 import (
 	"context"
+	"errors"
 	"math"
 	"sync"
 	"time"
@@ -14,12 +15,14 @@ import (
 // little (additive increase) back towards the configured rate, which it
 // never passes. Lever's limits "may vary with server load", so a server that
 // allows less than the configured rate sees a few 429s while the rate
-// converges, not a steady stream of them. A cut goes to just under the rate
-// Lever accepted lately when that is known (it was below ours), else by a
-// fixed factor; and each cut halves the increase, so the rate probes above
-// a limit it has met ever more patiently. It also measures how long Lever
-// takes to answer, so the sync can keep as many requests in flight as the
-// bucket admits in that time.
+// converges, not a steady stream of them. The first cut is by a fixed
+// factor; a later one goes to just under the rate Lever accepted lately
+// when that is above the factor's; each cut halves the increase, so the
+// rate probes above a limit it has met ever more patiently, and holds back
+// what the round trip in flight overspent. Once Lever has answered, the
+// bucket stops saving up a burst, so requests leave evenly. It also
+// measures how long Lever takes to answer, so the sync can keep as many
+// requests in flight as the bucket admits in that time.
 type pacer struct {
 	lim *rate.Limiter
 	max rate.Limit
@@ -33,9 +36,14 @@ type pacer struct {
 	// before it reports the old rate and cuts nothing.
 	decreasedAt time.Time
 	increasedAt time.Time
+	// cut is closed, and replaced, when the rate is cut: the requests
+	// waiting for the old rate's tokens wait again at the new one.
+	cut chan struct{}
 	// accepted are the times of the answers other than 429 in the last
 	// acceptedWindow: the rate Lever accepts when it refuses more.
 	accepted []time.Time
+	// settled is set once Lever has answered: the first burst is out.
+	settled bool
 	// latency is a moving average of answered attempts; 0 until the first.
 	latency time.Duration
 }
@@ -55,6 +63,8 @@ const (
 	minRateShare = 0.05
 	// latencyWeight is the weight of a new sample in the moving average.
 	latencyWeight = 0.2
+	// steadyBurst is the bucket's size once the first burst is spent.
+	steadyBurst = 2
 	// unlimitedInFlight is the capacity of a client without a rate limit
 	// (tests and benchmarks): enough to keep two cores busy.
 	unlimitedInFlight = 8
@@ -65,7 +75,7 @@ const (
 // size, which refills only from its first arrival, would otherwise refuse
 // the last of them.
 func newPacer(limit rate.Limit, burst int) *pacer {
-	p := &pacer{max: limit, cur: limit, now: time.Now}
+	p := &pacer{max: limit, cur: limit, now: time.Now, cut: make(chan struct{})}
 	if limit != rate.Inf {
 		burst = max(burst-1, 1)
 		p.min = limit * minRateShare
@@ -75,12 +85,53 @@ func newPacer(limit rate.Limit, burst int) *pacer {
 	return p
 }
 
-// wait blocks until the bucket admits a request. It returns when the
-// request took its place in the bucket: a request that queued before a cut
-// leaves at the old rate, and its 429 says nothing of the new one.
-func (p *pacer) wait(ctx context.Context) (queued time.Time, err error) {
-	queued = p.now()
-	return queued, p.lim.Wait(ctx)
+// wait blocks until the bucket admits a request, and returns when it did:
+// a request admitted before a cut left at the old rate, and its 429 says
+// nothing of the new one. A request takes a token only when it leaves, so
+// a cut holds back every request still waiting (a reservation taken at the
+// old rate would leave at it, and cancelling one gives tokens back). It
+// refuses a wait that would outlast ctx's deadline.
+func (p *pacer) wait(ctx context.Context) (admitted time.Time, err error) {
+	for {
+		p.mu.Lock()
+		cut := p.cut
+		p.mu.Unlock()
+		now := p.now()
+		if p.lim.AllowN(now, 1) {
+			p.mu.Lock()
+			p.settle(now)
+			p.mu.Unlock()
+			return now, nil
+		}
+		need := 1 - p.lim.TokensAt(now)
+		delay := time.Duration(need / float64(p.lim.Limit()) * float64(time.Second))
+		if deadline, ok := ctx.Deadline(); ok && now.Add(delay).After(deadline) {
+			return now, errors.New("the rate limit admits no request before the deadline")
+		}
+		t := time.NewTimer(max(delay, time.Millisecond))
+		select {
+		case <-t.C:
+		case <-cut:
+			t.Stop()
+		case <-ctx.Done():
+			t.Stop()
+			return now, ctx.Err()
+		}
+	}
+}
+
+// settle shrinks the bucket once Lever has answered: the tokens of the
+// first burst stay until spent, but refills no longer save up beyond
+// steadyBurst. Lever's bucket may refill slower than ours; while the sync
+// has fewer requests to send than tokens, ours would fill up and let a
+// wave out at once that Lever's meets with 429s, so requests leave evenly.
+func (p *pacer) settle(now time.Time) {
+	if !p.settled || p.lim.Limit() == rate.Inf {
+		return
+	}
+	if b := max(steadyBurst, int(math.Ceil(p.lim.TokensAt(now)))); b < p.lim.Burst() {
+		p.lim.SetBurstAt(now, b)
+	}
 }
 
 // answered records an attempt, queued in the bucket at queued, that Lever
@@ -88,14 +139,21 @@ func (p *pacer) wait(ctx context.Context) (queued time.Time, err error) {
 func (p *pacer) answered(queued time.Time, took time.Duration, status int) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
+	now := p.now()
+	p.settled = true
 	if p.latency == 0 {
 		p.latency = took
 	} else {
 		p.latency += time.Duration(latencyWeight * float64(took-p.latency))
 	}
-	now := p.now()
 	switch {
 	case status == 429:
+		// Lever's bucket is empty: the tokens left in ours would only buy
+		// more 429s (ours starts full and refills at our rate, which may be
+		// above Lever's).
+		if tokens := int(p.lim.TokensAt(now)); tokens > 0 {
+			p.lim.ReserveN(now, tokens)
+		}
 		if !queued.After(p.decreasedAt) {
 			return
 		}
@@ -104,14 +162,27 @@ func (p *pacer) answered(queued time.Time, took time.Duration, status int) {
 			p.max, p.cur = DefaultRate, DefaultRate
 			p.min, p.step = p.max*minRateShare, p.max*increasePerSecond
 		}
+		// Until Lever first refuses, what it accepted includes its bucket's
+		// burst and overstates its rate: the first cut is the factor's.
+		// After a refusal its bucket is empty, and what it accepts is its
+		// rate: a later cut goes just under it.
 		next := p.cur * decreaseFactor
-		if got := p.acceptedRate(now); got < p.cur {
+		if got := p.acceptedRate(now); !p.decreasedAt.IsZero() && got < p.cur {
 			next = max(next, got*acceptedMargin)
 		}
+		// The requests sent in the last round trip left at the old rate,
+		// and Lever is judging them now: hold back what they overspent,
+		// so its bucket refills before ours sends again.
+		overspent := int(float64(p.cur-max(next, p.min)) * p.latency.Seconds())
 		p.cur = max(next, p.min)
 		p.step = max(p.step/2, p.max*minIncreasePerSecond)
 		p.decreasedAt, p.increasedAt = now, now
 		p.lim.SetLimitAt(now, p.cur)
+		for range overspent {
+			p.lim.ReserveN(now, 1)
+		}
+		close(p.cut)
+		p.cut = make(chan struct{})
 	case p.max != rate.Inf:
 		p.accepted = append(trimWindow(p.accepted, now), now)
 		if p.cur >= p.max || status < 200 || status >= 300 {

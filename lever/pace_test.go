@@ -55,20 +55,36 @@ func TestPacerCutsOn429AndClimbsBackToTheConfiguredRate(t *testing.T) {
 	}
 }
 
-// TestPacerCutsToJustUnderWhatLeverAccepts: once Lever has shown the rate it
-// accepts (fewer answers than requests), a cut goes just under it rather
-// than by the whole factor; and every cut halves the climb that follows.
+// TestPacerCutsToJustUnderWhatLeverAccepts: Lever's first refusal cuts by
+// the whole factor, since what it accepted until then includes its
+// bucket's burst; once it has refused, a cut goes just under the rate it
+// accepts rather than by the whole factor; and every cut halves the climb
+// that follows.
 func TestPacerCutsToJustUnderWhatLeverAccepts(t *testing.T) {
 	p, clk := newTestPacer(10, 20)
-	// Lever accepts 8 a second for two seconds while we send 10.
-	for range 16 {
-		clk.advance(125 * time.Millisecond)
+	eightASecond := func() {
+		for range 16 {
+			clk.advance(125 * time.Millisecond)
+			p.answered(clk.now(), 100*time.Millisecond, 200)
+		}
+	}
+	// Lever accepts 8 a second for two seconds while we send 10, then
+	// refuses for the first time.
+	eightASecond()
+	p.answered(clk.now(), 100*time.Millisecond, 429)
+	if want := rate.Limit(10 * decreaseFactor); p.cur != want {
+		t.Fatalf("rate %v after Lever's first refusal, want the factor's %v", p.cur, want)
+	}
+	// Back at 10 after a while, Lever again accepts 8 a second.
+	for p.cur < 10 {
+		clk.advance(time.Second)
 		p.answered(clk.now(), 100*time.Millisecond, 200)
 	}
+	eightASecond()
 	step := p.step
 	p.answered(clk.now(), 100*time.Millisecond, 429)
 	if want := rate.Limit(8 * acceptedMargin); p.cur < want-0.01 || p.cur > want+0.01 {
-		t.Errorf("rate %v after a 429 with 8/s accepted, want %v", p.cur, want)
+		t.Errorf("rate %v after a later 429 with 8/s accepted, want %v", p.cur, want)
 	}
 	if p.step != step/2 {
 		t.Errorf("the climb after a cut is %v/s, want half of %v", p.step, step)
@@ -125,5 +141,54 @@ func TestPacerWithoutALimitTakesLeversOnA429(t *testing.T) {
 	p.answered(clk.now(), 100*time.Millisecond, 429)
 	if p.max != DefaultRate || p.cur != DefaultRate*decreaseFactor || p.lim.Limit() != p.cur {
 		t.Errorf("after a 429 without a limit: max %v, rate %v, bucket %v; want Lever's %v cut to %v", p.max, p.cur, p.lim.Limit(), DefaultRate, DefaultRate*decreaseFactor)
+	}
+}
+
+// TestPacerHoldsBackWhatACutOverspent: the requests of the last round trip
+// left at the old rate, and Lever is still judging them; a cut takes their
+// surplus, and whatever our bucket held, from the bucket, so Lever's
+// refills before we send again.
+func TestPacerHoldsBackWhatACutOverspent(t *testing.T) {
+	p, clk := newTestPacer(10, 20)
+	p.answered(clk.now(), time.Second, 200) // a round trip of 1s
+	if got := p.lim.TokensAt(clk.now()); got < 18 {
+		t.Fatalf("the bucket holds %v before the cut, want it full", got)
+	}
+	clk.advance(100 * time.Millisecond)
+	p.answered(clk.now(), time.Second, 429)
+	// Cut from 10 to 6 at 1s: 4 requests overspent, and the bucket emptied.
+	if got := p.lim.TokensAt(clk.now()); got > -3.9 || got < -4.1 {
+		t.Errorf("the bucket holds %v after the cut, want 4 tokens owed", got)
+	}
+}
+
+// TestPacerSendsEvenlyOnceLeverAnswers: after Lever's first answer the
+// bucket keeps what is left of its first burst but saves up no more than
+// steadyBurst from its refills, so a sync with fewer requests to send than
+// tokens does not let a wave out at once later.
+func TestPacerSendsEvenlyOnceLeverAnswers(t *testing.T) {
+	p, clk := newTestPacer(10, 20)
+	ctx := t.Context()
+	for range 5 {
+		if _, err := p.wait(ctx); err != nil {
+			t.Fatal(err)
+		}
+	}
+	clk.advance(time.Second)
+	p.answered(clk.now(), time.Second, 200)
+	if _, err := p.wait(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if got := p.lim.TokensAt(clk.now()); got < 17 {
+		t.Errorf("%v tokens left of the first burst, want 18", got)
+	}
+	for range 18 {
+		if _, err := p.wait(ctx); err != nil {
+			t.Fatal(err)
+		}
+	}
+	clk.advance(10 * time.Second)
+	if got := p.lim.TokensAt(clk.now()); got > steadyBurst {
+		t.Errorf("the bucket saved up %v tokens in 10s idle, want at most %d", got, steadyBurst)
 	}
 }

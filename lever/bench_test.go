@@ -23,8 +23,8 @@ func BenchmarkClientDecode(b *testing.B) {
 			if err != nil {
 				b.Fatal(err)
 			}
-			for _, raw := range page.Data {
-				if _, err := lever.DecodeRecord(lever.Opportunities, raw, ""); err != nil {
+			for i := range page.Data {
+				if _, err := page.Record(i, lever.Opportunities, ""); err != nil {
 					b.Fatal(err)
 				}
 				records++

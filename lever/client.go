@@ -287,10 +287,24 @@ func scanPage(body []byte) (p Page, ok bool) {
 			}
 			sawData = true
 			p.Data = make([]json.RawMessage, 0, DefaultPageLimit)
+			p.keys = make([]*recordKeyTokens, 0, DefaultPageLimit)
 			return s.array(func() bool {
-				raw, ok := s.span()
-				p.Data = append(p.Data, raw)
-				return ok
+				// Each record is read once: its keys with the page.
+				s.space()
+				start := s.i
+				var k *recordKeyTokens
+				if s.peek() == '{' {
+					var ok bool
+					if k, ok = s.keys(); !ok {
+						k, s.i = nil, start
+					}
+				}
+				if k == nil && !s.value() {
+					return false
+				}
+				p.Data = append(p.Data, s.b[start:s.i:s.i])
+				p.keys = append(p.keys, k)
+				return true
 			})
 		case "hasNext":
 			switch s.peek() {
@@ -347,14 +361,15 @@ func (c *Client) do(ctx context.Context, method, path string, query url.Values, 
 	}
 	path = cleanPath(path)
 	for attempt := 1; ; attempt++ {
-		if _, err := c.pace.wait(ctx); err != nil {
+		queued, err := c.pace.wait(ctx)
+		if err != nil {
 			if ctx.Err() != nil {
 				return ctx.Err()
 			}
 			// The limiter refuses a wait that would outlast ctx's deadline.
 			return fmt.Errorf("waiting for the rate limit before %s %s: %w", method, path, context.DeadlineExceeded)
 		}
-		r, err := c.attempt(ctx, method, path, query, body)
+		r, err := c.attempt(ctx, queued, method, path, query, body)
 		if ctx.Err() != nil {
 			return ctx.Err()
 		}
@@ -406,7 +421,7 @@ func (c *Client) do(ctx context.Context, method, path string, query url.Values, 
 
 // attempt makes one HTTP request. A nil response with an error means the
 // network or the per-attempt timeout failed.
-func (c *Client) attempt(ctx context.Context, method, path string, query url.Values, body []byte) (*response, error) {
+func (c *Client) attempt(ctx context.Context, queued time.Time, method, path string, query url.Values, body []byte) (*response, error) {
 	actx, cancel := context.WithTimeout(ctx, c.timeout)
 	defer cancel()
 
@@ -442,7 +457,7 @@ func (c *Client) attempt(ctx context.Context, method, path string, query url.Val
 	if len(data) > maxBody {
 		return nil, fmt.Errorf("the answer to %s %s is larger than %d bytes", method, path, maxBody)
 	}
-	c.pace.answered(sent, time.Since(sent), resp.StatusCode)
+	c.pace.answered(queued, time.Since(sent), resp.StatusCode)
 	r := &response{status: resp.StatusCode, header: resp.Header, body: data}
 	if d := resp.Header.Get("Date"); d != "" {
 		if t, err := http.ParseTime(d); err == nil {

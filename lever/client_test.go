@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -257,6 +258,58 @@ func TestRetryAfterCapped(t *testing.T) {
 	}
 	if len(waits) != 1 || waits[0] != 20*time.Millisecond {
 		t.Errorf("waits = %v, want [20ms]", waits)
+	}
+}
+
+// TestRetryAfterDelaysOnlyItsRequest: a 429 with Retry-After holds back the
+// request it answered, not the others on the same client: they go on (at
+// the lower rate the 429 brought) while it waits.
+func TestRetryAfterDelaysOnlyItsRequest(t *testing.T) {
+	var (
+		mu       sync.Mutex
+		order    []string
+		answered = make(chan struct{})
+		once     sync.Once
+	)
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		order = append(order, r.URL.Path)
+		first := r.URL.Path == "/v1/users" && len(slices.DeleteFunc(slices.Clone(order), func(p string) bool { return p != "/v1/users" })) == 1
+		mu.Unlock()
+		if first {
+			w.Header().Set("Retry-After", "3")
+			writeJSON(w, 429, map[string]string{"code": "TooManyRequests", "message": "slow down"})
+			once.Do(func() { close(answered) })
+			return
+		}
+		okPage(w, []string{"x"}, "")
+	}))
+	defer srv.Close()
+	c := newTestClient(t, srv, func(o *lever.Options) { o.Rate, o.Burst = 100, 20 })
+	done := make(chan error, 1)
+	go func() {
+		_, err := c.ListPage(context.Background(), "/users", nil, "")
+		done <- err
+	}()
+	<-answered
+	const others = 10
+	for range others {
+		if _, err := c.ListPage(context.Background(), "/stages", nil, ""); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	want := []string{"/v1/users"}
+	for range others {
+		want = append(want, "/v1/stages")
+	}
+	want = append(want, "/v1/users")
+	if !slices.Equal(order, want) {
+		t.Errorf("requests arrived in the order %v; want every other request before the retry that waits out Retry-After", order)
 	}
 }
 

@@ -2,6 +2,7 @@ package lever
 
 import (
 	"context"
+	"errors"
 	"math"
 	"sync"
 	"time"
@@ -10,39 +11,60 @@ import (
 )
 
 // pacer is the client's token bucket, whose rate adapts to Lever's answers:
-// a 429 cuts the rate by a factor (multiplicative decrease), every success
-// raises it a little (additive increase) back towards the configured rate,
-// which it never passes. Lever's limits "may vary with server load", so a
-// server that allows less than the configured rate sees a few 429s while the
-// rate converges, not a steady stream of them. It also measures how long
-// Lever takes to answer, so the sync can keep as many requests in flight as
-// the bucket admits in that time.
+// a 429 cuts the rate (multiplicative decrease), every success raises it a
+// little (additive increase) back towards the configured rate, which it
+// never passes. Lever's limits "may vary with server load", so a server that
+// allows less than the configured rate sees a few 429s while the rate
+// converges, not a steady stream of them. The first cut is by a fixed
+// factor; a later one goes to just under the rate Lever accepted lately
+// when that is above the factor's; each cut halves the increase, so the
+// rate probes above a limit it has met ever more patiently, and holds back
+// what the round trip in flight overspent. Once Lever has answered, the
+// bucket stops saving up a burst, so requests leave evenly. It also
+// measures how long Lever takes to answer, so the sync can keep as many
+// requests in flight as the bucket admits in that time.
 type pacer struct {
 	lim *rate.Limiter
 	max rate.Limit
+	now func() time.Time
 
 	mu   sync.Mutex
 	cur  rate.Limit
 	min  rate.Limit
 	step rate.Limit // additive increase per second
-	// decreasedAt is when the rate was last cut: a 429 to a request sent
+	// decreasedAt is when the rate was last cut: a 429 to a request queued
 	// before it reports the old rate and cuts nothing.
 	decreasedAt time.Time
 	increasedAt time.Time
+	// cut is closed, and replaced, when the rate is cut: the requests
+	// waiting for the old rate's tokens wait again at the new one.
+	cut chan struct{}
+	// accepted are the times of the answers other than 429 in the last
+	// acceptedWindow: the rate Lever accepts when it refuses more.
+	accepted []time.Time
+	// settled is set once Lever has answered: the first burst is out.
+	settled bool
 	// latency is a moving average of answered attempts; 0 until the first.
 	latency time.Duration
 }
 
 const (
 	// decreaseFactor is the multiplicative decrease on a 429.
-	decreaseFactor = 0.7
-	// increasePerSecond is the additive increase, as a share of the
-	// configured rate per second of successes.
-	increasePerSecond = 0.01
+	decreaseFactor = 0.6
+	// increasePerSecond is the first additive increase, as a share of the
+	// configured rate per second of successes; each cut halves it down to
+	// minIncreasePerSecond.
+	increasePerSecond    = 0.01
+	minIncreasePerSecond = 0.001
+	// acceptedMargin is how far under the accepted rate a cut goes.
+	acceptedMargin = 0.95
+	acceptedWindow = 2 * time.Second
 	// minRateShare bounds the decrease.
 	minRateShare = 0.05
 	// latencyWeight is the weight of a new sample in the moving average.
 	latencyWeight = 0.2
+	// steadyBurst is the bucket's size once the first burst is spent.
+	steadyBurst = 2
 	// unlimitedInFlight is the capacity of a client without a rate limit
 	// (tests and benchmarks): enough to keep two cores busy.
 	unlimitedInFlight = 8
@@ -53,7 +75,7 @@ const (
 // size, which refills only from its first arrival, would otherwise refuse
 // the last of them.
 func newPacer(limit rate.Limit, burst int) *pacer {
-	p := &pacer{max: limit, cur: limit}
+	p := &pacer{max: limit, cur: limit, now: time.Now, cut: make(chan struct{})}
 	if limit != rate.Inf {
 		burst = max(burst-1, 1)
 		p.min = limit * minRateShare
@@ -63,26 +85,76 @@ func newPacer(limit rate.Limit, burst int) *pacer {
 	return p
 }
 
-// wait blocks until the bucket admits a request and returns when it did.
-func (p *pacer) wait(ctx context.Context) (time.Time, error) {
-	err := p.lim.Wait(ctx)
-	return time.Now(), err
+// wait blocks until the bucket admits a request, and returns when it did:
+// a request admitted before a cut left at the old rate, and its 429 says
+// nothing of the new one. A request takes a token only when it leaves, so
+// a cut holds back every request still waiting (a reservation taken at the
+// old rate would leave at it, and cancelling one gives tokens back). It
+// refuses a wait that would outlast ctx's deadline.
+func (p *pacer) wait(ctx context.Context) (admitted time.Time, err error) {
+	for {
+		p.mu.Lock()
+		cut := p.cut
+		p.mu.Unlock()
+		now := p.now()
+		if p.lim.AllowN(now, 1) {
+			p.mu.Lock()
+			p.settle(now)
+			p.mu.Unlock()
+			return now, nil
+		}
+		need := 1 - p.lim.TokensAt(now)
+		delay := time.Duration(need / float64(p.lim.Limit()) * float64(time.Second))
+		if deadline, ok := ctx.Deadline(); ok && now.Add(delay).After(deadline) {
+			return now, errors.New("the rate limit admits no request before the deadline")
+		}
+		t := time.NewTimer(max(delay, time.Millisecond))
+		select {
+		case <-t.C:
+		case <-cut:
+			t.Stop()
+		case <-ctx.Done():
+			t.Stop()
+			return now, ctx.Err()
+		}
+	}
 }
 
-// answered records an attempt sent at sent that Lever answered with status
-// after took.
-func (p *pacer) answered(sent time.Time, took time.Duration, status int) {
+// settle shrinks the bucket once Lever has answered: the tokens of the
+// first burst stay until spent, but refills no longer save up beyond
+// steadyBurst. Lever's bucket may refill slower than ours; while the sync
+// has fewer requests to send than tokens, ours would fill up and let a
+// wave out at once that Lever's meets with 429s, so requests leave evenly.
+func (p *pacer) settle(now time.Time) {
+	if !p.settled || p.lim.Limit() == rate.Inf {
+		return
+	}
+	if b := max(steadyBurst, int(math.Ceil(p.lim.TokensAt(now)))); b < p.lim.Burst() {
+		p.lim.SetBurstAt(now, b)
+	}
+}
+
+// answered records an attempt, queued in the bucket at queued, that Lever
+// answered with status after took.
+func (p *pacer) answered(queued time.Time, took time.Duration, status int) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
+	now := p.now()
+	p.settled = true
 	if p.latency == 0 {
 		p.latency = took
 	} else {
 		p.latency += time.Duration(latencyWeight * float64(took-p.latency))
 	}
-	now := time.Now()
 	switch {
 	case status == 429:
-		if !sent.After(p.decreasedAt) {
+		// Lever's bucket is empty: the tokens left in ours would only buy
+		// more 429s (ours starts full and refills at our rate, which may be
+		// above Lever's).
+		if tokens := int(p.lim.TokensAt(now)); tokens > 0 {
+			p.lim.ReserveN(now, tokens)
+		}
+		if !queued.After(p.decreasedAt) {
 			return
 		}
 		if p.cur == rate.Inf {
@@ -90,15 +162,53 @@ func (p *pacer) answered(sent time.Time, took time.Duration, status int) {
 			p.max, p.cur = DefaultRate, DefaultRate
 			p.min, p.step = p.max*minRateShare, p.max*increasePerSecond
 		}
-		p.cur = max(p.cur*decreaseFactor, p.min)
+		// Until Lever first refuses, what it accepted includes its bucket's
+		// burst and overstates its rate: the first cut is the factor's.
+		// After a refusal its bucket is empty, and what it accepts is its
+		// rate: a later cut goes just under it.
+		next := p.cur * decreaseFactor
+		if got := p.acceptedRate(now); !p.decreasedAt.IsZero() && got < p.cur {
+			next = max(next, got*acceptedMargin)
+		}
+		// The requests sent in the last round trip left at the old rate,
+		// and Lever is judging them now: hold back what they overspent,
+		// so its bucket refills before ours sends again.
+		overspent := int(float64(p.cur-max(next, p.min)) * p.latency.Seconds())
+		p.cur = max(next, p.min)
+		p.step = max(p.step/2, p.max*minIncreasePerSecond)
 		p.decreasedAt, p.increasedAt = now, now
 		p.lim.SetLimitAt(now, p.cur)
-	case status >= 200 && status < 300 && p.cur < p.max && p.cur != rate.Inf:
+		for range overspent {
+			p.lim.ReserveN(now, 1)
+		}
+		close(p.cut)
+		p.cut = make(chan struct{})
+	case p.max != rate.Inf:
+		p.accepted = append(trimWindow(p.accepted, now), now)
+		if p.cur >= p.max || status < 200 || status >= 300 {
+			return
+		}
 		dt := min(now.Sub(p.increasedAt), time.Second)
 		p.increasedAt = now
 		p.cur = min(p.cur+p.step*rate.Limit(dt.Seconds()), p.max)
 		p.lim.SetLimitAt(now, p.cur)
 	}
+}
+
+// acceptedRate is the rate of answers other than 429 over the last
+// acceptedWindow.
+func (p *pacer) acceptedRate(now time.Time) rate.Limit {
+	p.accepted = trimWindow(p.accepted, now)
+	return rate.Limit(float64(len(p.accepted)) / acceptedWindow.Seconds())
+}
+
+// trimWindow drops the times acceptedWindow or more before now.
+func trimWindow(times []time.Time, now time.Time) []time.Time {
+	cut := 0
+	for cut < len(times) && !times[cut].After(now.Add(-acceptedWindow)) {
+		cut++
+	}
+	return times[cut:]
 }
 
 // capacity is how many requests the bucket admits within one observed
@@ -112,6 +222,8 @@ func (p *pacer) capacity() int {
 	if cur == rate.Inf {
 		return unlimitedInFlight
 	}
-	n := max(p.lim.Tokens(), 0) + float64(cur)*latency.Seconds()
-	return max(int(math.Ceil(n)), 1)
+	n := max(p.lim.TokensAt(p.now()), 0) + float64(cur)*latency.Seconds()
+	// A hair under whole numbers rounds down: the average only nears its
+	// value.
+	return max(int(math.Ceil(n-0.01)), 1)
 }

@@ -16,6 +16,9 @@ type Page struct {
 	Next string
 	// ServerTime is Lever's Date header for this response (zero if absent).
 	ServerTime time.Time
+	// keys are the keys of the records in Data, read with the page (nil
+	// where they were not).
+	keys []*recordKeyTokens
 }
 
 // Lister reads one page of a list endpoint. *Client implements it; the sync

@@ -3,6 +3,7 @@ package lever
 import (
 	"encoding/json"
 	"fmt"
+	"slices"
 )
 
 // recordKeys is the part of any record DecodeRecord needs.
@@ -26,81 +27,115 @@ type recordKeys struct {
 // record's Raw is raw itself, not a copy: a page's bytes are never changed
 // once read.
 func DecodeRecord(r Resource, raw json.RawMessage, parent string) (Record, error) {
-	rec, ok := scanRecord(r, raw)
-	if !ok {
-		var err error
-		if rec, err = decodeRecordSlow(r, raw); err != nil {
-			return Record{}, err
+	s := scanner{b: raw}
+	k, ok := s.keys()
+	if ok && s.end() {
+		if rec, ok := k.record(r, raw, parent); ok {
+			return rec, nil
 		}
+	}
+	rec, err := decodeRecordSlow(r, raw)
+	if err != nil {
+		return Record{}, err
 	}
 	rec.Raw, rec.Parent = raw, parent
 	return rec, nil
 }
 
-// scanRecord reads the keys of the usual record in one pass over its
-// top-level fields; ok is false for anything else (escapes, nulls where a
-// string belongs, invalid JSON), which DecodeRecord leaves to
-// encoding/json.
-func scanRecord(r Resource, raw []byte) (rec Record, ok bool) {
-	s := scanner{b: raw}
-	var text string
-	hasText := false
+// Record decodes the page's record i as DecodeRecord does, from the keys
+// read with the page, so each record is read once.
+func (p Page) Record(i int, r Resource, parent string) (Record, error) {
+	if i < len(p.keys) && p.keys[i] != nil {
+		if rec, ok := p.keys[i].record(r, p.Data[i], parent); ok {
+			return rec, nil
+		}
+	}
+	return DecodeRecord(r, p.Data[i], parent)
+}
+
+// recordKeyTokens are the fields of a record DecodeRecord needs, as read in
+// one pass: the id and text string tokens (nil when absent or null), the
+// timestamps' values, and the postings of its applications.
+type recordKeyTokens struct {
+	id, text           []byte
+	created, updated   []byte
+	postings           []string
+	postingsUnreadable bool
+	// name and emails are the values' tokens, read as an opportunity's
+	// only when the record is one.
+	name, emails []byte
+}
+
+// keys reads the top-level fields of the object at s.i; ok is false for
+// what encoding/json would read differently or refuse (a key that matches
+// only ignoring case, an id or text that is not a string, applications that
+// are not a list, invalid JSON), which the callers leave to it.
+func (s *scanner) keys() (k *recordKeyTokens, ok bool) {
+	k = &recordKeyTokens{}
+	str := func(dst *[]byte) bool {
+		switch s.peek() {
+		case 'n':
+			*dst = nil
+			return s.literal("null")
+		case '"':
+			v, ok := s.span()
+			*dst = v
+			return ok
+		}
+		return false
+	}
 	ok = s.object(func(key string) bool {
-		var ok bool
 		switch key {
 		case "id":
-			rec.ID, ok = s.plainStr()
-			return ok
+			return str(&k.id)
 		case "text":
-			if !r.TextKeyed() {
-				return s.value()
-			}
-			text, ok = s.plainStr()
-			hasText = ok
-			return ok
-		case "createdAt", "updatedAt":
+			return str(&k.text)
+		case "createdAt":
 			v, ok := s.span()
-			if key == "createdAt" {
-				rec.CreatedAt = millis(v)
-			} else {
-				rec.UpdatedAt = millis(v)
-			}
+			k.created = v
+			return ok
+		case "updatedAt":
+			v, ok := s.span()
+			k.updated = v
 			return ok
 		case "name":
-			if r != Opportunities {
-				return s.value()
-			}
-			rec.Name, ok = s.plainStr()
+			v, ok := s.span()
+			k.name = v
 			return ok
 		case "emails":
-			if r != Opportunities || s.peek() == 'n' {
-				return s.value()
-			}
-			rec.Emails = rec.Emails[:0]
-			return s.array(func() bool {
-				e, ok := s.plainStr()
-				rec.Emails = append(rec.Emails, e)
-				return ok
-			})
+			v, ok := s.span()
+			k.emails = v
+			return ok
 		case "applications":
-			if r != Opportunities || s.peek() == 'n' {
-				return s.value()
+			k.postings, k.postingsUnreadable = k.postings[:0], false
+			if s.peek() == 'n' {
+				return s.literal("null")
 			}
-			rec.PostingIDs = rec.PostingIDs[:0]
 			return s.array(func() bool {
 				if s.peek() != '{' {
 					return s.value() // an application id: no posting to index
 				}
-				return s.object(func(key string) bool {
+				posting := ""
+				ok := s.object(func(key string) bool {
 					if key != "posting" {
 						return !foldsTo(key, "posting") && s.value()
 					}
+					s.space()
+					start := s.i
 					id, ok := s.postingRef()
-					if ok && id != "" {
-						rec.PostingIDs = append(rec.PostingIDs, id)
+					if !ok {
+						// Escaped: leave the record to encoding/json.
+						k.postingsUnreadable = true
+						s.i = start
+						return s.value()
 					}
-					return ok
+					posting = id // the last one, as encoding/json keeps
+					return true
 				})
+				if ok && posting != "" {
+					k.postings = append(k.postings, posting)
+				}
+				return ok
 			})
 		}
 		if foldsTo(key, "id", "text", "createdAt", "updatedAt", "applications", "name", "emails") {
@@ -108,22 +143,71 @@ func scanRecord(r Resource, raw []byte) (rec Record, ok bool) {
 		}
 		return s.value()
 	})
+	return k, ok
+}
+
+// record builds the Record of resource r; ok is false when a key needs
+// encoding/json (an escaped id) or the record has no key, so DecodeRecord
+// decides and words the error.
+func (k *recordKeyTokens) record(r Resource, raw json.RawMessage, parent string) (Record, bool) {
+	keyToken := k.id
 	if r.TextKeyed() {
-		rec.ID = text
-		if !hasText {
+		keyToken = k.text
+	}
+	id, ok := plainString(keyToken)
+	if !ok || id == "" || (r == Opportunities && k.postingsUnreadable) {
+		return Record{}, false
+	}
+	if k.id != nil {
+		if _, ok := plainString(k.id); !ok {
 			return Record{}, false
 		}
 	}
-	if !ok || !s.end() || rec.ID == "" {
-		return Record{}, false
-	}
-	if len(rec.PostingIDs) == 0 {
-		rec.PostingIDs = nil
-	}
-	if len(rec.Emails) == 0 {
-		rec.Emails = nil
+	rec := Record{ID: id, Raw: raw, Parent: parent, CreatedAt: millis(k.created), UpdatedAt: millis(k.updated)}
+	if r == Opportunities {
+		if len(k.postings) > 0 {
+			rec.PostingIDs = slices.Clone(k.postings)
+		}
+		if rec.Name, rec.Emails, ok = k.person(); !ok {
+			return Record{}, false
+		}
 	}
 	return rec, true
+}
+
+// person reads an opportunity's name and emails from their tokens; ok is
+// false for what encoding/json should read (escapes, a name that is not a
+// string, emails that are not a list of strings).
+func (k *recordKeyTokens) person() (name string, emails []string, ok bool) {
+	if k.name != nil {
+		if name, ok = plainString(k.name); !ok {
+			return "", nil, false
+		}
+	}
+	if k.emails == nil || string(k.emails) == "null" {
+		return name, nil, true
+	}
+	s := scanner{b: k.emails}
+	ok = s.array(func() bool {
+		e, ok := s.plainStr()
+		emails = append(emails, e)
+		return ok
+	})
+	if !ok || !s.end() {
+		return "", nil, false
+	}
+	return name, emails, true
+}
+
+// plainString is the content of a string token without escapes, in valid
+// UTF-8; ok is false otherwise.
+func plainString(tok []byte) (string, bool) {
+	if len(tok) < 2 {
+		return "", false
+	}
+	s := scanner{b: tok}
+	v, ok := s.plainStr()
+	return v, ok && s.i == len(tok)
 }
 
 // postingRef reads a posting given as an id string or as an expanded object
@@ -147,7 +231,7 @@ func (s *scanner) postingRef() (string, bool) {
 	return id, ok
 }
 
-// decodeRecordSlow is DecodeRecord with encoding/json, for what scanRecord
+// decodeRecordSlow is DecodeRecord with encoding/json, for what the scanner
 // does not read; it also words the errors.
 func decodeRecordSlow(r Resource, raw json.RawMessage) (Record, error) {
 	var k recordKeys

@@ -103,6 +103,9 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			st.FirstAccepted = now
 		}
 		st.LastAccepted = now
+		span := st.AcceptedByPath[pattern]
+		span.add(now)
+		st.AcceptedByPath[pattern] = span
 	})
 
 	if s.cfg.Inject != nil && s.injected(w, r, s.cfg.Inject(path, r.URL.Query())) {

@@ -45,6 +45,9 @@ func TestRateLimit429(t *testing.T) {
 	if st.FirstAccepted.IsZero() || st.LastAccepted.Before(st.FirstAccepted) {
 		t.Errorf("first accepted %v, last %v", st.FirstAccepted, st.LastAccepted)
 	}
+	if span := st.AcceptedByPath["GET /stages"]; span.Accepted != st.Accepted || span.First != st.FirstAccepted || span.Last != st.LastAccepted {
+		t.Errorf("accepted on /stages %+v, want all %d from %v to %v", span, st.Accepted, st.FirstAccepted, st.LastAccepted)
+	}
 	// Buckets are per key: another key is not limited yet.
 	get(t, c, s.URL(), KeyReadOnly, "/stages", "").envelope(t)
 	s.ResetStats()

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"log"
+	"maps"
 	"net"
 	"net/http"
 	"net/url"
@@ -151,6 +152,8 @@ type Stats struct {
 	// through: with Served429, what a client made of the rate budget.
 	Accepted                    int64
 	FirstAccepted, LastAccepted time.Time
+	// AcceptedByPath is the same per pattern, keyed like ByPath.
+	AcceptedByPath map[string]Span
 	// Writes records every request that was not a GET, as it arrived, so a
 	// test can tell whether it could have changed anything in a real Lever.
 	Writes []WriteRequest
@@ -164,6 +167,22 @@ type WriteRequest struct {
 	Query string
 	// Body is the request body, up to 1 MiB.
 	Body []byte
+}
+
+// Span is how many requests the rate limiter let through, and when the
+// first and the last.
+type Span struct {
+	Accepted    int64
+	First, Last time.Time
+}
+
+// add counts a request accepted at t.
+func (s *Span) add(t time.Time) {
+	s.Accepted++
+	if s.First.IsZero() {
+		s.First = t
+	}
+	s.Last = t
 }
 
 // New builds a server; it listens only when started with Start.
@@ -182,6 +201,7 @@ func New(cfg Config) *Server {
 		closing:  make(chan struct{}),
 	}
 	s.stats.ByPath = map[string]int64{}
+	s.stats.AcceptedByPath = map[string]Span{}
 	if _, err := rand.Read(s.secret); err != nil {
 		panic(fmt.Sprintf("fakelever: random secret: %v", err))
 	}
@@ -314,10 +334,8 @@ func (s *Server) Stats() Stats {
 	s.statsMu.Lock()
 	defer s.statsMu.Unlock()
 	out := s.stats
-	out.ByPath = make(map[string]int64, len(s.stats.ByPath))
-	for k, v := range s.stats.ByPath {
-		out.ByPath[k] = v
-	}
+	out.ByPath = maps.Clone(s.stats.ByPath)
+	out.AcceptedByPath = maps.Clone(s.stats.AcceptedByPath)
 	out.Writes = slices.Clone(s.stats.Writes)
 	return out
 }
@@ -326,7 +344,7 @@ func (s *Server) Stats() Stats {
 func (s *Server) ResetStats() {
 	s.statsMu.Lock()
 	defer s.statsMu.Unlock()
-	s.stats = Stats{ByPath: map[string]int64{}}
+	s.stats = Stats{ByPath: map[string]int64{}, AcceptedByPath: map[string]Span{}}
 }
 
 func (s *Server) count(f func(*Stats)) {

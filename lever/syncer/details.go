@@ -226,7 +226,7 @@ func (r *run) fetchDetails(ctx context.Context, cursor string, counts map[lever.
 func (r *run) fetchDetail(ctx context.Context, res lever.Resource, opp string) ([]lever.Record, error) {
 	path := "/opportunities/" + opp + "/" + string(res)
 	var recs []lever.Record
-	for page, err := range r.pages(ctx, path, nil, "", func() { recs = nil }) {
+	for page, err := range r.pages(ctx, r.lister, path, nil, "", func() { recs = nil }) {
 		if err != nil {
 			if ctx.Err() != nil {
 				return nil, ctx.Err()
@@ -238,7 +238,7 @@ func (r *run) fetchDetail(ctx context.Context, res lever.Resource, opp string) (
 			return nil, fmt.Errorf("sync %s of opportunity %s: %w", res, opp, err)
 		}
 		r.sawServerTime(page.ServerTime)
-		recs = append(recs, r.decodeRecords(res, page.Data, opp)...)
+		recs = append(recs, r.decodeRecords(res, page, opp)...)
 	}
 	return recs, nil
 }

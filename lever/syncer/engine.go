@@ -118,7 +118,7 @@ func (e *Engine) Run(ctx context.Context, events chan<- Event) (RunState, error)
 
 	r := &run{e: e, counts: map[string]*streamCount{}, requests: e.lister.Requests(), confidential: true}
 	r.gate = newGate(e.lister.Capacity, e.opts.Concurrency)
-	r.lister = gatedLister{e.lister, r.gate}
+	r.lister = gatedLister{e.lister, r.gate, priorityFirst}
 	e.current.Store(r)
 	defer e.current.Store(nil)
 	r.pump = newEventPump(events, e.opts.Now, r.requestCount)

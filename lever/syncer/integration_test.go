@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"math/rand/v2"
 	"net/http"
 	"net/url"
 	"path/filepath"
@@ -454,4 +455,142 @@ func TestSyncDetailsStoresNotesInterviewsOffers(t *testing.T) {
 			}
 		}
 	}
+}
+
+// windowRecorder is a Sink that remembers the most windows a full read of
+// opportunities listed at once, and how many it listed last.
+type windowRecorder struct {
+	syncer.Sink
+	mu         sync.Mutex
+	most, last int
+}
+
+func (w *windowRecorder) Commit(batches ...syncer.Batch) error {
+	err := w.Sink.Commit(batches...)
+	if err != nil {
+		return err
+	}
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	for _, b := range batches {
+		if b.Checkpoint.Stream == "opportunities/windows" {
+			w.last = strings.Count(b.Checkpoint.Cursor, ",") + 1
+			w.most = max(w.most, w.last)
+		}
+	}
+	return nil
+}
+
+func (w *windowRecorder) windows() (most, last int) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.most, w.last
+}
+
+// pacedClient is a client with a rate limit on the fake: with the fake's
+// latency, it keeps many requests in flight, so the read of opportunities
+// splits into many windows.
+func (h *syncHarness) pacedClient(rate float64, burst int) *lever.Client {
+	h.t.Helper()
+	c, err := lever.NewClient(lever.Options{
+		BaseURL: h.fake.URL(), Key: lever.NewAPIKey(fakelever.KeyFull), Rate: rate, Burst: burst,
+		HTTPClient:  &http.Client{Transport: h.transport},
+		BaseBackoff: time.Millisecond, MaxRetryAfter: 20 * time.Millisecond,
+	})
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	return c
+}
+
+func (h *syncHarness) runSink(ctx context.Context, l lever.Lister, sink syncer.Sink, o syncer.Options) (syncer.RunState, error) {
+	st, err := syncer.NewEngine(l, sink, o).Run(ctx, nil)
+	if cerr := h.store.Check(); cerr != nil {
+		h.t.Errorf("store check after the run: %v", cerr)
+	}
+	return st, err
+}
+
+// TestSyncWithManyWindowsStoresExactlyTheFakesData: a read split into many
+// windows while they read stores each opportunity once, byte for byte, and
+// counts each once.
+func TestSyncWithManyWindowsStoresExactlyTheFakesData(t *testing.T) {
+	const n = 3000
+	h := newSyncHarness(t, fakelever.Config{Seed: 13, Opportunities: n, Latency: 10 * time.Millisecond}, fakelever.KeyFull)
+	rec := &windowRecorder{Sink: h.store}
+	st, err := h.runSink(context.Background(), h.pacedClient(300, 40), rec, syncer.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if most, _ := rec.windows(); most < 6 {
+		t.Errorf("the read was split into at most %d windows; the test wants many", most)
+	}
+	assertMatchesFake(t, h.store, h.fake, nil)
+	if st.Totals[lever.Opportunities] != n {
+		t.Errorf("Totals[opportunities] = %d, want %d", st.Totals[lever.Opportunities], n)
+	}
+}
+
+// TestSyncResumesExactlyAfterCancelsWithSplitWindowsInFlight cancels a
+// sync at random pages, many times, while split windows read, and checks
+// that the runs that follow store exactly the fake's data and count each
+// opportunity once.
+func TestSyncResumesExactlyAfterCancelsWithSplitWindowsInFlight(t *testing.T) {
+	const n = 3000
+	seed := time.Now().UnixNano()
+	t.Logf("seed %d", seed)
+	rnd := rand.New(rand.NewPCG(uint64(seed), 7))
+	h := newSyncHarness(t, fakelever.Config{Seed: 17, Opportunities: n, Latency: 5 * time.Millisecond}, fakelever.KeyFull)
+	client := h.pacedClient(400, 40)
+	rec := &windowRecorder{Sink: h.store}
+	var final syncer.RunState
+	cutsWithSplits := 0
+	for attempt := 0; ; attempt++ {
+		if attempt > 80 {
+			t.Fatal("the sync never finished")
+		}
+		ctx, cancel := context.WithCancel(context.Background())
+		stopAt := int64(1 + rnd.IntN(6))
+		var pages atomic.Int64
+		stop := func(path string, _ lever.Page) bool { return pages.Add(1) == stopAt }
+		st, err := h.runSink(ctx, cancellingLister{client, cancel, stop}, rec, syncer.Options{})
+		cancel()
+		if err == nil {
+			final = st
+			break
+		}
+		if !errors.Is(err, context.Canceled) {
+			t.Fatalf("attempt %d: %v", attempt, err)
+		}
+		if _, last := rec.windows(); last > 1 {
+			cutsWithSplits++
+		}
+	}
+	if cutsWithSplits < 3 {
+		t.Errorf("only %d cancellations came with split windows listed; the test wants several", cutsWithSplits)
+	}
+	assertMatchesFake(t, h.store, h.fake, nil)
+	if final.Totals[lever.Opportunities] != n {
+		t.Errorf("Totals[opportunities] = %d after %d resumes, want %d: a record counted twice or lost", final.Totals[lever.Opportunities], cutsWithSplits, n)
+	}
+}
+
+// TestSyncNeverSendsMoreThanBurstPlusRate: whatever the engine keeps in
+// flight, and whatever it retries after 429s from a server that allows
+// less, the server never sees more than the client's burst plus its rate in
+// any one second, counted before the server's own limiter.
+func TestSyncNeverSendsMoreThanBurstPlusRate(t *testing.T) {
+	const rate, burst = 20, 10
+	h := newSyncHarness(t, fakelever.Config{Seed: 19, Opportunities: 3000, Latency: 20 * time.Millisecond, Rate: 8, Burst: 5}, fakelever.KeyFull)
+	if _, err := h.runSink(context.Background(), h.pacedClient(rate, burst), h.store, syncer.Options{}); err != nil {
+		t.Fatal(err)
+	}
+	st := h.fake.Stats()
+	if st.Served429 == 0 {
+		t.Error("the server refused nothing: the retries went untested")
+	}
+	if st.MaxArrivedInOneSecond > rate+burst {
+		t.Errorf("%d requests reached the server in one second, more than the client's burst %d plus rate %d", st.MaxArrivedInOneSecond, burst, rate)
+	}
+	t.Logf("%d requests, %d refused, at most %d in one second", st.Requests, st.Served429, st.MaxArrivedInOneSecond)
 }

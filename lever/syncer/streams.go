@@ -223,8 +223,14 @@ func (r *run) runStream(ctx context.Context, sch *scheduler, s *stream) (err err
 		if !retry {
 			return err
 		}
-		// Confidential records are out of reach: read on without them.
+		// Confidential records are out of reach: read on without them,
+		// and make windows split off later ask without them too.
 		s.query.Del("confidentiality")
+		if sch.fam != nil {
+			sch.mu.Lock()
+			sch.fam.base.Del("confidentiality")
+			sch.mu.Unlock()
+		}
 	}
 }
 
@@ -233,7 +239,7 @@ func (r *run) runStream(ctx context.Context, sch *scheduler, s *stream) (err err
 // no confidential access: the caller reads on without asking for
 // confidential records.
 func (r *run) readPages(ctx context.Context, sch *scheduler, s *stream, count *streamCount, offset *string, restart func(), pending *[]*pendingPage) (retry bool, err error) {
-	for page, lerr := range r.pages(ctx, s.path, s.query, *offset, restart) {
+	for page, lerr := range r.pages(ctx, r.streamLister(s), s.path, s.query, *offset, restart) {
 		if lerr != nil {
 			if ctx.Err() != nil {
 				return false, ctx.Err()
@@ -265,7 +271,7 @@ func (r *run) readPages(ctx context.Context, sch *scheduler, s *stream, count *s
 				return false, fmt.Errorf("sync %s: %w", s.name, err)
 			}
 		} else {
-			b.Upserts = r.decodeRecords(s.resource, page.Data, "")
+			b.Upserts = r.decodeRecords(s.resource, page, "")
 			if s.whole {
 				s.complete = s.complete && len(b.Upserts) == len(page.Data)
 				for _, rec := range b.Upserts {
@@ -325,18 +331,32 @@ func (r *run) readPages(ctx context.Context, sch *scheduler, s *stream, count *s
 	return false, nil
 }
 
+// streamLister is the run's lister with the stream's priority at the gate:
+// the deleted lists last, the opportunity windows newest first, the other
+// lists first (they are small).
+func (r *run) streamLister(s *stream) lever.Lister {
+	l := gatedLister{r.e.lister, r.gate, priorityFirst}
+	switch {
+	case s.deletes:
+		l.priority = priorityLast
+	case s.win != nil && !s.win.open:
+		l.priority = -s.win.end
+	}
+	return l
+}
+
 // pages is lever.Pages with the engine's answer to an expired page token
 // (the saved one, or one that aged while the list was read): read the list
 // again from its first page, at most maxOffsetRestarts times. restart runs
 // first, so the caller can drop what the abandoned pass counted.
-func (r *run) pages(ctx context.Context, path string, query url.Values, start string, restart func()) iter.Seq2[lever.Page, error] {
+func (r *run) pages(ctx context.Context, l lever.Lister, path string, query url.Values, start string, restart func()) iter.Seq2[lever.Page, error] {
 	return func(yield func(lever.Page, error) bool) {
 		restarts := 0
 	pass:
 		for {
 			// at is the token of the request Pages is making.
 			at := start
-			for page, err := range lever.Pages(ctx, r.lister, path, query, start) {
+			for page, err := range lever.Pages(ctx, l, path, query, start) {
 				if err != nil && ctx.Err() == nil && errors.Is(err, lever.ErrInvalidOffset) && at != "" && restarts < maxOffsetRestarts {
 					restarts++
 					restart()
@@ -355,7 +375,7 @@ func (r *run) pages(ctx context.Context, path string, query url.Values, start st
 
 // maxPendingPages is how many pages of one stream may wait for commit
 // while the stream reads on; the committer writes them in one transaction.
-const maxPendingPages = 8
+const maxPendingPages = 4
 
 // pendingPage is a page queued for commit and the event it earns.
 type pendingPage struct {
@@ -407,12 +427,12 @@ func internalOnly(rec lever.Record) bool {
 // decodeRecords decodes a page of res (of opportunity parent, for
 // detail). A record that cannot be decoded is left out, with a warning and
 // a count, so one bad record never stops the sync.
-func (r *run) decodeRecords(res lever.Resource, data []json.RawMessage, parent string) []lever.Record {
-	recs := make([]lever.Record, 0, len(data))
-	for i, raw := range data {
-		rec, err := lever.DecodeRecord(res, raw, parent)
+func (r *run) decodeRecords(res lever.Resource, page lever.Page, parent string) []lever.Record {
+	recs := make([]lever.Record, 0, len(page.Data))
+	for i := range page.Data {
+		rec, err := page.Record(i, res, parent)
 		if err != nil {
-			r.skip(res, i, raw, parent, err)
+			r.skip(res, i, page.Data[i], parent, err)
 			continue
 		}
 		recs = append(recs, rec)

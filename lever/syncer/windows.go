@@ -211,23 +211,23 @@ func parseWindows(s string, startedAt int64) ([]*window, error) {
 // reports whether the window is done: no next page, or the page reached
 // below stopAt.
 func (f *family) take(w *window, page lever.Page, recs []lever.Record) (kept []lever.Record, done bool) {
-	kept = recs[:0:0]
 	first, last := int64(0), int64(0)
 	crossed := false
 	for _, rec := range recs {
-		c := rec.CreatedAt
-		if c != 0 {
+		if c := rec.CreatedAt; c != 0 {
 			if first == 0 {
 				first = c
 			}
 			last = c
+			crossed = crossed || c < w.stopAt
 		}
+	}
+	kept = recs
+	if crossed {
 		// A record without a creation time is kept wherever it shows.
-		if c != 0 && c < w.stopAt {
-			crossed = true
-			continue
-		}
-		kept = append(kept, rec)
+		kept = slices.DeleteFunc(slices.Clone(recs), func(rec lever.Record) bool {
+			return rec.CreatedAt != 0 && rec.CreatedAt < w.stopAt
+		})
 	}
 	if first != 0 {
 		if !w.known() {
@@ -243,11 +243,17 @@ func (f *family) take(w *window, page lever.Page, recs []lever.Record) (kept []l
 }
 
 // density is records per ms, from this run's reading: the window's own
-// when it has read a page, else all windows'. 0 when nothing is known.
-func (f *family) density(w *window) float64 {
-	if w != nil && w.known() && w.top > w.pos && w.read >= f.pageSize/2 {
+// when it has read a page, else overall, the density of all windows'
+// reading (see overallDensity). 0 when nothing is known.
+func (f *family) density(w *window, overall float64) float64 {
+	if w.known() && w.top > w.pos && w.read >= f.pageSize/2 {
 		return float64(w.read) / float64(w.top-w.pos)
 	}
+	return overall
+}
+
+// overallDensity is records per ms over everything read in this run.
+func (f *family) overallDensity() float64 {
 	n, span := 0, int64(0)
 	for _, o := range f.windows {
 		if o.known() && o.top > o.pos {
@@ -264,7 +270,7 @@ func (f *family) density(w *window) float64 {
 // left is the creation range a window has yet to read, [lo, hi]; ok is
 // false when it is not known (a resumed window before its first page, or
 // one that has just started).
-func (f *family) left(w *window) (lo, hi int64, ok bool) {
+func (f *family) left(w *window, overall float64) (lo, hi int64, ok bool) {
 	if w.done {
 		return 0, 0, false
 	}
@@ -274,7 +280,7 @@ func (f *family) left(w *window) (lo, hi int64, ok bool) {
 		hi = w.pos
 		if w.running {
 			// The page in flight reads about one page's span below.
-			if d := f.density(w); d > 0 {
+			if d := f.density(w, overall); d > 0 {
 				hi -= int64(float64(f.pageSize) / d)
 			}
 		}
@@ -298,14 +304,15 @@ func (f *family) left(w *window) (lo, hi int64, ok bool) {
 // the older half of what it has left, if that is worth a request.
 // Checkpoints to commit with the new list of windows are appended to cps.
 func (f *family) split(spec *int, cps *[]Checkpoint) *window {
+	overall := f.overallDensity()
 	var best *window
 	bestScore := 0.0
 	for _, w := range f.windows {
-		lo, hi, ok := f.left(w)
+		lo, hi, ok := f.left(w, overall)
 		if !ok {
 			continue
 		}
-		d := f.density(w)
+		d := f.density(w, overall)
 		if d <= 0 {
 			continue
 		}
@@ -326,8 +333,8 @@ func (f *family) split(spec *int, cps *[]Checkpoint) *window {
 		return nil
 	}
 	w := best
-	lo, hi, _ := f.left(w)
-	d := f.density(w)
+	lo, hi, _ := f.left(w, overall)
+	d := f.density(w, overall)
 	var m int64
 	if lo == 0 {
 		above := float64(max(f.newest, hi)-hi) * d / float64(f.pageSize)

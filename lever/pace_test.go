@@ -1,0 +1,194 @@
+package lever
+
+import (
+	"testing"
+	"time"
+
+	"golang.org/x/time/rate"
+)
+
+// testClock is a settable clock for the pacer.
+type testClock struct{ t time.Time }
+
+func (c *testClock) now() time.Time          { return c.t }
+func (c *testClock) advance(d time.Duration) { c.t = c.t.Add(d) }
+
+func newTestPacer(limit rate.Limit, burst int) (*pacer, *testClock) {
+	clk := &testClock{t: time.Date(2026, 11, 28, 1, 0, 0, 0, time.UTC)}
+	p := newPacer(limit, burst)
+	p.now = clk.now
+	p.lim = rate.NewLimiter(limit, p.lim.Burst())
+	p.lim.SetLimitAt(clk.t, limit)
+	return p, clk
+}
+
+func TestPacerCutsOn429AndClimbsBackToTheConfiguredRate(t *testing.T) {
+	p, clk := newTestPacer(10, 20)
+	queued := clk.now()
+	clk.advance(300 * time.Millisecond)
+	p.answered(queued, 300*time.Millisecond, 429)
+	if p.cur != 10*decreaseFactor {
+		t.Fatalf("after a 429 the rate is %v, want %v", p.cur, 10*decreaseFactor)
+	}
+	if got := p.lim.Limit(); got != p.cur {
+		t.Errorf("the bucket runs at %v, the pacer says %v", got, p.cur)
+	}
+	// Requests queued before the cut come back at the old rate: their
+	// 429s cut nothing more.
+	p.answered(queued, 300*time.Millisecond, 429)
+	if p.cur != 10*decreaseFactor {
+		t.Errorf("a 429 to a request queued before the cut cut again: %v", p.cur)
+	}
+	// Successes raise the rate a little at a time, never above the
+	// configured rate.
+	last := p.cur
+	for i := range 600 {
+		clk.advance(200 * time.Millisecond)
+		p.answered(clk.now(), 300*time.Millisecond, 200)
+		if p.cur < last || p.cur > 10 {
+			t.Fatalf("success %d: rate %v after %v", i, p.cur, last)
+		}
+		last = p.cur
+	}
+	if last != 10 {
+		t.Errorf("after two minutes of successes the rate is %v, want back at 10", last)
+	}
+}
+
+// TestPacerCutsToJustUnderWhatLeverAccepts: Lever's first refusal cuts by
+// the whole factor, since what it accepted until then includes its
+// bucket's burst; once it has refused, a cut goes just under the rate it
+// accepts rather than by the whole factor; and every cut halves the climb
+// that follows.
+func TestPacerCutsToJustUnderWhatLeverAccepts(t *testing.T) {
+	p, clk := newTestPacer(10, 20)
+	eightASecond := func() {
+		for range 16 {
+			clk.advance(125 * time.Millisecond)
+			p.answered(clk.now(), 100*time.Millisecond, 200)
+		}
+	}
+	// Lever accepts 8 a second for two seconds while we send 10, then
+	// refuses for the first time.
+	eightASecond()
+	p.answered(clk.now(), 100*time.Millisecond, 429)
+	if want := rate.Limit(10 * decreaseFactor); p.cur != want {
+		t.Fatalf("rate %v after Lever's first refusal, want the factor's %v", p.cur, want)
+	}
+	// Back at 10 after a while, Lever again accepts 8 a second.
+	for p.cur < 10 {
+		clk.advance(time.Second)
+		p.answered(clk.now(), 100*time.Millisecond, 200)
+	}
+	eightASecond()
+	step := p.step
+	p.answered(clk.now(), 100*time.Millisecond, 429)
+	if want := rate.Limit(8 * acceptedMargin); p.cur < want-0.01 || p.cur > want+0.01 {
+		t.Errorf("rate %v after a later 429 with 8/s accepted, want %v", p.cur, want)
+	}
+	if p.step != step/2 {
+		t.Errorf("the climb after a cut is %v/s, want half of %v", p.step, step)
+	}
+	// Nothing accepted lately: the factor applies, down to the floor.
+	for range 100 {
+		clk.advance(5 * time.Second)
+		p.answered(clk.now(), 100*time.Millisecond, 429)
+	}
+	if p.cur != p.min || p.min <= 0 {
+		t.Errorf("rate %v after many 429s, want the floor %v", p.cur, p.min)
+	}
+	if p.step != p.max*minIncreasePerSecond {
+		t.Errorf("climb %v after many cuts, want the floor %v", p.step, p.max*minIncreasePerSecond)
+	}
+}
+
+// TestPacerCapacity: the requests worth having in flight are the tokens in
+// the bucket plus the rate times the observed latency.
+func TestPacerCapacity(t *testing.T) {
+	p, clk := newTestPacer(10, 20)
+	if got := p.capacity(); got != 19 {
+		t.Errorf("capacity before any answer = %d, want the bucket's 19 tokens", got)
+	}
+	p.answered(clk.now(), time.Second, 200)
+	if got := p.capacity(); got != 29 {
+		t.Errorf("capacity at 1s latency with a full bucket = %d, want 19 + 10", got)
+	}
+	for range 19 {
+		p.lim.AllowN(clk.now(), 1)
+	}
+	if got := p.capacity(); got != 10 {
+		t.Errorf("capacity at 1s latency with an empty bucket = %d, want 10", got)
+	}
+	// The average follows the latency.
+	for range 50 {
+		p.answered(clk.now(), 300*time.Millisecond, 200)
+	}
+	if got := p.capacity(); got != 3 {
+		t.Errorf("capacity at 300ms latency with an empty bucket = %d, want 3", got)
+	}
+	if got := newPacer(rate.Inf, 20).capacity(); got != unlimitedInFlight {
+		t.Errorf("capacity without a limit = %d, want %d", got, unlimitedInFlight)
+	}
+}
+
+func TestPacerWithoutALimitTakesLeversOnA429(t *testing.T) {
+	p, clk := newTestPacer(rate.Inf, 20)
+	p.answered(clk.now(), 100*time.Millisecond, 200)
+	if p.cur != rate.Inf {
+		t.Fatalf("rate %v after a success, want no limit", p.cur)
+	}
+	clk.advance(time.Second)
+	p.answered(clk.now(), 100*time.Millisecond, 429)
+	if p.max != DefaultRate || p.cur != DefaultRate*decreaseFactor || p.lim.Limit() != p.cur {
+		t.Errorf("after a 429 without a limit: max %v, rate %v, bucket %v; want Lever's %v cut to %v", p.max, p.cur, p.lim.Limit(), DefaultRate, DefaultRate*decreaseFactor)
+	}
+}
+
+// TestPacerHoldsBackWhatACutOverspent: the requests of the last round trip
+// left at the old rate, and Lever is still judging them; a cut takes their
+// surplus, and whatever our bucket held, from the bucket, so Lever's
+// refills before we send again.
+func TestPacerHoldsBackWhatACutOverspent(t *testing.T) {
+	p, clk := newTestPacer(10, 20)
+	p.answered(clk.now(), time.Second, 200) // a round trip of 1s
+	if got := p.lim.TokensAt(clk.now()); got < 18 {
+		t.Fatalf("the bucket holds %v before the cut, want it full", got)
+	}
+	clk.advance(100 * time.Millisecond)
+	p.answered(clk.now(), time.Second, 429)
+	// Cut from 10 to 6 at 1s: 4 requests overspent, and the bucket emptied.
+	if got := p.lim.TokensAt(clk.now()); got > -3.9 || got < -4.1 {
+		t.Errorf("the bucket holds %v after the cut, want 4 tokens owed", got)
+	}
+}
+
+// TestPacerSendsEvenlyOnceLeverAnswers: after Lever's first answer the
+// bucket keeps what is left of its first burst but saves up no more than
+// steadyBurst from its refills, so a sync with fewer requests to send than
+// tokens does not let a wave out at once later.
+func TestPacerSendsEvenlyOnceLeverAnswers(t *testing.T) {
+	p, clk := newTestPacer(10, 20)
+	ctx := t.Context()
+	for range 5 {
+		if _, err := p.wait(ctx); err != nil {
+			t.Fatal(err)
+		}
+	}
+	clk.advance(time.Second)
+	p.answered(clk.now(), time.Second, 200)
+	if _, err := p.wait(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if got := p.lim.TokensAt(clk.now()); got < 17 {
+		t.Errorf("%v tokens left of the first burst, want 18", got)
+	}
+	for range 18 {
+		if _, err := p.wait(ctx); err != nil {
+			t.Fatal(err)
+		}
+	}
+	clk.advance(10 * time.Second)
+	if got := p.lim.TokensAt(clk.now()); got > steadyBurst {
+		t.Errorf("the bucket saved up %v tokens in 10s idle, want at most %d", got, steadyBurst)
+	}
+}

@@ -111,3 +111,15 @@ func Paced(sc Scenario) Scenario {
 	}
 	return sc
 }
+
+// Slow is a first sync by the product's client (10 requests a second)
+// against a Lever that lets its key make 3 a second, bursts of 3: what a
+// sync sees when another integration spends the same key's budget. Lever
+// refuses requests (429), the client slows down, and the run, with more
+// candidates than Data, lasts well over 10 s.
+func Slow() Scenario {
+	sc := base(fakelever.KeyFull)
+	sc.Fake.Rate, sc.Fake.Burst = 2, 2
+	sc.Client = lever.Options{}
+	return sc
+}

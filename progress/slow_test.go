@@ -47,6 +47,12 @@ func TestSlowerRestsOnEvidence(t *testing.T) {
 		if got != want || s.RateLimited == 0 || got.Rate <= 0 || got.Rate >= lever.DefaultRate/2 {
 			t.Fatalf("after %d ms: %+v, want the snapshot's %d retries, %d after 429, under 5 of 10 requests/s", ev.Time-start, got, s.Retries, s.RateLimited)
 		}
+		// Against a ceiling less than twice its rate, the same run uses
+		// most of what it may: not slower, 429s or not.
+		m.SetRateLimit(1.5 * got.Rate)
+		if got, ok := m.Snapshot().Slower(ev.Time); ok {
+			t.Fatalf("slower at more than half the ceiling: %+v", got)
+		}
 		m.SetPaused(true)
 		if got, ok := m.Snapshot().Slower(ev.Time); ok {
 			t.Fatalf("a paused run is slower: %+v", got)

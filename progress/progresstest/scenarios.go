@@ -101,9 +101,10 @@ func afterOpportunitiesPage(path string, q url.Values, p lever.Page) bool {
 // scenario's client runs at twice that against a fake Lever enforcing
 // Lever's limit, so its 429s come with Lever's Retry-After. Recordings
 // shown in golden frames use it, so their rates and waits are ones the
-// product shows.
+// product shows. A fake Lever that allows less than Lever's documented
+// rate (Slow) is kept: it is what the product's client meets there.
 func Paced(sc Scenario) Scenario {
-	throttled := sc.Fake.Rate > 0
+	throttled := sc.Fake.Rate >= lever.DefaultRate
 	sc.Client = lever.Options{}
 	if throttled {
 		sc.Fake.Rate, sc.Fake.Burst = lever.DefaultRate, lever.DefaultBurst

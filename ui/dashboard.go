@@ -17,8 +17,9 @@ import (
 // what the data file holds and what this run stored, pages and rate; the
 // overall lines (requests against Lever's limit with a chart of the last
 // minutes, records per second, retries and the back-off in progress, an
-// estimate of what is left when there is evidence for one); and the last
-// errors, each with a hint. It only lays out the session's snapshot.
+// estimate of what is left when there is evidence for one, a line when the
+// sync runs slower than Lever allows); and the last errors, each with a
+// hint. It only lays out the session's snapshot.
 type dashboard struct {
 	c   *common
 	s   *session
@@ -281,8 +282,26 @@ func (d *dashboard) overall(width int, now int64) string {
 	lines := []string{reqs, records, retries}
 	if live {
 		lines = append(lines, d.estimate(width, now))
+		if slow, ok := snap.Slower(now); ok {
+			lines = append(lines, d.slower(slow, width))
+		}
 	}
 	return strings.Join(lines, "\n")
+}
+
+// slower is the line that says the sync runs slower than Lever allows, and
+// why: refused requests mean another integration shares the key's budget,
+// other retries that Lever or the network fails. doctor checks both.
+func (d *dashboard) slower(slow progress.Slowdown, width int) string {
+	st := d.c.styles
+	text := fmt.Sprintf("%.1f req/s of %s · ", slow.Rate, trimFloat(slow.Ceiling))
+	if slow.RateLimited > 0 {
+		text += "Lever refused " + progress.Thousands(slow.RateLimited) + " (429): another integration may share this key"
+	} else {
+		text += "Lever or the network failed " + progress.Count(slow.Retries, "request", "requests")
+	}
+	text += " · leversync doctor checks"
+	return st.Ink.Label.Render(pad("Slower", 10)) + st.Ink.Warn.Render(truncate(text, width-10))
 }
 
 // estimate is the line about what is left.

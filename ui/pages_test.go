@@ -129,6 +129,17 @@ func midOpportunities(rec progresstest.Recording) int {
 	return len(rec.Events) - 1
 }
 
+// slowerAt stops at the first event 11 s into the run: past the 10 s the
+// dashboard waits before it calls a sync slower than Lever allows.
+func slowerAt(rec progresstest.Recording) int {
+	for i, ev := range rec.Events {
+		if ev.Time-rec.Events[0].Time >= 11_000 {
+			return i + 1
+		}
+	}
+	return len(rec.Events) - 1
+}
+
 // halfOf joins half-way to the point at picks.
 func halfOf(at func(progresstest.Recording) int) func(progresstest.Recording) int {
 	return func(rec progresstest.Recording) int { return at(rec) / 2 }
@@ -138,6 +149,7 @@ func pageCases() []pageCase {
 	return []pageCase{
 		{name: "dashboard_starting", sync: "done", upTo: firstPage, before: []tea.Msg{tab()}, ready: []string{"Requests"}, wait: "Syncing from Lever"},
 		{name: "dashboard_retrying", sync: "again", upTo: midOpportunities, before: []tea.Msg{tab()}, ready: []string{"Estimate"}, wait: "Estimate"},
+		{name: "dashboard_slower", sync: "slow", upTo: slowerAt, before: []tea.Msg{tab()}, ready: []string{"Slower"}, wait: "Slower"},
 		{name: "dashboard_paused", sync: "again", upTo: midOpportunities, before: []tea.Msg{tab()}, ready: []string{"Estimate"}, keys: []tea.Msg{press("p")}, wait: "Paused"},
 		{name: "dashboard_failed", sync: "failed", before: []tea.Msg{tab()}, ready: []string{"Sync failed"}, wait: "Sync failed"},
 		{name: "dashboard_done", sync: "done", ready: []string{"Up to date"}, keys: []tea.Msg{tab()}, wait: "This run stored"},

@@ -31,6 +31,10 @@ var syncRecordings = map[string]func() progresstest.Scenario{
 	"changes": progresstest.Deletions,
 	// failed: a key that lacks two permissions the sync needs.
 	"failed": progresstest.Failed,
+	// slow: a first sync whose key Lever lets make fewer requests than the
+	// client may (another integration spends the budget): 429s, and a run
+	// slower than Lever allows.
+	"slow": progresstest.Slow,
 	// warnings: a first sync with a key without confidential access, a
 	// client faster than Lever allows (429s and retries), and two
 	// opportunities deleted in Lever just before it.

@@ -101,13 +101,26 @@ func afterOpportunitiesPage(path string, q url.Values, p lever.Page) bool {
 // scenario's client runs at twice that against a fake Lever enforcing
 // Lever's limit, so its 429s come with Lever's Retry-After. Recordings
 // shown in golden frames use it, so their rates and waits are ones the
-// product shows.
+// product shows. A fake Lever that allows less than Lever's documented
+// rate (Slow) is kept: it is what the product's client meets there.
 func Paced(sc Scenario) Scenario {
-	throttled := sc.Fake.Rate > 0
+	throttled := sc.Fake.Rate >= lever.DefaultRate
 	sc.Client = lever.Options{}
 	if throttled {
 		sc.Fake.Rate, sc.Fake.Burst = lever.DefaultRate, lever.DefaultBurst
 		sc.Client.Rate, sc.Client.Burst = 2*lever.DefaultRate, lever.DefaultBurst
 	}
+	return sc
+}
+
+// Slow is a first sync by the product's client (10 requests a second)
+// against a Lever that lets its key make 3 a second, bursts of 3: what a
+// sync sees when another integration spends the same key's budget. Lever
+// refuses requests (429), the client slows down, and the run, with more
+// candidates than Data, lasts well over 10 s.
+func Slow() Scenario {
+	sc := base(fakelever.KeyFull)
+	sc.Fake.Rate, sc.Fake.Burst = 2, 2
+	sc.Client = lever.Options{}
 	return sc
 }

@@ -4,8 +4,10 @@ package progress
 // recent request rate against the client's ceiling, and the refusals and
 // failures that held it back.
 type Slowdown struct {
-	// Rate is the recent requests per second; Ceiling the client's.
+	// Rate is the requests per second over the last Window seconds;
+	// Ceiling the client's.
 	Rate    float64
+	Window  int
 	Ceiling float64
 	// RateLimited counts the requests Lever refused with a 429; Retries
 	// every retried request, those included.
@@ -41,5 +43,6 @@ func (s Snapshot) Slower(now int64) (Slowdown, bool) {
 	if rate >= slowShare*s.RateLimit {
 		return Slowdown{}, false
 	}
-	return Slowdown{Rate: rate, Ceiling: s.RateLimit, RateLimited: s.RateLimited, Retries: s.Retries}, true
+	window := int(min(int64(rateWindow), s.secondsTouched(now)))
+	return Slowdown{Rate: rate, Window: window, Ceiling: s.RateLimit, RateLimited: s.RateLimited, Retries: s.Retries}, true
 }

@@ -294,13 +294,15 @@ func (d *dashboard) overall(width int, now int64) string {
 // other retries that Lever or the network fails. doctor checks both.
 func (d *dashboard) slower(slow progress.Slowdown, width int) string {
 	st := d.c.styles
-	text := fmt.Sprintf("%.1f req/s of %s · ", slow.Rate, trimFloat(slow.Ceiling))
+	// The rate over the rule's window, which is longer than the
+	// Requests line's: say so, or the two read as a contradiction.
+	text := fmt.Sprintf("%.1f req/s over %d s, of %s · ", slow.Rate, slow.Window, trimFloat(slow.Ceiling))
 	if slow.RateLimited > 0 {
 		text += "Lever refused " + progress.Thousands(slow.RateLimited) + " (429): another integration may share this key"
 	} else {
 		text += "Lever or the network failed " + progress.Count(slow.Retries, "request", "requests")
 	}
-	text += " · leversync doctor checks"
+	text += " · run leversync doctor"
 	return st.Ink.Label.Render(pad("Slower", 10)) + st.Ink.Warn.Render(truncate(text, width-10))
 }
 

@@ -43,8 +43,8 @@ func TestSlowerRestsOnEvidence(t *testing.T) {
 			t.Fatalf("not slower after %d ms at %.1f requests/s with %d retries (%d after 429)",
 				ev.Time-start, s.RecentRequestRate(ev.Time, 30), s.Retries, s.RateLimited)
 		}
-		want := progress.Slowdown{Rate: got.Rate, Ceiling: lever.DefaultRate, RateLimited: s.RateLimited, Retries: s.Retries}
-		if got != want || s.RateLimited == 0 || got.Rate <= 0 || got.Rate >= lever.DefaultRate/2 {
+		want := progress.Slowdown{Rate: got.Rate, Window: got.Window, Ceiling: lever.DefaultRate, RateLimited: s.RateLimited, Retries: s.Retries}
+		if got != want || got.Window < 10 || got.Window > 30 || s.RateLimited == 0 || got.Rate <= 0 || got.Rate >= lever.DefaultRate/2 {
 			t.Fatalf("after %d ms: %+v, want the snapshot's %d retries, %d after 429, under 5 of 10 requests/s", ev.Time-start, got, s.Retries, s.RateLimited)
 		}
 		// Against a ceiling less than twice its rate, the same run uses

@@ -19,7 +19,7 @@ import (
 // factor; a later one goes to just under the rate Lever accepted lately
 // when that is above the factor's; each cut halves the increase, so the
 // rate probes above a limit it has met ever more patiently, and holds back
-// what the round trip in flight overspent. Once Lever has answered, the
+// what the round trip in flight overspent. Once Lever has refused, the
 // bucket stops saving up a burst, so requests leave evenly. It also
 // measures how long Lever takes to answer, so the sync can keep as many
 // requests in flight as the bucket admits in that time.
@@ -42,8 +42,6 @@ type pacer struct {
 	// accepted are the times of the answers other than 429 in the last
 	// acceptedWindow: the rate Lever accepts when it refuses more.
 	accepted []time.Time
-	// settled is set once Lever has answered: the first burst is out.
-	settled bool
 	// latency is a moving average of answered attempts; 0 until the first.
 	latency time.Duration
 }
@@ -63,7 +61,7 @@ const (
 	minRateShare = 0.05
 	// latencyWeight is the weight of a new sample in the moving average.
 	latencyWeight = 0.2
-	// steadyBurst is the bucket's size once the first burst is spent.
+	// steadyBurst is the bucket's size once Lever has refused a request.
 	steadyBurst = 2
 	// unlimitedInFlight is the capacity of a client without a rate limit
 	// (tests and benchmarks): enough to keep two cores busy.
@@ -98,9 +96,6 @@ func (p *pacer) wait(ctx context.Context) (admitted time.Time, err error) {
 		p.mu.Unlock()
 		now := p.now()
 		if p.lim.AllowN(now, 1) {
-			p.mu.Lock()
-			p.settle(now)
-			p.mu.Unlock()
 			return now, nil
 		}
 		need := 1 - p.lim.TokensAt(now)
@@ -120,27 +115,12 @@ func (p *pacer) wait(ctx context.Context) (admitted time.Time, err error) {
 	}
 }
 
-// settle shrinks the bucket once Lever has answered: the tokens of the
-// first burst stay until spent, but refills no longer save up beyond
-// steadyBurst. Lever's bucket may refill slower than ours; while the sync
-// has fewer requests to send than tokens, ours would fill up and let a
-// wave out at once that Lever's meets with 429s, so requests leave evenly.
-func (p *pacer) settle(now time.Time) {
-	if !p.settled || p.lim.Limit() == rate.Inf {
-		return
-	}
-	if b := max(steadyBurst, int(math.Ceil(p.lim.TokensAt(now)))); b < p.lim.Burst() {
-		p.lim.SetBurstAt(now, b)
-	}
-}
-
 // answered records an attempt, queued in the bucket at queued, that Lever
 // answered with status after took.
 func (p *pacer) answered(queued time.Time, took time.Duration, status int) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	now := p.now()
-	p.settled = true
 	if p.latency == 0 {
 		p.latency = took
 	} else {
@@ -178,6 +158,11 @@ func (p *pacer) answered(queued time.Time, took time.Duration, status int) {
 		p.step = max(p.step/2, p.max*minIncreasePerSecond)
 		p.decreasedAt, p.increasedAt = now, now
 		p.lim.SetLimitAt(now, p.cur)
+		// Lever's bucket is smaller or slower than ours: from now on the
+		// requests leave evenly. Answers come back together, and with
+		// tokens saved up they would send the next requests together, in
+		// waves that Lever's empty bucket meets with 429s.
+		p.lim.SetBurstAt(now, steadyBurst)
 		for range overspent {
 			p.lim.ReserveN(now, 1)
 		}

@@ -162,33 +162,27 @@ func TestPacerHoldsBackWhatACutOverspent(t *testing.T) {
 	}
 }
 
-// TestPacerSendsEvenlyOnceLeverAnswers: after Lever's first answer the
-// bucket keeps what is left of its first burst but saves up no more than
-// steadyBurst from its refills, so a sync with fewer requests to send than
-// tokens does not let a wave out at once later.
-func TestPacerSendsEvenlyOnceLeverAnswers(t *testing.T) {
+// TestPacerSendsEvenlyOnceLeverRefuses: while Lever accepts everything the
+// bucket keeps its burst; once Lever has refused a request, it saves up no
+// more than steadyBurst, so the answers that come back together do not
+// send the next requests out in a wave.
+func TestPacerSendsEvenlyOnceLeverRefuses(t *testing.T) {
 	p, clk := newTestPacer(10, 20)
 	ctx := t.Context()
-	for range 5 {
+	for range 19 {
 		if _, err := p.wait(ctx); err != nil {
 			t.Fatal(err)
 		}
 	}
 	clk.advance(time.Second)
 	p.answered(clk.now(), time.Second, 200)
-	if _, err := p.wait(ctx); err != nil {
-		t.Fatal(err)
+	clk.advance(10 * time.Second)
+	if got := p.lim.TokensAt(clk.now()); got < 19 {
+		t.Errorf("the bucket refilled to %v while Lever accepted everything, want its 19", got)
 	}
-	if got := p.lim.TokensAt(clk.now()); got < 17 {
-		t.Errorf("%v tokens left of the first burst, want 18", got)
-	}
-	for range 18 {
-		if _, err := p.wait(ctx); err != nil {
-			t.Fatal(err)
-		}
-	}
+	p.answered(clk.now(), time.Second, 429)
 	clk.advance(10 * time.Second)
 	if got := p.lim.TokensAt(clk.now()); got > steadyBurst {
-		t.Errorf("the bucket saved up %v tokens in 10s idle, want at most %d", got, steadyBurst)
+		t.Errorf("the bucket saved up %v tokens in 10s after a 429, want at most %d", got, steadyBurst)
 	}
 }

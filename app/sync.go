@@ -128,8 +128,16 @@ func Start(ctx context.Context, job SyncJob) (*Sync, error) {
 			// deleted already, but not after an interrupt (the user is
 			// waiting) nor when the file itself failed. A rewrite that
 			// fails leaves the mark for the next run.
-			if _, serr := st.Scrub(); serr != nil && err == nil {
+			scrubbed, serr := st.Scrub()
+			if serr != nil && err == nil {
 				err = serr
+			}
+			// A full read fills bbolt's pages about two-thirds: pack them,
+			// unless the scrub just did. Only an optimisation: a failure
+			// (a disk without room for the copy) leaves the file as it
+			// was, and the sync's own outcome stands.
+			if err == nil && !scrubbed && state.UpdatedSince == 0 {
+				_ = st.Pack()
 			}
 		}
 		// The socket goes before the lock: the next sync of this file

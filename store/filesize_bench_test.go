@@ -46,6 +46,10 @@ func BenchmarkFileSize(b *testing.B) {
 		if _, err := syncer.NewEngine(client, st, syncer.Options{}).Run(context.Background(), nil); err != nil {
 			b.Fatal(err)
 		}
+		// As every sync does after a full read (app.Start).
+		if err := st.Pack(); err != nil {
+			b.Fatal(err)
+		}
 		b.StopTimer()
 		raw, records = 0, 0
 		for _, r := range lever.AllResources {

@@ -268,7 +268,7 @@ type DataFileFacts struct {
 	BoundEnv     lever.Environment
 	BoundURL     string
 	BoundAccount []string
-	Counts   map[lever.Resource]int
+	Counts       map[lever.Resource]int
 	// Current is the run in progress (nil when the last one finished),
 	// Last the last finished run.
 	Current, Last *syncer.RunState

@@ -95,9 +95,11 @@ func readStatusWithin(path string, check bool, timeout time.Duration) (statusRep
 	}
 	defer st.Close()
 	rep.Exists = true
-	if rep.Environment, rep.BaseURL, err = st.Binding(); err != nil {
+	bound, err := st.Binding()
+	if err != nil {
 		return rep, err
 	}
+	rep.Environment, rep.BaseURL = bound.Env, bound.BaseURL
 	if rep.Counts, err = st.Counts(); err != nil {
 		return rep, err
 	}

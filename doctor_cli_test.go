@@ -308,3 +308,61 @@ func TestDoctorSaysWhichKeyWins(t *testing.T) {
 	assertNoKey(t, fakelever.KeyFull, "doctor's output", []byte(res.stdout), []byte(res.stderr))
 	assertNoKey(t, fakelever.KeyReadOnly, "doctor's output", []byte(res.stdout), []byte(res.stderr))
 }
+
+// A data file synced from one Lever account is diagnosed, before sync
+// refuses it, when another account answers at the same API root (the
+// account's ids differ) or the file's root is another.
+func TestDoctorNamesAFileOfAnotherAccount(t *testing.T) {
+	a := startFake(t, fakelever.Config{Seed: 51, Opportunities: 20})
+	env := keyEnv(t, fakelever.KeyFull)
+	db := filepath.Join(t.TempDir(), "ls.db")
+	if res := runBin(t, env, "", syncArgs(a, db)...); res.code != 0 {
+		t.Fatalf("sync: exit %d: %s", res.code, res.stderr)
+	}
+	if res := runBin(t, env, "", doctorArgs(a.URL(), db)...); res.code != 0 || checkLines(res.stdout)["Data file's environment"] != "pass" {
+		t.Fatalf("doctor of the account that filled the file: exit %d\n%s", res.code, res.stdout)
+	}
+
+	environment := func(name, baseURL string) steps.Finding {
+		t.Helper()
+		res := runBin(t, env, "", doctorArgs(baseURL, db, "--json")...)
+		if res.code != exitFailure {
+			t.Fatalf("%s: exit %d, want %d\n%s%s", name, res.code, exitFailure, res.stdout, res.stderr)
+		}
+		var rep doctorReport
+		if err := json.Unmarshal([]byte(res.stdout), &rep); err != nil {
+			t.Fatalf("%s: stdout is not one JSON report: %v\n%s", name, err, res.stdout)
+		}
+		var found steps.Finding
+		for _, c := range rep.Checks {
+			if c.Status == steps.Fail && c.ID != steps.CheckEnvironment {
+				t.Errorf("%s: %s failed too: %s", name, c.ID, c.Summary)
+			}
+			if c.ID == steps.CheckEnvironment {
+				found = c
+			}
+		}
+		if found.Status != steps.Fail {
+			t.Fatalf("%s: the data file's environment check: %+v, want fail", name, found)
+		}
+		return found
+	}
+
+	other := restartFake(t, a, fakelever.Config{Seed: 52, Opportunities: 20})
+	f := environment("another account at the same root", other.URL())
+	if want := "the data file was filled from another Lever account than the one this key opens"; f.Summary != want {
+		t.Errorf("summary %q\nwant    %q", f.Summary, want)
+	}
+	if want := "to use this file, use the key of the Lever account that filled it; for the account this key opens, pass another --db, or empty this one with 'leversync reset' (the next sync fills it again)"; f.Fix != want {
+		t.Errorf("fix %q\nwant %q", f.Fix, want)
+	}
+
+	b := startFake(t, fakelever.Config{Seed: 51, Opportunities: 20})
+	f = environment("the same account's data at another root", b.URL())
+	if want := "the data file holds the data of the Lever account at " + a.URL() + ", and this is " + b.URL(); f.Summary != want {
+		t.Errorf("summary %q\nwant    %q", f.Summary, want)
+	}
+	if want := "to use this file, run with --base-url " + a.URL() + "; for " + b.URL() + ", pass another --db, or empty this one with 'leversync reset' (the next sync fills it again)"; f.Fix != want {
+		t.Errorf("fix %q\nwant %q", f.Fix, want)
+	}
+}

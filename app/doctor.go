@@ -388,6 +388,18 @@ func (d *Doctor) ProbeConfidential(ctx context.Context) lever.ProbeResult {
 	return r
 }
 
+// Account reads the fingerprint a sync binds the data file with, from the
+// target only (the key goes nowhere else).
+func (d *Doctor) Account(ctx context.Context) ([]string, error) {
+	c, err := d.lever()
+	if err != nil {
+		return nil, err
+	}
+	ids, err := accountFingerprint(ctx, c)
+	d.saw(err)
+	return ids, err
+}
+
 func (d *Doctor) Traffic() steps.TrafficFacts {
 	t := steps.TrafficFacts{Rate: d.rate}
 	if d.client != nil {
@@ -460,9 +472,11 @@ func (d *Doctor) readStore(st *store.Store, f *steps.DataFileFacts, check bool) 
 	if info, serr := os.Stat(d.cfg.DBPath); serr == nil {
 		f.Size = info.Size()
 	}
-	if f.BoundEnv, f.BoundURL, err = st.Binding(); err != nil {
+	bound, err := st.Binding()
+	if err != nil {
 		return err
 	}
+	f.BoundEnv, f.BoundURL, f.BoundAccount = bound.Env, bound.BaseURL, bound.Account
 	if f.Counts, err = st.Counts(); err != nil {
 		return err
 	}

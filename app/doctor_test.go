@@ -438,6 +438,44 @@ func TestDoctorNamesAFileOfAnotherEnvironment(t *testing.T) {
 	}
 }
 
+// A data file filled from another Lever account passes no more in doctor
+// than in sync: at the same API root, the account's ids (Lever's, read with
+// the key) share none with the file's; at another root, the root differs.
+func TestDoctorNamesAFileOfAnotherAccount(t *testing.T) {
+	fake := startFake(t)
+	db := syncedDB(t, fake)
+	root := fake.URL()
+	addr := strings.TrimSuffix(strings.TrimPrefix(root, "http://"), "/v1")
+	_ = fake.Close()
+	other, err := fakelever.Start(fakelever.Config{Seed: 7, Opportunities: 30, Postings: 5, Users: 4, Rate: -1}, addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = other.Close() })
+	if other.URL() != root {
+		t.Fatalf("the second fake answers at %s, want %s", other.URL(), root)
+	}
+	d := runDoctor(t, doctorOn(other, fakelever.KeyFull, db))
+	onlyFails(t, d, steps.CheckEnvironment)
+	f := finding(t, d, steps.CheckEnvironment)
+	if f.Summary != "the data file was filled from another Lever account than the one this key opens" ||
+		f.Fix != "to use this file, use the key of the Lever account that filled it; for the account this key opens, pass another --db, or empty this one with 'leversync reset' (the next sync fills it again)" {
+		t.Errorf("got %q / %q", f.Summary, f.Fix)
+	}
+	// What doctor says, sync does: it refuses the file.
+	if err := syncTo(t, Target{Env: lever.Production, BaseURL: other.URL()}, fakelever.KeyFull, db, store.Options{}); !errors.Is(err, store.ErrOtherAccount) {
+		t.Fatalf("sync of the foreign file: %v, want ErrOtherAccount", err)
+	}
+
+	elsewhere := startFake(t)
+	d = runDoctor(t, doctorOn(elsewhere, fakelever.KeyFull, db))
+	onlyFails(t, d, steps.CheckEnvironment)
+	f = finding(t, d, steps.CheckEnvironment)
+	if want := fmt.Sprintf("the data file holds the data of the Lever account at %s, and this is %s", root, elsewhere.URL()); f.Summary != want {
+		t.Errorf("summary %q\nwant    %q", f.Summary, want)
+	}
+}
+
 // A full disk is simulated with the store's size limit (store.Options.
 // MaxSize), the seam sync --max-db-size uses too.
 func TestDoctorSeesAFullDisk(t *testing.T) {

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"slices"
 	"strings"
 	"time"
 
@@ -522,7 +523,10 @@ func (d *doctor) checkIntegrity(context.Context) Finding {
 	return Finding{Status: Pass, Summary: "every page of the file, and leversync's own counts and index, agree"}
 }
 
-func (d *doctor) checkEnvironment(context.Context) Finding {
+// checkEnvironment tells in advance whether a sync would refuse the data
+// file (store.Bind): filled from another environment, another API root, or
+// another Lever account than the one the key opens.
+func (d *doctor) checkEnvironment(ctx context.Context) Finding {
 	if why := d.fileSkip(); why != "" {
 		return skipped(why)
 	}
@@ -531,6 +535,7 @@ func (d *doctor) checkEnvironment(context.Context) Finding {
 		return Finding{Status: Note, Summary: fmt.Sprintf("not bound yet: the first sync binds it to %s", t.Env.Title())}
 	}
 	ev := []string{fmt.Sprintf("the file was filled from %s (%s)", f.BoundEnv.Title(), f.BoundURL)}
+	emptyIt := "pass another --db, or empty this one with 'leversync reset' (the next sync fills it again)"
 	if f.BoundEnv != t.Env {
 		use := "--env " + string(f.BoundEnv)
 		switch f.BoundEnv {
@@ -540,9 +545,44 @@ func (d *doctor) checkEnvironment(context.Context) Finding {
 			use = "'leversync --demo'"
 		}
 		return Finding{Status: Fail, Summary: fmt.Sprintf("the data file holds %s data, and this is %s", f.BoundEnv.Title(), t.Env.Title()), Evidence: ev,
-			Fix: fmt.Sprintf("to use this file, run with %s; for %s, pass another --db, or empty this one with 'leversync reset' (the next sync fills it again)", use, t.Env.Title())}
+			Fix: fmt.Sprintf("to use this file, run with %s; for %s, %s", use, t.Env.Title(), emptyIt)}
 	}
-	return Finding{Status: Pass, Summary: "holds " + t.Env.Title() + " data, as expected", Evidence: ev}
+	// The demo's API root changes every run: a sync compares only its
+	// environment and account.
+	if t.Env != lever.Demo && f.BoundURL != "" && t.BaseURL != "" && f.BoundURL != t.BaseURL {
+		return Finding{Status: Fail, Summary: fmt.Sprintf("the data file holds the data of the Lever account at %s, and this is %s", f.BoundURL, t.BaseURL), Evidence: ev,
+			Fix: fmt.Sprintf("to use this file, run with --base-url %s; for %s, %s", f.BoundURL, t.BaseURL, emptyIt)}
+	}
+	same := "holds " + t.Env.Title() + " data, as expected"
+	if len(f.BoundAccount) == 0 {
+		return Finding{Status: Note, Summary: same + "; the file records no ids of its Lever account yet (an earlier leversync filled it): the next sync records them", Evidence: ev}
+	}
+	ev = append(ev, fmt.Sprintf("the file records %d %s of the account that filled it (its archive reasons)", len(f.BoundAccount), plural(int64(len(f.BoundAccount)), "id", "ids")))
+	if !d.keyOK {
+		return Finding{Status: Note, Summary: same + "; the Lever account that filled it was not compared (skipped: the key was not accepted)", Evidence: ev}
+	}
+	ids, err := d.ex.Account(ctx)
+	switch {
+	case err != nil && ctx.Err() != nil:
+		return skipped("stopped before the account was compared")
+	case err != nil:
+		return Finding{Status: Note, Summary: same + "; could not ask Lever which account this key opens", Evidence: append(ev, "error: "+err.Error()),
+			Fix: "this is usually passing trouble with Lever or the network: run 'leversync doctor' again"}
+	case len(ids) == 0:
+		return Finding{Status: Note, Summary: same + "; Lever listed no ids for the account this key opens, so it could not be compared (a sync accepts the file)", Evidence: ev}
+	}
+	matched := 0
+	for _, id := range ids {
+		if slices.Contains(f.BoundAccount, id) {
+			matched++
+		}
+	}
+	ev = append(ev, fmt.Sprintf("%d of the %d ids Lever lists for the account this key opens match them", matched, len(ids)))
+	if matched == 0 {
+		return Finding{Status: Fail, Summary: "the data file was filled from another Lever account than the one this key opens", Evidence: ev,
+			Fix: "to use this file, use the key of the Lever account that filled it; for the account this key opens, " + emptyIt}
+	}
+	return Finding{Status: Pass, Summary: "holds " + t.Env.Title() + " data of the Lever account this key opens", Evidence: ev}
 }
 
 func (d *doctor) checkDisk(ctx context.Context) Finding {

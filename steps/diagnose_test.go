@@ -27,6 +27,9 @@ type examiner struct {
 	traffic TrafficFacts
 	file    DataFileFacts
 	disk    DiskFacts
+	// account and accountErr are what Lever lists for the key's account.
+	account    []string
+	accountErr error
 
 	calls []string
 }
@@ -68,6 +71,10 @@ func (e *examiner) DataFile(context.Context) DataFileFacts {
 	e.calls = append(e.calls, "DataFile")
 	return e.file
 }
+func (e *examiner) Account(context.Context) ([]string, error) {
+	e.calls = append(e.calls, "Account")
+	return e.account, e.accountErr
+}
 func (e *examiner) Disk(context.Context) DiskFacts { return e.disk }
 
 var now = time.Date(2026, 3, 2, 12, 0, 0, 0, time.UTC)
@@ -85,9 +92,10 @@ func healthy() *examiner {
 		conf:    lever.Granted,
 		traffic: TrafficFacts{Requests: 26, Rate: 4},
 		file: DataFileFacts{Path: "/data/leversync.db", Exists: true, Schema: 1, Known: 1, Size: 5 << 20,
-			BoundEnv: lever.Production, BoundURL: lever.Production.BaseURL(),
+			BoundEnv: lever.Production, BoundURL: lever.Production.BaseURL(), BoundAccount: []string{"reason-hired", "reason-withdrew"},
 			Counts: map[lever.Resource]int{lever.Opportunities: 1200, lever.Postings: 30}, Last: last},
-		disk: DiskFacts{Dir: "/data", Free: 50 << 30, Room: -1},
+		disk:    DiskFacts{Dir: "/data", Free: 50 << 30, Room: -1},
+		account: []string{"reason-hired", "reason-moved-on", "reason-withdrew"},
 	}
 }
 
@@ -263,7 +271,7 @@ func TestEachFailureFailsOnlyItsCheck(t *testing.T) {
 			name: "rejected on a custom API root",
 			breakIt: func(e *examiner) {
 				e.target = TargetFacts{Env: lever.Custom, BaseURL: "https://lever-proxy.example/v1"}
-				e.file.BoundEnv = lever.Custom
+				e.file.BoundEnv, e.file.BoundURL = lever.Custom, "https://lever-proxy.example/v1"
 				e.verify = lever.ErrUnauthorized
 				e.others = []HostAnswer{{Env: lever.Sandbox, Accepted: true}}
 			},
@@ -335,6 +343,22 @@ func TestEachFailureFailsOnlyItsCheck(t *testing.T) {
 			breakIt: func(e *examiner) { e.file.BoundEnv, e.file.BoundURL = lever.Sandbox, lever.Sandbox.BaseURL() },
 			fails:   CheckEnvironment, summary: "the data file holds Sandbox data, and this is Production",
 			fix: "to use this file, run with --env sandbox; for Production, pass another --db, or empty this one with 'leversync reset' (the next sync fills it again)",
+		},
+		{
+			name: "data file of another API root in the same environment",
+			breakIt: func(e *examiner) {
+				e.target = TargetFacts{Env: lever.Custom, BaseURL: "https://lever-proxy.example/v1"}
+				e.file.BoundEnv, e.file.BoundURL = lever.Custom, "https://other-proxy.example/v1"
+			},
+			fails: CheckEnvironment, summary: "the data file holds the data of the Lever account at https://other-proxy.example/v1, and this is https://lever-proxy.example/v1",
+			fix:         "to use this file, run with --base-url https://other-proxy.example/v1; for https://lever-proxy.example/v1, pass another --db, or empty this one with 'leversync reset' (the next sync fills it again)",
+			notExamined: []string{"Account"},
+		},
+		{
+			name:    "data file of another Lever account at the same API root",
+			breakIt: func(e *examiner) { e.account = []string{"other-hired", "other-withdrew"} },
+			fails:   CheckEnvironment, summary: "the data file was filled from another Lever account than the one this key opens",
+			fix: "to use this file, use the key of the Lever account that filled it; for the account this key opens, pass another --db, or empty this one with 'leversync reset' (the next sync fills it again)",
 		},
 		{
 			name:    "disk full",
@@ -612,6 +636,63 @@ func TestLastSyncOfASchedule(t *testing.T) {
 			}
 			if (c.schedule.Failures > 0) != strings.Contains(f.Fix, "keeps retrying") {
 				t.Errorf("fix %q", f.Fix)
+			}
+		})
+	}
+}
+
+// The data file's account is compared only when it can be: with a key
+// Lever accepted, for a file that records its account's ids. Otherwise the
+// check says why in a note and asks Lever nothing; the demo's root, which
+// changes every run, is not compared.
+func TestDataFileAccountNotesAndPasses(t *testing.T) {
+	cases := []struct {
+		name     string
+		change   func(e *examiner)
+		status   Status
+		summary  string
+		evidence string
+		asked    bool
+	}{
+		{name: "the same account", change: func(*examiner) {}, status: Pass, asked: true,
+			summary:  "holds Production data of the Lever account this key opens",
+			evidence: "2 of the 3 ids Lever lists for the account this key opens match them"},
+		{name: "one id in common is enough", change: func(e *examiner) { e.account = []string{"reason-new", "reason-withdrew"} }, status: Pass, asked: true,
+			summary:  "holds Production data of the Lever account this key opens",
+			evidence: "1 of the 2 ids Lever lists for the account this key opens match them"},
+		{name: "not bound yet", change: func(e *examiner) { e.file.BoundEnv, e.file.BoundURL, e.file.BoundAccount = "", "", nil }, status: Note,
+			summary: "not bound yet: the first sync binds it to Production"},
+		{name: "bound by an earlier leversync", change: func(e *examiner) { e.file.BoundAccount = nil }, status: Note,
+			summary: "holds Production data, as expected; the file records no ids of its Lever account yet (an earlier leversync filled it): the next sync records them"},
+		{name: "key rejected", change: func(e *examiner) {
+			e.verify = lever.ErrUnauthorized
+			e.others = []HostAnswer{{Env: lever.Sandbox, Err: lever.ErrUnauthorized}}
+		}, status: Note,
+			summary: "holds Production data, as expected; the Lever account that filled it was not compared (skipped: the key was not accepted)"},
+		{name: "Lever could not tell", change: func(e *examiner) { e.accountErr = errors.New("list archive reasons: 502 Bad Gateway") }, status: Note, asked: true,
+			summary:  "holds Production data, as expected; could not ask Lever which account this key opens",
+			evidence: "error: list archive reasons: 502 Bad Gateway"},
+		{name: "Lever lists no ids", change: func(e *examiner) { e.account = nil }, status: Note, asked: true,
+			summary: "holds Production data, as expected; Lever listed no ids for the account this key opens, so it could not be compared (a sync accepts the file)"},
+		{name: "the demo's root changes every run", change: func(e *examiner) {
+			e.target = TargetFacts{Env: lever.Demo, BaseURL: "http://127.0.0.1:40002/v1"}
+			e.file.BoundEnv, e.file.BoundURL = lever.Demo, "http://127.0.0.1:40001/v1"
+		}, status: Pass, asked: true,
+			summary: "holds Demo (built-in fake Lever) data of the Lever account this key opens"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			e := healthy()
+			c.change(e)
+			f := find(t, diagnose(t, e), CheckEnvironment)
+			if f.Status != c.status || f.Summary != c.summary {
+				t.Errorf("got %s %q\nwant %s %q", f.Status, f.Summary, c.status, c.summary)
+			}
+			if c.evidence != "" && !slices.Contains(f.Evidence, c.evidence) {
+				t.Errorf("evidence %q lacks %q", f.Evidence, c.evidence)
+			}
+			if asked := slices.Contains(e.calls, "Account"); asked != c.asked {
+				t.Errorf("Lever asked for the account: %v, want %v (calls %v)", asked, c.asked, e.calls)
 			}
 		})
 	}

@@ -130,6 +130,10 @@ type Examiner interface {
 	Traffic() TrafficFacts
 	// DataFile opens the data file read-only and reads what it holds.
 	DataFile(ctx context.Context) DataFileFacts
+	// Account asks the target, with the key, for the ids that identify
+	// the Lever account the key opens: the fingerprint a sync binds the
+	// data file with. Called only once the key was accepted.
+	Account(ctx context.Context) ([]string, error)
 	// Disk is the room left for the data file.
 	Disk(ctx context.Context) DiskFacts
 }
@@ -258,10 +262,13 @@ type DataFileFacts struct {
 	Size          int64
 	// IntegrityErr is the store's consistency check's verdict.
 	IntegrityErr error
-	// BoundEnv and BoundURL are what the file was first filled from.
-	BoundEnv lever.Environment
-	BoundURL string
-	Counts   map[lever.Resource]int
+	// BoundEnv and BoundURL are what the file was first filled from, the
+	// API root spelled as a sync compares it; BoundAccount are the ids
+	// of the account that filled it (none when an earlier leversync did).
+	BoundEnv     lever.Environment
+	BoundURL     string
+	BoundAccount []string
+	Counts       map[lever.Resource]int
 	// Current is the run in progress (nil when the last one finished),
 	// Last the last finished run.
 	Current, Last *syncer.RunState

@@ -97,17 +97,29 @@ func shareOne(a, b []string) bool {
 	return false
 }
 
-// Binding returns the environment and API root the store is bound to;
-// empty when it never was.
-func (s *Store) Binding() (env lever.Environment, baseURL string, err error) {
-	err = s.view(func(tx *bolt.Tx) error {
+// Bound is what Bind recorded: the environment, the API root in the
+// spelling Bind compares, and the account's fingerprint ids, sorted. It is
+// zero when the store never was bound; Account is empty when no
+// fingerprint was read (a file bound by an earlier leversync).
+type Bound struct {
+	Env     lever.Environment
+	BaseURL string
+	Account []string
+}
+
+// Binding returns what the store is bound to, for a check that tells in
+// advance whether Bind would refuse a sync.
+func (s *Store) Binding() (Bound, error) {
+	var b Bound
+	err := s.view(func(tx *bolt.Tx) error {
 		if meta := tx.Bucket(bucketMeta); meta != nil {
-			env = lever.Environment(meta.Get(keyEnv))
-			baseURL = string(meta.Get(keyBaseURL))
+			b.Env = lever.Environment(meta.Get(keyEnv))
+			b.BaseURL = normalRoot(string(meta.Get(keyBaseURL)))
+			b.Account = splitIDs(meta.Get(keyAccount)) // string() copies
 		}
 		return nil
 	})
-	return env, baseURL, err
+	return b, err
 }
 
 // SaveWizard stores the wizard's progress, an opaque JSON document that

@@ -2,6 +2,7 @@ package store
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -14,8 +15,8 @@ import (
 
 func TestBindRefusesAnotherEnvironment(t *testing.T) {
 	s := newStore(t)
-	if env, url, err := s.Binding(); err != nil || env != "" || url != "" {
-		t.Fatalf("new store binding = %q %q %v", env, url, err)
+	if b, err := s.Binding(); err != nil || b.Env != "" || b.BaseURL != "" || b.Account != nil {
+		t.Fatalf("new store binding = %+v %v", b, err)
 	}
 	if err := s.Bind(lever.Sandbox, lever.Sandbox.BaseURL(), []string{"a"}); err != nil {
 		t.Fatal(err)
@@ -27,8 +28,8 @@ func TestBindRefusesAnotherEnvironment(t *testing.T) {
 			t.Errorf("message lacks %q: %v", want, err)
 		}
 	}
-	if env, url, _ := s.Binding(); env != lever.Sandbox || url != lever.Sandbox.BaseURL() {
-		t.Fatalf("binding = %q %q", env, url)
+	if b, _ := s.Binding(); b.Env != lever.Sandbox || b.BaseURL != lever.Sandbox.BaseURL() || !slices.Equal(b.Account, []string{"a"}) {
+		t.Fatalf("binding = %+v", b)
 	}
 
 	d := newStore(t)
@@ -81,8 +82,8 @@ func TestBindRefusesAnotherAccount(t *testing.T) {
 		}
 	}
 	wantErr(t, s.Bind(lever.Custom, rootA, []string{"r1", "r2", "r3"}), ErrOtherAccount)
-	if env, url, _ := s.Binding(); env != lever.Custom || url != rootA {
-		t.Fatalf("binding = %q %q, want the normalized root", env, url)
+	if b, _ := s.Binding(); b.Env != lever.Custom || b.BaseURL != rootA || !slices.Equal(b.Account, []string{"r4", "r5"}) {
+		t.Fatalf("binding = %+v, want the normalized root and the last ids accepted", b)
 	}
 	if got := stored(t, s, lever.Users, "u1"); got == nil {
 		t.Fatal("a refused Bind lost a record")

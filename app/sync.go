@@ -137,7 +137,7 @@ func Start(ctx context.Context, job SyncJob) (*Sync, error) {
 			// (a disk without room for the copy) leaves the file as it
 			// was, and the sync's own outcome stands.
 			if err == nil && !scrubbed && state.UpdatedSince == 0 {
-				_ = st.Pack()
+				_, _ = st.Pack()
 			}
 		}
 		// The socket goes before the lock: the next sync of this file

@@ -67,13 +67,24 @@ func (s *Store) compact() error {
 	return nil
 }
 
-// Pack rewrites the file with its pages full, as a scrub does. Records and
-// index entries are written in the order of Lever's ids, which is random,
-// so bbolt's pages are left about two-thirds full by the splits; after a
-// run that read everything (the first sync, or --full) the rewrite gives
-// that third back at the cost of one copy of the file (BenchmarkScrub; the
-// file is locked meanwhile). A failure leaves the file as it was.
-func (s *Store) Pack() error { return s.compact() }
+// Pack rewrites the file with its pages full, as a scrub does, and
+// reports whether it did. Records and index entries are written in the
+// order of Lever's ids, which is random, so bbolt's pages are left about
+// two-thirds full by the splits; after a run that read everything (the
+// first sync, or --full) the rewrite gives that third back at the cost of
+// one copy of the file (BenchmarkScrub; the file is locked meanwhile). A
+// file under packAtLeast is left as it is: what it would give back is
+// small. A failure leaves the file as it was.
+func (s *Store) Pack() (bool, error) {
+	info, err := os.Stat(s.path)
+	if err != nil || info.Size() < packAtLeast {
+		return false, err
+	}
+	return true, s.compact()
+}
+
+// packAtLeast is the smallest file Pack rewrites: about 1,500 candidates.
+const packAtLeast = 4 << 20
 
 // syncDir makes a rename durable; failures only weaken durability.
 func syncDir(dir string) {

@@ -47,7 +47,7 @@ func BenchmarkFileSize(b *testing.B) {
 			b.Fatal(err)
 		}
 		// As every sync does after a full read (app.Start).
-		if err := st.Pack(); err != nil {
+		if _, err := st.Pack(); err != nil {
 			b.Fatal(err)
 		}
 		b.StopTimer()

@@ -23,13 +23,17 @@ type commitRequest struct {
 
 // commitQueue and maxCommitBatches bound the pages waiting for the store
 // and the pages one transaction writes, and so the memory a sync holds: a
-// page of 100 opportunities is about 250 kB, and bbolt keeps a transaction's
-// dirty pages and the branches above them in memory until it commits.
-// Eight pages a transaction cost no more time per record than hundreds
-// (the transaction's fsync is shared by 800 records).
+// page of 100 opportunities is about 250 kB, and bbolt keeps every page a
+// transaction dirties in memory until it commits. Records land at random
+// places in the file's trees (Lever's ids are random), so in a large file
+// each record dirties pages of its own: the heap grows with the pages per
+// transaction, not with the file. Four pages a transaction keep the Go
+// heap of a sync of 1,000,000 opportunities under 100 MB; more pages per
+// transaction write faster (fewer fsyncs) but hold more (the README's
+// performance table).
 const (
 	commitQueue      = 8
-	maxCommitBatches = 8
+	maxCommitBatches = 4
 )
 
 func newCommitter(sink Sink) *committer {

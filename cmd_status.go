@@ -12,6 +12,7 @@ import (
 	"github.com/leversync/leversync/app"
 	"github.com/leversync/leversync/lever"
 	"github.com/leversync/leversync/lever/syncer"
+	"github.com/leversync/leversync/progress"
 	"github.com/leversync/leversync/store"
 	"github.com/spf13/cobra"
 )
@@ -182,7 +183,7 @@ func printStatus(w io.Writer, rep statusReport) {
 
 // printSchedule says what the scheduled sync on the file is doing.
 func printSchedule(w io.Writer, s app.ScheduleState) {
-	fmt.Fprintf(w, "Scheduled: a sync every %s ('leversync sync --every', pid %d)", shortDuration(s.Every()), s.PID)
+	fmt.Fprintf(w, "Scheduled: a sync every %s ('leversync sync --every', pid %d)", progress.Interval(s.Every()), s.PID)
 	if s.Running {
 		fmt.Fprintln(w, "; a run is under way: 'leversync watch' follows it")
 	} else {
@@ -205,19 +206,7 @@ func failedRuns(n int) string {
 // whenNext is "at 2026-12-02 15:04:05 (in 59m58s)".
 func whenNext(ms int64) string {
 	in := max(time.Until(time.UnixMilli(ms)), 0).Round(time.Second)
-	return fmt.Sprintf("at %s (in %s)", formatMillis(ms), shortDuration(in))
-}
-
-// shortDuration is d without zero minutes or seconds: "1h", "1h30m", "90ms".
-func shortDuration(d time.Duration) string {
-	s := d.String()
-	if strings.HasSuffix(s, "m0s") {
-		s = strings.TrimSuffix(s, "0s")
-	}
-	if strings.HasSuffix(s, "h0m") {
-		s = strings.TrimSuffix(s, "0m")
-	}
-	return s
+	return fmt.Sprintf("at %s (in %s)", formatMillis(ms), progress.Interval(in))
 }
 
 func formatMillis(ms int64) string {

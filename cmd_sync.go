@@ -10,6 +10,7 @@ import (
 	"github.com/leversync/leversync/app"
 	"github.com/leversync/leversync/lever"
 	"github.com/leversync/leversync/lever/syncer"
+	"github.com/leversync/leversync/progress"
 	"github.com/leversync/leversync/steps"
 	"github.com/leversync/leversync/store"
 	"github.com/leversync/leversync/ui"
@@ -151,9 +152,9 @@ func (f syncFlags) checkEvery() error {
 	case f.every == 0:
 		return nil
 	case f.every < f.minEvery:
-		return usagef("--every %s is too short: syncs can be scheduled every %s or more", f.every, shortDuration(f.minEvery))
+		return usagef("--every %s is too short: syncs can be scheduled every %s or more", f.every, progress.Interval(f.minEvery))
 	case f.full:
-		return usagef("--full with --every would read everything on every run: run 'leversync sync --full' once, then 'leversync sync --every %s'", shortDuration(f.every))
+		return usagef("--full with --every would read everything on every run: run 'leversync sync --full' once, then 'leversync sync --every %s'", progress.Interval(f.every))
 	}
 	return nil
 }
@@ -165,7 +166,7 @@ func (a *cli) runSchedule(ctx context.Context, job app.SyncJob, f syncFlags) err
 		return a.runScheduleDashboard(ctx, job, f)
 	}
 	if !f.json {
-		fmt.Fprintf(a.stderr, "Syncing %s every %s; ctrl+c stops (a run stopped mid-way resumes next time).\n", job.DBPath, shortDuration(f.every))
+		fmt.Fprintf(a.stderr, "Syncing %s every %s; ctrl+c stops (a run stopped mid-way resumes next time).\n", job.DBPath, progress.Interval(f.every))
 	}
 	return app.RunSchedule(ctx, app.Schedule{
 		DataFile: job.DBPath,

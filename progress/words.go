@@ -3,6 +3,7 @@ package progress
 import (
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/leversync/leversync/lever/syncer"
 )
@@ -63,4 +64,17 @@ func ResultPhrase(result string) string {
 		return "finished"
 	}
 	return result
+}
+
+// Interval writes d without zero minutes or seconds: "1h", "15m", "1h30m",
+// "90ms"; the schedule's interval as the user gave it.
+func Interval(d time.Duration) string {
+	s := d.String()
+	if strings.HasSuffix(s, "m0s") {
+		s = strings.TrimSuffix(s, "0s")
+	}
+	if strings.HasSuffix(s, "h0m") {
+		s = strings.TrimSuffix(s, "0m")
+	}
+	return s
 }

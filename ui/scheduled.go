@@ -3,12 +3,12 @@ package ui
 import (
 	"context"
 	"fmt"
-	"strings"
 	"time"
 
 	tea "charm.land/bubbletea/v2"
 
 	"github.com/leversync/leversync/lever"
+	"github.com/leversync/leversync/progress"
 	"github.com/leversync/leversync/steps"
 )
 
@@ -86,7 +86,7 @@ func (c *common) nextRunLine(n NextRun, width int) string {
 	if n.At.Local().YearDay() != c.now().Local().YearDay() || n.Every >= 24*time.Hour {
 		when = n.At.Local().Format("Jan 2 15:04")
 	}
-	every := " (every " + everyText(n.Every) + ")"
+	every := " (every " + progress.Interval(n.Every) + ")"
 	if n.Failures == 0 {
 		return st.Ink.Text.Render(truncate("Next sync at "+when+every+". q stops the schedule.", width))
 	}
@@ -96,17 +96,4 @@ func (c *common) nextRunLine(n NextRun, width int) string {
 	}
 	return st.Ink.Warn.Render(truncate("Next attempt at "+when+" after "+runs+every+"; q stops the schedule.", width)) + "\n" +
 		st.Ink.Muted.Render(truncate(firstLine(lever.PlainText(n.LastError)), width))
-}
-
-// everyText is an interval without zero minutes or seconds: "1h", "15m",
-// "1h30m".
-func everyText(d time.Duration) string {
-	s := d.String()
-	if strings.HasSuffix(s, "m0s") {
-		s = strings.TrimSuffix(s, "0s")
-	}
-	if strings.HasSuffix(s, "h0m") {
-		s = strings.TrimSuffix(s, "0m")
-	}
-	return s
 }

@@ -115,8 +115,8 @@ func (p *pacer) wait(ctx context.Context) (admitted time.Time, err error) {
 	}
 }
 
-// answered records an attempt, queued in the bucket at queued, that Lever
-// answered with status after took.
+// answered records an attempt, admitted by the bucket at queued (what wait
+// returned), that Lever answered with status after took.
 func (p *pacer) answered(queued time.Time, took time.Duration, status int) {
 	p.mu.Lock()
 	defer p.mu.Unlock()

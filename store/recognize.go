@@ -99,12 +99,14 @@ func sniff(path string) (what string, ours bool, err error) {
 	// recognized by its pages.
 	paged := !text && info.Size()%4096 == 0
 	if magic || paged {
-		found, err := contains(bufio.NewReaderSize(io.NewSectionReader(f, 0, info.Size()), 1<<20), leversyncMarker)
-		if err != nil {
-			return "", false, err
-		}
-		if found {
-			return "a damaged leversync data file", true, nil
+		for _, mark := range [][]byte{leversyncMarker, signature} {
+			found, err := contains(bufio.NewReaderSize(io.NewSectionReader(f, 0, info.Size()), 1<<20), mark)
+			if err != nil {
+				return "", false, err
+			}
+			if found {
+				return "a damaged leversync data file", true, nil
+			}
 		}
 	}
 	switch {

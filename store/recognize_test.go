@@ -142,3 +142,37 @@ func TestOpenInAFolderThatTakesNoFiles(t *testing.T) {
 		t.Errorf("the error does not say what to do: %v", err)
 	}
 }
+
+// TestRecognizeAFileCutShort: a data file cut to its first half, after a
+// sync's worth of commits moved the page naming its buckets anywhere, is
+// still recognized by its signature page; each run of commits places the
+// pages differently, so several files are tried.
+func TestRecognizeAFileCutShort(t *testing.T) {
+	dir := t.TempDir()
+	for n := range 12 {
+		path := filepath.Join(dir, fmt.Sprintf("cut-%d.db", n))
+		s, err := Open(path, Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for p := range 10 + n {
+			var page []lever.Record
+			for i := range 40 {
+				page = append(page, opportunity(fmt.Sprintf("opp-%02d-%03d", p, i), int64(p), fmt.Sprintf("post-%d", i%7)))
+			}
+			mustCommit(t, s, syncer.Batch{Resource: lever.Opportunities, Upserts: page})
+		}
+		s.Close()
+		b, err := os.ReadFile(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		half := len(b) / 2 / 4096 * 4096
+		if err := os.WriteFile(path, b[:half], 0o600); err != nil {
+			t.Fatal(err)
+		}
+		if err := Recognize(path); err != nil {
+			t.Errorf("the first %d of %d bytes of a data file: %v", half, len(b), err)
+		}
+	}
+}

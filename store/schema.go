@@ -1,6 +1,7 @@
 package store
 
 import (
+	"bytes"
 	"encoding/binary"
 	"errors"
 	"fmt"
@@ -75,6 +76,29 @@ func createBucketsV1(tx *bolt.Tx) error {
 		}
 	}
 	return nil
+}
+
+// signature is written once, in a new file's first transaction, in a
+// bucket of its own that nothing changes afterwards: too large to be kept
+// inline in the root page, it gets a page near the start of the file that
+// never moves, so a file cut short is still recognized as leversync's
+// (Recognize) even when the pages naming its buckets are lost. (A rewrite
+// by Scrub or Pack moves it with the rest.)
+var (
+	bucketSignature = []byte("leversync")
+	signature       = []byte("This is a leversync data file: a local copy of one Lever account's jobs and candidates. " +
+		"'leversync status' describes it; 'leversync reset' deletes it.")
+)
+
+// sign writes the signature, padded past bbolt's inline limit (a quarter
+// of a page).
+func sign(tx *bolt.Tx) error {
+	b, err := tx.CreateBucketIfNotExists(bucketSignature)
+	if err != nil {
+		return fmt.Errorf("create bucket %s: %w", bucketSignature, err)
+	}
+	v := append(bytes.Clone(signature), bytes.Repeat([]byte{' '}, 1200)...)
+	return b.Put(bucketSignature, v)
 }
 
 // readSchema returns the stored schema version; 0 for a file with no
@@ -163,6 +187,11 @@ func (s *Store) upgradeSchema() error {
 		for v := have; v < SchemaVersion(); v++ {
 			if err := migrations[v].apply(tx); err != nil {
 				return fmt.Errorf("upgrade the store from schema %d to %d (%s): %w", v, v+1, migrations[v].name, err)
+			}
+		}
+		if have == 0 {
+			if err := sign(tx); err != nil {
+				return err
 			}
 		}
 		return tx.Bucket(bucketMeta).Put(keySchema, []byte(strconv.Itoa(SchemaVersion())))

@@ -109,16 +109,14 @@ func Start(ctx context.Context, job SyncJob) (*Sync, error) {
 	go func() {
 		raw := make(chan syncer.Event, 64)
 		late := make(chan struct{})
+		tidied := make(chan struct{})
 		forwarded := make(chan struct{})
 		go func() {
 			defer close(forwarded)
-			s.forward(raw, pub, perr, late)
+			s.forward(raw, pub, perr, tidied, late)
 		}()
 		state, err := e.Run(ctx, raw)
 		close(raw) // Run sends nothing once it has returned
-		timer := time.AfterFunc(finalFlush, func() { close(late) })
-		<-forwarded
-		timer.Stop()
 		if ctx.Err() == nil && !errors.Is(err, store.ErrCorrupt) && !errors.Is(err, store.ErrDiskFull) {
 			// bbolt keeps the bytes of freed pages: when this run (or an
 			// earlier one that stopped before this point) deleted records
@@ -140,6 +138,10 @@ func Start(ctx context.Context, job SyncJob) (*Sync, error) {
 				_, _ = st.Pack()
 			}
 		}
+		close(tidied)
+		timer := time.AfterFunc(finalFlush, func() { close(late) })
+		<-forwarded
+		timer.Stop()
 		// The socket goes before the lock: the next sync of this file
 		// makes its own.
 		if pub != nil {
@@ -184,11 +186,12 @@ func accountFingerprint(ctx context.Context, l lever.Lister) ([]string, error) {
 // to take the last events.
 const finalFlush = time.Second
 
-// forward hands the engine's events to the watchers and to Events. It waits
-// for the consumer of Events while the run lasts (the engine merges pages
+// forward hands the engine's events to the watchers and to Events. It holds
+// sync_done until tidied is closed (the file's rewrite is over), waits for
+// the consumer of Events while the run lasts (the engine merges pages
 // meanwhile), and once late is closed drops what the consumer has not
 // taken, so an absent consumer never holds up the end of the run.
-func (s *Sync) forward(raw <-chan syncer.Event, pub *publisher, perr error, late <-chan struct{}) {
+func (s *Sync) forward(raw <-chan syncer.Event, pub *publisher, perr error, tidied, late <-chan struct{}) {
 	if perr != nil {
 		ev := syncer.Event{Type: syncer.EventWarning, Time: time.Now().UnixMilli(), Message: "leversync watch cannot follow this sync: " + perr.Error()}
 		select {
@@ -197,6 +200,12 @@ func (s *Sync) forward(raw <-chan syncer.Event, pub *publisher, perr error, late
 		}
 	}
 	for ev := range raw {
+		if ev.Type == syncer.EventSyncDone {
+			// The run is over for watchers and the caller once the file
+			// is rewritten (scrub, pack): a reader that opens it then does
+			// not find it still held for the copy.
+			<-tidied
+		}
 		if pub != nil {
 			pub.publish(ev)
 		}

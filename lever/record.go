@@ -29,7 +29,26 @@ type recordKeys struct {
 func DecodeRecord(r Resource, raw json.RawMessage, parent string) (Record, error) {
 	s := scanner{b: raw}
 	k, ok := s.keys()
-	if ok && s.end() {
+	if !ok || !s.end() {
+		k = nil
+	}
+	return k.decode(r, raw, parent)
+}
+
+// Record decodes the page's record i as DecodeRecord does, from the keys
+// read with the page, so each record is read once.
+func (p Page) Record(i int, r Resource, parent string) (Record, error) {
+	var k *recordKeyTokens
+	if i < len(p.keys) {
+		k = p.keys[i]
+	}
+	return k.decode(r, p.Data[i], parent)
+}
+
+// decode builds the record from the keys read in one pass, or with
+// encoding/json where there are none (k is nil) or they need it.
+func (k *recordKeyTokens) decode(r Resource, raw json.RawMessage, parent string) (Record, error) {
+	if k != nil {
 		if rec, ok := k.record(r, raw, parent); ok {
 			return rec, nil
 		}
@@ -40,17 +59,6 @@ func DecodeRecord(r Resource, raw json.RawMessage, parent string) (Record, error
 	}
 	rec.Raw, rec.Parent = raw, parent
 	return rec, nil
-}
-
-// Record decodes the page's record i as DecodeRecord does, from the keys
-// read with the page, so each record is read once.
-func (p Page) Record(i int, r Resource, parent string) (Record, error) {
-	if i < len(p.keys) && p.keys[i] != nil {
-		if rec, ok := p.keys[i].record(r, p.Data[i], parent); ok {
-			return rec, nil
-		}
-	}
-	return DecodeRecord(r, p.Data[i], parent)
 }
 
 // recordKeyTokens are the fields of a record DecodeRecord needs, as read in

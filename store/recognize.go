@@ -99,14 +99,12 @@ func sniff(path string) (what string, ours bool, err error) {
 	// recognized by its pages.
 	paged := !text && info.Size()%4096 == 0
 	if magic || paged {
-		for _, mark := range [][]byte{leversyncMarker, signature} {
-			found, err := contains(bufio.NewReaderSize(io.NewSectionReader(f, 0, info.Size()), 1<<20), mark)
-			if err != nil {
-				return "", false, err
-			}
-			if found {
-				return "a damaged leversync data file", true, nil
-			}
+		found, err := containsAny(bufio.NewReaderSize(io.NewSectionReader(f, 0, info.Size()), 1<<20), leversyncMarker, signature)
+		if err != nil {
+			return "", false, err
+		}
+		if found {
+			return "a damaged leversync data file", true, nil
 		}
 	}
 	switch {
@@ -136,17 +134,24 @@ func hasBoltMagic(f *os.File, head []byte) bool {
 	return false
 }
 
-// contains reports whether r holds needle, reading it once in chunks.
-func contains(r io.Reader, needle []byte) (bool, error) {
-	buf := make([]byte, 0, 1<<20+len(needle))
+// containsAny reports whether r holds one of needles, reading it once in
+// chunks.
+func containsAny(r io.Reader, needles ...[]byte) (bool, error) {
+	longest := 0
+	for _, n := range needles {
+		longest = max(longest, len(n))
+	}
+	buf := make([]byte, 0, 1<<20+longest)
 	chunk := make([]byte, 1<<20)
 	for {
 		n, err := r.Read(chunk)
 		buf = append(buf, chunk[:n]...)
-		if bytes.Contains(buf, needle) {
-			return true, nil
+		for _, needle := range needles {
+			if bytes.Contains(buf, needle) {
+				return true, nil
+			}
 		}
-		if keep := len(needle) - 1; len(buf) > keep {
+		if keep := longest - 1; len(buf) > keep {
 			buf = append(buf[:0], buf[len(buf)-keep:]...)
 		}
 		if errors.Is(err, io.EOF) {

@@ -6,12 +6,10 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"strconv"
 	"testing"
 	"time"
 
 	"github.com/leversync/leversync/lever"
-	"github.com/leversync/leversync/lever/fakelever"
 	"github.com/leversync/leversync/lever/syncer"
 )
 
@@ -114,22 +112,7 @@ func BenchmarkCommitPerRecord(b *testing.B) {
 //
 //	LEVERSYNC_BENCH_OPPORTUNITIES=100000 go test -run '^$' -bench Scrub -benchtime 3x ./store/
 func BenchmarkScrub(b *testing.B) {
-	n := 20000
-	if v := os.Getenv("LEVERSYNC_BENCH_OPPORTUNITIES"); v != "" {
-		var err error
-		if n, err = strconv.Atoi(v); err != nil || n <= 0 {
-			b.Fatalf("LEVERSYNC_BENCH_OPPORTUNITIES=%q: want a positive number", v)
-		}
-	}
-	fake, err := fakelever.Start(fakelever.Config{Seed: 1, Opportunities: n, Rate: -1}, "")
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer fake.Close()
-	client, err := lever.NewClient(lever.Options{BaseURL: fake.URL(), Key: lever.NewAPIKey(fakelever.KeyFull), Rate: -1})
-	if err != nil {
-		b.Fatal(err)
-	}
+	client := benchFake(b)
 	s := benchStore(b)
 	if _, err := syncer.NewEngine(client, s, syncer.Options{}).Run(context.Background(), nil); err != nil {
 		b.Fatal(err)

@@ -20,22 +20,7 @@ import (
 //
 //	LEVERSYNC_BENCH_OPPORTUNITIES=100000 go test -run '^$' -bench FileSize -benchtime 1x ./store/
 func BenchmarkFileSize(b *testing.B) {
-	n := 20000
-	if v := os.Getenv("LEVERSYNC_BENCH_OPPORTUNITIES"); v != "" {
-		var err error
-		if n, err = strconv.Atoi(v); err != nil || n <= 0 {
-			b.Fatalf("LEVERSYNC_BENCH_OPPORTUNITIES=%q: want a positive number", v)
-		}
-	}
-	fake, err := fakelever.Start(fakelever.Config{Seed: 1, Opportunities: n, Rate: -1}, "")
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer fake.Close()
-	client, err := lever.NewClient(lever.Options{BaseURL: fake.URL(), Key: lever.NewAPIKey(fakelever.KeyFull), Rate: -1})
-	if err != nil {
-		b.Fatal(err)
-	}
+	client := benchFake(b)
 	var size, raw, records int64
 	for i := 0; b.Loop(); i++ {
 		path := filepath.Join(b.TempDir(), "size"+strconv.Itoa(i)+".db")
@@ -72,4 +57,28 @@ func BenchmarkFileSize(b *testing.B) {
 	b.ReportMetric(float64(raw)/float64(records), "raw-B/record")
 	b.ReportMetric(float64(size)/float64(raw), "of-raw")
 	b.ReportMetric(float64(records)/b.Elapsed().Seconds(), "records/s")
+}
+
+// benchFake starts a fake Lever of LEVERSYNC_BENCH_OPPORTUNITIES
+// opportunities (default 20,000), without latency or rate limit, for the
+// benchmark's whole run, and returns a client of it.
+func benchFake(b *testing.B) *lever.Client {
+	b.Helper()
+	n := 20000
+	if v := os.Getenv("LEVERSYNC_BENCH_OPPORTUNITIES"); v != "" {
+		var err error
+		if n, err = strconv.Atoi(v); err != nil || n <= 0 {
+			b.Fatalf("LEVERSYNC_BENCH_OPPORTUNITIES=%q: want a positive number", v)
+		}
+	}
+	fake, err := fakelever.Start(fakelever.Config{Seed: 1, Opportunities: n, Rate: -1}, "")
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { fake.Close() })
+	client, err := lever.NewClient(lever.Options{BaseURL: fake.URL(), Key: lever.NewAPIKey(fakelever.KeyFull), Rate: -1})
+	if err != nil {
+		b.Fatal(err)
+	}
+	return client
 }

@@ -34,8 +34,13 @@ func TestSoakFaultsAndKills(t *testing.T) {
 	end := time.Now().Add(length)
 	kills, finished := 0, 0
 	for round := 0; time.Now().Before(end); round++ {
+		// An incremental run reads a few pages and ends before any kill:
+		// full reads and detail phases are what get killed.
 		args := syncArgs(srv, db)
-		if round%3 == 2 {
+		switch round % 3 {
+		case 0:
+			args = append(args, "--full")
+		case 2:
 			args = append(args, "--details")
 		}
 		cmd := exec.Command(binPath, args...)
@@ -43,7 +48,7 @@ func TestSoakFaultsAndKills(t *testing.T) {
 		if err := cmd.Start(); err != nil {
 			t.Fatal(err)
 		}
-		timer := time.AfterFunc(time.Duration(500+rng.IntN(2500))*time.Millisecond, func() {
+		timer := time.AfterFunc(time.Duration(50+rng.IntN(1000))*time.Millisecond, func() {
 			_ = cmd.Process.Signal(syscall.SIGKILL)
 		})
 		err := cmd.Wait()
@@ -65,12 +70,18 @@ func TestSoakFaultsAndKills(t *testing.T) {
 		}
 	}
 	// Sync to the end, twice: the first may finish a run that read some
-	// lists before Lever last changed; the second reads from then on.
-	// Faults may still outlast the retries now and then.
+	// lists before Lever last changed; the second, a full read, reads
+	// every list from then on (an incremental one reads a list again
+	// only once it is an hour old). Faults may still outlast the retries
+	// now and then.
 	for pass := range 2 {
 		ok := false
 		for try := 0; try < 10 && !ok; try++ {
-			res := runBin(t, env, "", syncArgs(srv, db)...)
+			args := syncArgs(srv, db)
+			if pass == 1 {
+				args = append(args, "--full")
+			}
+			res := runBin(t, env, "", args...)
 			switch res.code {
 			case 0:
 				ok = true

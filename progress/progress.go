@@ -50,6 +50,9 @@ const (
 	// Skipped: Lever refused the phase's reads for a permission the key
 	// lacks (Phase.Reason names it); the engine stops the run there.
 	Skipped State = "skipped"
+	// Kept: an incremental run left this reference list unread, its copy
+	// being recent (Phase.Reason says how recent).
+	Kept State = "kept"
 )
 
 // Phase is one row of progress: a phase of the engine, which is one
@@ -79,8 +82,8 @@ type Phase struct {
 	// RequestsBefore is the run's requests when the phase started, so a
 	// phase that runs alone (details) knows the requests it made.
 	RequestsBefore int64 `json:"requestsBefore,omitempty"`
-	// Reason says why a phase failed or was skipped: for a missing
-	// permission, the permission's name.
+	// Reason says why a phase failed or was skipped (for a missing
+	// permission, the permission's name), or how recent a kept list is.
 	Reason string `json:"reason,omitempty"`
 }
 
@@ -328,6 +331,11 @@ func (m *Model) Apply(ev syncer.Event) {
 			if ev.Total > 0 {
 				p.Records = ev.Total
 			}
+		}
+	case syncer.EventPhaseKept:
+		if p := m.phase(ev); p != nil {
+			p.State = Kept
+			p.Reason = ev.Message
 		}
 	case syncer.EventRetry:
 		s.Retries++

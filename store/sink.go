@@ -509,3 +509,27 @@ func (s *Store) OpportunityIDs(after string, updatedSince int64, limit int) ([]s
 	})
 	return ids, err
 }
+
+// Missing reports whether any of keys has no stored record of res, a
+// reference list: what tells an incremental sync to read that list again.
+func (s *Store) Missing(res lever.Resource, keys []string) (bool, error) {
+	if isDetail(res) {
+		return false, fmt.Errorf("missing: %s is not a list of records with keys of their own", res)
+	}
+	missing := false
+	err := s.view(func(tx *bolt.Tx) error {
+		b := tx.Bucket([]byte(res))
+		if b == nil {
+			missing = len(keys) > 0
+			return nil
+		}
+		for _, k := range keys {
+			if b.Get([]byte(k)) == nil {
+				missing = true
+				return nil
+			}
+		}
+		return nil
+	})
+	return missing, err
+}

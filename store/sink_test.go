@@ -350,3 +350,33 @@ func TestWholeListTombstonesWhatLeverNoLongerLists(t *testing.T) {
 	}
 	mustCheck(t, s)
 }
+
+// Missing is what an incremental sync asks before it reads a reference
+// list again: a key never stored, or one Lever deleted, is missing.
+func TestMissingNamesWhatIsNotStored(t *testing.T) {
+	s := newStore(t)
+	mustCommit(t, s, syncer.Batch{Resource: lever.Tags, Upserts: []lever.Record{{ID: "Go", Raw: []byte(`{"text":"Go","count":1}`)}}},
+		syncer.Batch{Resource: lever.Stages, Upserts: []lever.Record{{ID: "stage-1", Raw: []byte(`{"id":"stage-1"}`)}, {ID: "stage-2", Raw: []byte(`{"id":"stage-2"}`)}}})
+	mustCommit(t, s, syncer.Batch{Resource: lever.Stages, Deletes: []lever.Deletion{{ID: "stage-2", DeletedAt: 5}}})
+	for _, c := range []struct {
+		res  lever.Resource
+		keys []string
+		want bool
+	}{
+		{lever.Stages, []string{"stage-1"}, false},
+		{lever.Stages, []string{"stage-1", "stage-2"}, true},
+		{lever.Stages, []string{"stage-3"}, true},
+		{lever.Tags, []string{"Go"}, false},
+		{lever.Tags, []string{"go"}, true},
+		{lever.Users, []string{"user-1"}, true},
+		{lever.Users, nil, false},
+	} {
+		got, err := s.Missing(c.res, c.keys)
+		if err != nil || got != c.want {
+			t.Errorf("Missing(%s, %q) = %v, %v; want %v", c.res, c.keys, got, err, c.want)
+		}
+	}
+	if _, err := s.Missing(lever.Notes, []string{"n"}); err == nil {
+		t.Error("Missing of per-opportunity notes: no error")
+	}
+}

@@ -323,6 +323,8 @@ func (a *accessible) sync() error {
 				a.p.Say("Syncing " + c.Phase.Title() + "…")
 			case progress.Done:
 				a.p.Say(fmt.Sprintf("%s: %s.", c.Phase.Title(), progress.Count(c.Phase.Records, "record", "records")))
+			case progress.Kept:
+				a.p.Say(fmt.Sprintf("%s: kept, %s.", c.Phase.Title(), c.Phase.Reason))
 			}
 		}
 		if s.Retries > shown.Retries && s.LastRetry != nil {

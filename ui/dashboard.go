@@ -146,7 +146,7 @@ func (d *dashboard) phases(width int) string {
 			file = progress.Thousands(n)
 		}
 		run, pages, rate := "—", "—", ""
-		if p.State != progress.Waiting {
+		if p.State != progress.Waiting && p.State != progress.Kept {
 			run, pages = progress.Thousands(p.Records), progress.Thousands(p.Pages)
 			if r := p.RecordsPerSecond(); r > 0 && p.State == progress.Syncing {
 				rate = perSecond(r)
@@ -163,9 +163,10 @@ func (d *dashboard) phases(width int) string {
 	}
 	out := b.String()
 	// On a narrow screen the reason of a failed row goes below the table.
+	// A kept list's age is left out there: it is no trouble.
 	if !wide {
 		for _, p := range snap.Phases {
-			if why := reason(p); why != "" {
+			if why := reason(p); why != "" && p.State != progress.Kept {
 				_, _, style := d.state(p)
 				out += "\n" + style.Render(truncate(p.Title()+": "+why, width))
 			}
@@ -178,7 +179,7 @@ func reason(p progress.Phase) string {
 	switch p.State {
 	case progress.Skipped:
 		return `the key lacks "` + p.Reason + `"`
-	case progress.Failed:
+	case progress.Failed, progress.Kept:
 		return p.Reason
 	}
 	if p.Deleted > 0 {
@@ -204,6 +205,8 @@ func (d *dashboard) state(p progress.Phase) (mark, word string, style ink) {
 		return "⊘", "skipped", st.Bad
 	case progress.Stopped:
 		return "■", "stopped", st.Warn
+	case progress.Kept:
+		return "=", "kept", st.Muted
 	}
 	return "·", "waiting", st.Muted
 }

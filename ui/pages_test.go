@@ -153,6 +153,7 @@ func pageCases() []pageCase {
 		{name: "dashboard_paused", sync: "again", upTo: midOpportunities, before: []tea.Msg{tab()}, ready: []string{"Estimate"}, keys: []tea.Msg{press("p")}, wait: "Paused"},
 		{name: "dashboard_failed", sync: "failed", before: []tea.Msg{tab()}, ready: []string{"Sync failed"}, wait: "Sync failed"},
 		{name: "dashboard_done", sync: "done", ready: []string{"Up to date"}, keys: []tea.Msg{tab()}, wait: "This run stored"},
+		{name: "dashboard_changes_done", sync: "changes", ready: []string{"Up to date"}, keys: []tea.Msg{tab()}, wait: "stored this run"},
 		{name: "watch_mid_sync", sync: "again", watch: halfOf(midOpportunities), upTo: midOpportunities, ready: []string{"candidates last sync"}, wait: "Watching"},
 		{name: "watch_done", sync: "done", watch: halfOf(midOpportunities), ready: []string{"Sync done", "The file holds"}, wait: "The file holds"},
 		{name: "jobs", sync: "done", data: true, ready: []string{"Up to date", "40 jobs"}, wait: "40 jobs"},

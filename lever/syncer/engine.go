@@ -184,6 +184,11 @@ type run struct {
 	// resumeWarning is what begin left out of the resumed run, said once
 	// the run has started.
 	resumeWarning string
+	// resumed: the run goes on from an earlier Run's checkpoints.
+	resumed bool
+	// named is what the changed records of an incremental run name in the
+	// reference lists, by list.
+	named map[lever.Resource]map[string]bool
 }
 
 // streamCount is what one stream stored in this run.
@@ -236,6 +241,7 @@ func (r *run) begin() error {
 		}
 		st.Details = r.e.opts.Details
 		st.Result, st.Error, st.FinishedAt = "", "", 0
+		r.resumed = true
 		if err := sink.UpdateRun(st); err != nil {
 			return fmt.Errorf("sync: resume run %s: %w", st.ID, err)
 		}
@@ -272,6 +278,9 @@ func (r *run) newState(last *RunState) RunState {
 		Full:      o.Full,
 		Details:   o.Details,
 		StartedAt: started,
+	}
+	if last != nil {
+		st.ListedAt = maps.Clone(last.ListedAt)
 	}
 	overlap := o.Overlap.Milliseconds()
 	if last != nil {
@@ -400,6 +409,7 @@ func (r *run) state() RunState {
 	st := r.st
 	st.Warnings = slices.Clone(st.Warnings)
 	st.Skipped = maps.Clone(st.Skipped)
+	st.ListedAt = maps.Clone(st.ListedAt)
 	st.Totals = r.totalsLocked()
 	return st
 }

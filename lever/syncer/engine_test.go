@@ -548,16 +548,28 @@ func TestSyncIncrementalReadsOnlyChanges(t *testing.T) {
 			t.Errorf("deleted list asked from %s, want %d", c.Query.Get("deleted_at_start"), st.DeletedSince)
 		}
 	}
-	// Lever combines updated_at on postings only with confidentiality, and
-	// one postings pass needs distributionChannel: no updated_at there.
+	// Lever combines updated_at on postings only with confidentiality; the
+	// pass for internal-only postings asks without it.
 	for _, c := range api.callsTo("/postings") {
-		if c.Query.Has("updated_at_start") || c.Query.Has("updated_at_end") {
-			t.Errorf("postings asked with an updated_at range: %v", c.Query)
+		q := maps.Clone(c.Query)
+		q.Del("limit")
+		q.Del("offset")
+		if q.Has("updated_at_start") {
+			if len(q) != 2 || q.Get("confidentiality") != "all" {
+				t.Errorf("postings asked with updated_at and more than confidentiality: %v", c.Query)
+			}
+		} else if q.Get("distributionChannel") != "internal" || q.Get("state") != "published" {
+			t.Errorf("postings asked whole on an incremental sync: %v", c.Query)
 		}
 	}
-	// Postings and reference lists are re-read in full.
-	if len(sink.raw(lever.Postings)) != len(want[lever.Postings]) || len(api.callsTo("/users")) == 0 {
-		t.Error("postings or users not re-read on an incremental sync")
+	if len(sink.raw(lever.Postings)) != len(want[lever.Postings]) {
+		t.Errorf("%d postings stored, want %d", len(sink.raw(lever.Postings)), len(want[lever.Postings]))
+	}
+	// A day on, every reference list has aged: each is read again.
+	for _, res := range []lever.Resource{lever.Users, lever.Stages, lever.ArchiveReasons, lever.Sources, lever.Tags, lever.Requisitions} {
+		if len(api.callsTo("/"+string(res))) == 0 {
+			t.Errorf("%s not read again a day after the last read", res)
+		}
 	}
 }
 
@@ -1036,5 +1048,93 @@ func TestWholeListOnlyAfterACompleteRead(t *testing.T) {
 	}
 	if len(wholes) != 1 || len(wholes[0].Whole.Keys) != 25 || !wholes[0].Checkpoint.Done {
 		t.Fatalf("after a complete read: %d whole lists of users, want one of 25 keys on the last page", len(wholes))
+	}
+}
+
+// An incremental sync within listsMaxAge of the last read of the reference
+// lists and the internal-only postings reads none of them, unless a changed
+// record names an entry a list lacks: then that list alone. Other changed
+// postings come from updated_at.
+func TestSyncIncrementalReadsAListOnlyWhenItAgedOrLacksANamedEntry(t *testing.T) {
+	defer goleak.VerifyNone(t)
+	api := newScriptedLever()
+	api.dataset(200)
+	sink := newMemSink()
+	now := testNow
+	engine := testEngine(api, sink, Options{Now: func() time.Time { return now }})
+	if _, err := engine.Run(context.Background(), nil); err != nil {
+		t.Fatal(err)
+	}
+	// step moves both clocks on, lets change edit the data, and syncs.
+	step := func(by time.Duration, change func(opps, posts []map[string]any)) {
+		t.Helper()
+		now = now.Add(by)
+		api.mu.Lock()
+		api.serverTime = api.serverTime.Add(by)
+		change(api.lists["/opportunities"], api.lists["/postings"])
+		api.calls = nil
+		api.mu.Unlock()
+		if _, err := engine.Run(context.Background(), nil); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// read names the held lists the last step read.
+	read := func() []string {
+		var got []string
+		for _, res := range []lever.Resource{lever.Users, lever.Stages, lever.ArchiveReasons, lever.Sources, lever.Tags, lever.Requisitions} {
+			if len(api.callsTo("/"+string(res))) > 0 {
+				got = append(got, string(res))
+			}
+		}
+		for _, c := range api.callsTo("/postings") {
+			if c.Query.Get("distributionChannel") == "internal" {
+				return append(got, "internal-only postings")
+			}
+		}
+		return got
+	}
+	changedAt := func() float64 { return float64(api.serverTime.Add(-time.Minute).UnixMilli()) }
+	posting := func(id string) string { return sink.raw(lever.Postings)[id] }
+
+	// Known entries only: no list is read. The scripted Lever, like
+	// Lever perhaps, leaves published internal-only postings out of
+	// updated_at.
+	step(10*time.Minute, func(opps, posts []map[string]any) {
+		opps[5]["updatedAt"], opps[5]["stage"], opps[5]["owner"], opps[5]["tags"] = changedAt(), "stage-3", "user-004", []any{"Go"}
+		posts[1]["updatedAt"], posts[1]["text"] = changedAt(), "internal-only, renamed" // published, internal job site only
+		posts[3]["updatedAt"], posts[3]["text"] = changedAt(), "public, renamed"
+	})
+	if got := read(); len(got) != 0 {
+		t.Errorf("read %v, want none: every entry named is stored", got)
+	}
+	if !strings.Contains(posting("post-003"), "renamed") {
+		t.Errorf("changed posting post-003 not stored: %s", posting("post-003"))
+	}
+
+	// A new stage, a new tag, and a new internal-only posting applied to:
+	// those lists, and they store them.
+	step(10*time.Minute, func(opps, posts []map[string]any) {
+		api.lists["/stages"] = append(api.lists["/stages"], map[string]any{"id": "stage-new", "text": "New stage"})
+		api.lists["/tags"] = append(api.lists["/tags"], map[string]any{"text": "Rust", "count": float64(1)})
+		api.lists["/postings"] = append(api.lists["/postings"], map[string]any{"id": "post-new", "state": "published",
+			"distributionChannels": []any{"internal"}, "confidentiality": "non-confidential", "updatedAt": changedAt()})
+		opps[7]["updatedAt"], opps[7]["stage"], opps[7]["tags"] = changedAt(), "stage-new", []any{"Rust"}
+		opps[7]["applications"] = []any{map[string]any{"posting": "post-new"}}
+	})
+	if got, want := read(), []string{"stages", "tags", "internal-only postings"}; !slices.Equal(got, want) {
+		t.Errorf("read %v, want %v: the lists lacking what a change names", got, want)
+	}
+	if _, ok := sink.raw(lever.Stages)["stage-new"]; !ok {
+		t.Error("the new stage was not stored")
+	}
+	if posting("post-new") == "" || !strings.Contains(posting("post-001"), "renamed") {
+		t.Errorf("the internal-only postings read did not store post-new (%q) and the renamed post-001 (%s)", posting("post-new"), posting("post-001"))
+	}
+
+	// Past listsMaxAge since the first run, the lists not read since
+	// have aged; the others were read 50 minutes ago.
+	step(50*time.Minute, func([]map[string]any, []map[string]any) {})
+	if got, want := read(), []string{"users", "archive_reasons", "sources", "requisitions"}; !slices.Equal(got, want) {
+		t.Errorf("read %v, want %v: the lists read over an hour ago", got, want)
 	}
 }

@@ -14,7 +14,10 @@ const (
 	EventWarning      EventType = "warning"
 	EventError        EventType = "error"
 	EventPhaseDone    EventType = "phase_done"
-	EventSyncDone     EventType = "sync_done"
+	// EventPhaseKept: an incremental run does not read this reference
+	// list, whose copy is recent (Message says how recent).
+	EventPhaseKept EventType = "phase_kept"
+	EventSyncDone  EventType = "sync_done"
 )
 
 // Event is one progress report of a sync. Times are ms since the epoch.

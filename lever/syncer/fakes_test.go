@@ -175,8 +175,15 @@ func leverFilter(path string, rec map[string]any, q url.Values) bool {
 			return false
 		}
 	case "/postings":
+		if st := q.Get("state"); st != "" && rec["state"] != st {
+			return false
+		}
+		if !inTimeRange(rec["updatedAt"], q, "updated_at_start", "updated_at_end") {
+			return false
+		}
 		channels, _ := rec["distributionChannels"].([]any)
-		internalOnly := len(channels) == 1 && channels[0] == "internal"
+		// Lever hides published postings on the internal job site only.
+		internalOnly := rec["state"] == "published" && len(channels) == 1 && channels[0] == "internal"
 		if q.Get("distributionChannel") == "internal" {
 			if !slices.Contains(channels, any("internal")) {
 				return false
@@ -239,12 +246,16 @@ func (f *scriptedLever) dataset(opportunities int) map[lever.Resource]map[string
 	}
 	states := []string{"published", "internal", "closed", "draft", "pending", "rejected"}
 	for i := range 40 {
-		p := map[string]any{"id": fmt.Sprintf("post-%03d", i), "state": states[i%len(states)], "confidentiality": confidentialityOf(i%7 == 0)}
+		p := map[string]any{"id": fmt.Sprintf("post-%03d", i), "state": states[i%len(states)], "confidentiality": confidentialityOf(i%7 == 0),
+			"updatedAt": float64(time.Date(2020, 1, 1, 0, 0, 0, 0, time.UTC).UnixMilli())}
 		switch i % 4 {
 		case 0:
 			p["distributionChannels"] = []any{"public", "internal"}
 		case 1:
 			p["distributionChannels"] = []any{"internal"} // internal job site only
+			if i%8 == 1 {
+				p["state"] = "published" // hidden from the default list
+			}
 		case 2:
 			p["distributionChannels"] = nil // closed postings carry null
 		case 3:
@@ -421,4 +432,15 @@ func (s *memSink) raw(res lever.Resource) map[string]string {
 		m[id] = string(rec.Raw)
 	}
 	return m
+}
+
+func (s *memSink) Missing(res lever.Resource, keys []string) (bool, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, k := range keys {
+		if _, ok := s.records[res][k]; !ok {
+			return true, nil
+		}
+	}
+	return false, nil
 }

@@ -31,9 +31,14 @@ type scheduler struct {
 	left      map[string]int
 	started   map[string]bool
 	deletions bool // the deleted lists are queued
-	err       error
-	done      chan struct{}
-	wg        sync.WaitGroup
+	// held are reference lists read only if the changed records name an
+	// entry they lack, decided once the naming streams, naming of them,
+	// are done.
+	held   []*stream
+	naming int
+	err    error
+	done   chan struct{}
+	wg     sync.WaitGroup
 }
 
 // listPhase reads every list until done, the first failure, or ctx ends.
@@ -42,11 +47,19 @@ func (r *run) listPhase(ctx context.Context, commits *committer) error {
 	defer cancel()
 	s := &scheduler{r: r, commits: commits, ctx: gctx, cancel: cancel,
 		left: map[string]int{}, started: map[string]bool{}, done: make(chan struct{})}
-	streams, fam, err := r.listStreams()
+	streams, held, fam, err := r.listStreams()
 	if err != nil {
 		return err
 	}
 	s.fam = fam
+	if len(held) > 0 {
+		s.held = held
+		for _, st := range streams {
+			if st.names {
+				s.naming++
+			}
+		}
+	}
 	if fam != nil {
 		// Newest first: the user looks at recent candidates first.
 		ws := slices.Clone(fam.windows)
@@ -175,9 +188,15 @@ func (s *scheduler) runOne(st *stream) {
 		st.win.running = false
 	}
 	var phaseDone bool
+	var held []*stream
 	if err == nil {
 		s.left[st.phase]--
 		phaseDone = s.left[st.phase] == 0
+		if st.names && s.held != nil {
+			if s.naming--; s.naming == 0 {
+				held = s.held
+			}
+		}
 	}
 	s.mu.Unlock()
 	if err != nil {
@@ -185,7 +204,32 @@ func (s *scheduler) runOne(st *stream) {
 	} else if phaseDone {
 		s.r.pump.emit(Event{Type: EventPhaseDone, Phase: st.phase, Resource: phaseResource(st), Total: s.r.phaseTotal(st.phase)})
 	}
+	if held != nil {
+		s.release(held)
+	}
 	s.fill()
+}
+
+// release queues the held lists that the changed records name an unknown
+// entry of, and lets the phase end without the others.
+func (s *scheduler) release(held []*stream) {
+	read, err := s.r.namedMissing(held)
+	s.mu.Lock()
+	s.held = nil
+	for _, st := range read {
+		s.left[st.phase]++
+		s.pending = append(s.pending, st)
+	}
+	s.mu.Unlock()
+	if err != nil {
+		s.fail(err)
+		return
+	}
+	for _, st := range held {
+		if st.whole && !slices.Contains(read, st) {
+			s.r.pump.emit(Event{Type: EventPhaseKept, Phase: st.phase, Resource: st.resource, Message: s.r.keptWhy(st.resource)})
+		}
+	}
 }
 
 // fail records the first failure and stops the other streams.
@@ -200,7 +244,8 @@ func (s *scheduler) fail(err error) {
 
 // finishLocked closes done once nothing runs and nothing is left to start.
 func (s *scheduler) finishLocked() {
-	if s.live > 0 || (len(s.pending) > 0 && s.ctx.Err() == nil) || (!s.deletions && s.ctx.Err() == nil) {
+	waiting := len(s.pending) > 0 || !s.deletions || s.held != nil
+	if s.live > 0 || (waiting && s.ctx.Err() == nil) {
 		return
 	}
 	select {

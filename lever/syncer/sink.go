@@ -28,6 +28,9 @@ type Sink interface {
 	// after, in id order, whose updatedAt is at least updatedSince (0: all),
 	// for the details phase. It holds no transaction after it returns.
 	OpportunityIDs(after string, updatedSince int64, limit int) ([]string, error)
+	// Missing reports whether any of keys (ids; text for sources and tags)
+	// has no stored record of res.
+	Missing(res lever.Resource, keys []string) (bool, error)
 }
 
 // Batch is one page of one stream: the records it brought and where the
@@ -82,11 +85,16 @@ type RunState struct {
 	// UpdatedSince is the updated_at_start this run uses; 0 means unfiltered.
 	UpdatedSince int64 `json:"updatedSince,omitempty"`
 	// DeletedSince is where this run's deleted-list windows begin.
-	DeletedSince int64                  `json:"deletedSince,omitempty"`
-	FinishedAt   int64                  `json:"finishedAt,omitempty"`
-	Result       string                 `json:"result,omitempty"` // ok, warnings, failed, interrupted
-	Totals       map[lever.Resource]int `json:"totals,omitempty"`
-	Warnings     []string               `json:"warnings,omitempty"`
+	DeletedSince int64 `json:"deletedSince,omitempty"`
+	// ListedAt is when each reference list was last read whole, on the
+	// local clock; an incremental run carries it over and reads again only
+	// a list that has aged or that a changed record names an unknown entry
+	// of.
+	ListedAt   map[lever.Resource]int64 `json:"listedAt,omitempty"`
+	FinishedAt int64                    `json:"finishedAt,omitempty"`
+	Result     string                   `json:"result,omitempty"` // ok, warnings, failed, interrupted
+	Totals     map[lever.Resource]int   `json:"totals,omitempty"`
+	Warnings   []string                 `json:"warnings,omitempty"`
 	// Skipped counts, per resource, the records left out because they
 	// could not be decoded.
 	Skipped map[lever.Resource]int `json:"skipped,omitempty"`

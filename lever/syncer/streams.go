@@ -38,6 +38,13 @@ type stream struct {
 	// whole: the stream is a reference list Lever returns whole, so what
 	// a complete read leaves out is tombstoned.
 	whole bool
+	// cadence: an incremental run reads the stream only when its last
+	// read from first page to last (RunState.ListedAt) has aged, or a
+	// change names an entry its resource lacks.
+	cadence bool
+	// names: the stream's records are changes whose references to the
+	// held lists are checked (see run.noteNames).
+	names bool
 	// listed holds the keys read since the first page; complete is false
 	// when the read began mid-list or left a record out.
 	listed   []string
@@ -54,43 +61,65 @@ const (
 const deletedWindow = 30 * 24 * time.Hour
 
 // listStreams are the reference lists, postings and opportunities: on a
-// full read, the windows of fam.
-func (r *run) listStreams() ([]*stream, *family, error) {
+// full read, the windows of fam. An incremental run reads the postings and
+// opportunities changed since the last run; held are the lists it reads
+// again only if they have aged or its changed records name an entry they
+// lack (see listsMaxAge).
+func (r *run) listStreams() (ss, held []*stream, fam *family, err error) {
 	conf := url.Values{}
 	if r.confidential {
 		conf.Set("confidentiality", "all")
 	}
-	list := func(res lever.Resource, q url.Values) *stream {
-		return &stream{name: string(res), phase: string(res), resource: res, path: "/" + string(res), query: q, whole: true}
+	st := r.state()
+	incremental := st.UpdatedSince > 0
+	since := strconv.FormatInt(st.UpdatedSince, 10)
+	if incremental {
+		// Lever allows updated_at with no filter but confidentiality.
+		ss = append(ss, &stream{name: "postings/updated", phase: string(lever.Postings), resource: lever.Postings, path: "/postings",
+			query: withParams(conf, "updated_at_start", since), names: true})
+	} else {
+		// Every state, without a state filter.
+		ss = append(ss, &stream{name: "postings/default", phase: string(lever.Postings), resource: lever.Postings, path: "/postings", query: withParams(conf)})
 	}
-	ss := []*stream{
-		// Every state is listed without a state filter; published postings
-		// only on the internal job site need their own pass. Upserts by id
-		// merge the two.
-		{name: "postings/default", phase: string(lever.Postings), resource: lever.Postings, path: "/postings", query: withParams(conf)},
-		{name: "postings/internal", phase: string(lever.Postings), resource: lever.Postings, path: "/postings", query: withParams(conf, "distributionChannel", "internal"), countIf: internalOnly},
-		list(lever.Requisitions, withParams(conf)),
-		list(lever.Users, url.Values{"includeDeactivated": {"true"}}),
-		list(lever.Stages, nil),
-		list(lever.ArchiveReasons, nil),
-		list(lever.Sources, nil),
-		list(lever.Tags, nil),
+	lists := []*stream{
+		// Published postings only on the internal job site are hidden
+		// from the default list, and perhaps from updated_at: their own
+		// pass, merged by id.
+		{name: "postings/internal-published", phase: string(lever.Postings), resource: lever.Postings, path: "/postings",
+			query: withParams(conf, "distributionChannel", "internal", "state", "published"), countIf: internalOnly, cadence: true},
+		referenceList(lever.Requisitions, withParams(conf)),
+		referenceList(lever.Users, url.Values{"includeDeactivated": {"true"}}),
+		referenceList(lever.Stages, nil),
+		referenceList(lever.ArchiveReasons, nil),
+		referenceList(lever.Sources, nil),
+		referenceList(lever.Tags, nil),
+	}
+	for _, l := range lists {
+		if incremental && !r.resumed && r.listFresh(st, l.resource) {
+			held = append(held, l)
+		} else {
+			ss = append(ss, l)
+		}
 	}
 	opp := withParams(conf, "expand", "applications")
-	st := r.state()
-	if st.UpdatedSince > 0 {
+	if incremental {
 		return append(ss, &stream{
 			name: "opportunities/updated", phase: string(lever.Opportunities), resource: lever.Opportunities, path: "/opportunities",
-			query: withParams(opp, "updated_at_start", strconv.FormatInt(st.UpdatedSince, 10)),
-		}), nil, nil
+			query: withParams(opp, "updated_at_start", since), names: true,
+		}), held, nil, nil
 	}
 	// A full read must not filter on updatedAt, which is null on old
 	// records: it reads created_at windows.
-	fam, err := newFamily(r.e.sink, opp, st.StartedAt)
+	fam, err = newFamily(r.e.sink, opp, st.StartedAt)
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, nil, err
 	}
-	return ss, fam, nil
+	return ss, nil, fam, nil
+}
+
+// referenceList is the stream of a list Lever returns whole.
+func referenceList(res lever.Resource, q url.Values) *stream {
+	return &stream{name: string(res), phase: string(res), resource: res, path: "/" + string(res), query: q, whole: true, cadence: true}
 }
 
 // listedAt is when a list was seen whole: Lever's clock if its answer
@@ -272,6 +301,9 @@ func (r *run) readPages(ctx context.Context, sch *scheduler, s *stream, count *s
 			}
 		} else {
 			b.Upserts = r.decodeRecords(s.resource, page, "")
+			if s.names {
+				r.noteNames(s.resource, b.Upserts)
+			}
 			if s.whole {
 				s.complete = s.complete && len(b.Upserts) == len(page.Data)
 				for _, rec := range b.Upserts {
@@ -316,7 +348,7 @@ func (r *run) readPages(ctx context.Context, sch *scheduler, s *stream, count *s
 			w.offset, w.records, w.done = next, count.records, done
 			b.Checkpoint = w.checkpoint(sch.fam.startedAt)
 		}
-		p := &pendingPage{name: s.name, s: s, count: *count, records: n}
+		p := &pendingPage{name: s.name, s: s, count: *count, records: n, listed: done && s.cadence && s.complete}
 		p.req = r.commits.commitThen(func() { r.reportStored(p) }, b)
 		*pending = append(*pending, p)
 		*offset = next
@@ -384,6 +416,9 @@ type pendingPage struct {
 	s       *stream
 	count   streamCount
 	records int
+	// listed: the page ends a read of a cadence stream from its first
+	// page.
+	listed bool
 }
 
 // settle waits for a queued page's commit.
@@ -401,6 +436,14 @@ func (r *run) settle(p *pendingPage) error {
 // at once rather than when the stream next waits for a commit, so the
 // counts rise page by page.
 func (r *run) reportStored(p *pendingPage) {
+	if p.listed {
+		r.mu.Lock()
+		if r.st.ListedAt == nil {
+			r.st.ListedAt = map[lever.Resource]int64{}
+		}
+		r.st.ListedAt[p.s.resource] = r.now()
+		r.mu.Unlock()
+	}
 	total := r.setCount(p.name, p.count)
 	ev := Event{Type: EventPageStored, Phase: p.s.phase, Resource: p.s.resource, Stream: p.name, Total: total, Requests: r.requestCount()}
 	if p.s.deletes {

@@ -267,7 +267,7 @@ func decodeRecordSlow(r Resource, raw json.RawMessage) (Record, error) {
 			if json.Unmarshal(raw, &a) != nil {
 				continue // an application id: no posting to index
 			}
-			if id := postingRef(a.Posting); id != "" {
+			if id := RefID(a.Posting); id != "" {
 				rec.PostingIDs = append(rec.PostingIDs, id)
 			}
 		}
@@ -307,9 +307,9 @@ func millis(raw json.RawMessage) int64 {
 	return v
 }
 
-// postingRef accepts a posting given as an id string or as an expanded
-// object with an id.
-func postingRef(raw json.RawMessage) string {
+// RefID is the id of a reference Lever sends as an id string, or as an
+// expanded object with an id (a posting, a stage, an owner).
+func RefID(raw json.RawMessage) string {
 	var id string
 	if json.Unmarshal(raw, &id) == nil {
 		return id

@@ -75,13 +75,13 @@ func (r *run) noteNames(res lever.Resource, recs []lever.Record) {
 		if json.Unmarshal(rec.Raw, &v) != nil {
 			continue
 		}
-		note(lever.Users, refID(v.Owner))
+		note(lever.Users, lever.RefID(v.Owner))
 		if res == lever.Postings {
-			note(lever.Users, refID(v.User))
-			note(lever.Users, refID(v.HiringManager))
+			note(lever.Users, lever.RefID(v.User))
+			note(lever.Users, lever.RefID(v.HiringManager))
 			continue
 		}
-		note(lever.Stages, refID(v.Stage))
+		note(lever.Stages, lever.RefID(v.Stage))
 		for _, id := range rec.PostingIDs {
 			note(lever.Postings, id)
 		}
@@ -89,7 +89,7 @@ func (r *run) noteNames(res lever.Resource, recs []lever.Record) {
 		if v.Archived != nil {
 			reason = v.Archived.Reason
 		}
-		note(lever.ArchiveReasons, refID(reason))
+		note(lever.ArchiveReasons, lever.RefID(reason))
 		for _, t := range v.Tags {
 			note(lever.Tags, t)
 		}
@@ -97,21 +97,6 @@ func (r *run) noteNames(res lever.Resource, recs []lever.Record) {
 			note(lever.Sources, s)
 		}
 	}
-}
-
-// refID is the id of a reference sent as an id or as an expanded {id}.
-func refID(raw json.RawMessage) string {
-	var id string
-	if json.Unmarshal(raw, &id) == nil {
-		return id
-	}
-	var obj struct {
-		ID string `json:"id"`
-	}
-	if json.Unmarshal(raw, &obj) == nil {
-		return obj.ID
-	}
-	return ""
 }
 
 // namedMissing returns the held lists that lack an entry the run's changed

@@ -10,6 +10,8 @@
 #
 # The heap figures sync from a fake Lever run as its own process (a leversync
 # binary built here), so the Go heap measured is the sync's alone.
+# LEVERSYNC_BENCH_HEAPPROFILE=DIR also writes DIR/heap-<n>.pprof, a heap
+# profile of the sync at its peak (go tool pprof -top DIR/heap-1000000.pprof).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 dir=$(mktemp -d)

@@ -510,21 +510,19 @@ func (s *Store) OpportunityIDs(after string, updatedSince int64, limit int) ([]s
 	return ids, err
 }
 
-// Missing reports whether any of keys has no stored record of res, a
-// reference list: what tells an incremental sync to read that list again.
+// Missing reports whether any of keys has neither a stored record of res
+// nor a tombstone: what tells an incremental sync to read that list again.
+// A deleted entry is not missing, since no read would bring it back.
 func (s *Store) Missing(res lever.Resource, keys []string) (bool, error) {
 	if isDetail(res) {
 		return false, fmt.Errorf("missing: %s is not a list of records with keys of their own", res)
 	}
 	missing := false
 	err := s.view(func(tx *bolt.Tx) error {
-		b := tx.Bucket([]byte(res))
-		if b == nil {
-			missing = len(keys) > 0
-			return nil
-		}
+		records, gone := tx.Bucket([]byte(res)), tx.Bucket(tombstoneBucket(res))
+		has := func(b *bolt.Bucket, k string) bool { return b != nil && b.Get([]byte(k)) != nil }
 		for _, k := range keys {
-			if b.Get([]byte(k)) == nil {
+			if !has(records, k) && !has(gone, k) {
 				missing = true
 				return nil
 			}

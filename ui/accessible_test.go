@@ -69,6 +69,24 @@ func TestAccessibleWholeFlow(t *testing.T) {
 	}
 }
 
+// An incremental sync's kept reference lists are said, with their age.
+func TestAccessibleSaysKeptLists(t *testing.T) {
+	f := newFake(t)
+	f.sync = recorded(t, "changes")
+	input := "\n\n\n" + "lev\n\n" + "\n\n\n\n" + strings.Repeat("\n", 10) + secretKey + "\n"
+	out := runLines(t, Config{Services: f}, steps.NewState(), input)
+	for _, want := range []string{
+		"users: kept, read under 1 min ago; read again at 1 h, or for a new entry.",
+		"requisitions: kept, read under 1 min ago; read again at 1 h, or for a new entry.",
+		"opportunities: 5 records.",
+		"Sync done: everything synced.",
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("output lacks %q:\n%s", want, out)
+		}
+	}
+}
+
 func TestAccessibleRefusalsBackAndQuit(t *testing.T) {
 	f := &fakeServices{}
 	input := "2\n1\n" + // not an admin: refused

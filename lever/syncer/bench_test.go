@@ -12,6 +12,7 @@ import (
 	"path/filepath"
 	"runtime"
 	"runtime/metrics"
+	"runtime/pprof"
 	"slices"
 	"strings"
 	"sync"
@@ -602,22 +603,28 @@ func thousands(n int) string {
 func measureHeap(b *testing.B, bin string, n int) row {
 	fakeURL, stop := startFakeProcess(b, bin, n)
 	defer stop()
-	peak := func(run func(client lever.Lister, sink syncer.Sink)) string {
+	// LEVERSYNC_BENCH_HEAPPROFILE=dir keeps a heap profile of the
+	// engine's peak, dir/heap-<n>.pprof.
+	var profile string
+	if dir := os.Getenv("LEVERSYNC_BENCH_HEAPPROFILE"); dir != "" {
+		profile = filepath.Join(dir, fmt.Sprintf("heap-%d.pprof", n))
+	}
+	peak := func(profile string, run func(client lever.Lister, sink syncer.Sink)) string {
 		sc := newScope(b)
 		defer sc.close()
 		st := sc.store()
 		runtime.GC()
-		h := startHeapSampler()
+		h := startHeapSampler(b, profile)
 		run(benchClient(b, fakeURL, -1), st)
 		live, inUse := h.finish()
 		return fmt.Sprintf("%.1f MB live, %.1f MB in use", float64(live)/1e6, float64(inUse)/1e6)
 	}
-	engine := peak(func(client lever.Lister, sink syncer.Sink) {
+	engine := peak(profile, func(client lever.Lister, sink syncer.Sink) {
 		if _, err := syncer.NewEngine(client, sink, syncer.Options{}).Run(context.Background(), nil); err != nil {
 			b.Fatal(err)
 		}
 	})
-	base := peak(func(client lever.Lister, sink syncer.Sink) {
+	base := peak("", func(client lever.Lister, sink syncer.Sink) {
 		if err := baselineSync(context.Background(), client, sink, baseline{}); err != nil {
 			b.Fatal(err)
 		}
@@ -769,16 +776,27 @@ type heapSampler struct {
 	live, in uint64
 }
 
-func startHeapSampler() *heapSampler {
+// startHeapSampler samples the heap until finish. With profile set, it
+// writes a heap profile there whenever the live heap has grown by a
+// twentieth, so the last one shows what the peak held.
+func startHeapSampler(b *testing.B, profile string) *heapSampler {
 	h := &heapSampler{stop: make(chan struct{}), done: make(chan struct{})}
 	samples := []metrics.Sample{{Name: "/gc/heap/live:bytes"}, {Name: "/memory/classes/heap/objects:bytes"}}
 	go func() {
 		defer close(h.done)
 		t := time.NewTicker(20 * time.Millisecond)
 		defer t.Stop()
+		var profiled uint64
 		for {
 			metrics.Read(samples)
-			h.live = max(h.live, samples[0].Value.Uint64())
+			live := samples[0].Value.Uint64()
+			if profile != "" && live > profiled*21/20 {
+				profiled = live
+				if err := writeHeapProfile(profile); err != nil {
+					b.Error(err)
+				}
+			}
+			h.live = max(h.live, live)
 			h.in = max(h.in, samples[1].Value.Uint64())
 			select {
 			case <-t.C:
@@ -788,6 +806,18 @@ func startHeapSampler() *heapSampler {
 		}
 	}()
 	return h
+}
+
+func writeHeapProfile(path string) error {
+	f, err := os.Create(path)
+	if err != nil {
+		return err
+	}
+	if err := pprof.WriteHeapProfile(f); err != nil {
+		f.Close()
+		return err
+	}
+	return f.Close()
 }
 
 func (h *heapSampler) finish() (live, inUse uint64) {

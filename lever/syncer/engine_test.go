@@ -1054,7 +1054,8 @@ func TestWholeListOnlyAfterACompleteRead(t *testing.T) {
 // An incremental sync within listsMaxAge of the last read of the reference
 // lists and the internal-only postings reads none of them, unless a changed
 // record names an entry a list lacks: then that list alone. Other changed
-// postings come from updated_at.
+// postings come from updated_at. A list read again once aged tombstones
+// what Lever removed.
 func TestSyncIncrementalReadsAListOnlyWhenItAgedOrLacksANamedEntry(t *testing.T) {
 	defer goleak.VerifyNone(t)
 	api := newScriptedLever()
@@ -1065,6 +1066,9 @@ func TestSyncIncrementalReadsAListOnlyWhenItAgedOrLacksANamedEntry(t *testing.T)
 	if _, err := engine.Run(context.Background(), nil); err != nil {
 		t.Fatal(err)
 	}
+	// kept and postingsDone are what the last step's events said.
+	var kept []string
+	postingsDone := 0
 	// step moves both clocks on, lets change edit the data, and syncs.
 	step := func(by time.Duration, change func(opps, posts []map[string]any)) {
 		t.Helper()
@@ -1074,8 +1078,25 @@ func TestSyncIncrementalReadsAListOnlyWhenItAgedOrLacksANamedEntry(t *testing.T)
 		change(api.lists["/opportunities"], api.lists["/postings"])
 		api.calls = nil
 		api.mu.Unlock()
-		if _, err := engine.Run(context.Background(), nil); err != nil {
+		events := make(chan Event, 10000)
+		if _, err := engine.Run(context.Background(), events); err != nil {
 			t.Fatal(err)
+		}
+		close(events)
+		kept, postingsDone = nil, 0
+		for ev := range events {
+			switch {
+			case ev.Type == EventPhaseKept:
+				kept = append(kept, ev.Phase)
+				if !strings.HasPrefix(ev.Message, "read ") {
+					t.Errorf("phase_kept of %s says %q, not how old the copy is", ev.Phase, ev.Message)
+				}
+			case ev.Type == EventPhaseDone && ev.Phase == string(lever.Postings):
+				postingsDone++
+			}
+		}
+		if postingsDone != 1 {
+			t.Errorf("the postings phase ended %d times", postingsDone)
 		}
 	}
 	// read names the held lists the last step read.
@@ -1095,46 +1116,76 @@ func TestSyncIncrementalReadsAListOnlyWhenItAgedOrLacksANamedEntry(t *testing.T)
 	}
 	changedAt := func() float64 { return float64(api.serverTime.Add(-time.Minute).UnixMilli()) }
 	posting := func(id string) string { return sink.raw(lever.Postings)[id] }
+	all := []string{"users", "stages", "archive_reasons", "sources", "tags", "requisitions"}
 
 	// Known entries only: no list is read. The scripted Lever, like
 	// Lever perhaps, leaves published internal-only postings out of
 	// updated_at.
 	step(10*time.Minute, func(opps, posts []map[string]any) {
 		opps[5]["updatedAt"], opps[5]["stage"], opps[5]["owner"], opps[5]["tags"] = changedAt(), "stage-3", "user-004", []any{"Go"}
+		opps[5]["archived"] = map[string]any{"archivedAt": changedAt(), "reason": "ar-2"}
+		opps[5]["sources"] = []any{"Source 3"}
 		posts[1]["updatedAt"], posts[1]["text"] = changedAt(), "internal-only, renamed" // published, internal job site only
-		posts[3]["updatedAt"], posts[3]["text"] = changedAt(), "public, renamed"
+		posts[3]["updatedAt"], posts[3]["text"], posts[3]["hiringManager"] = changedAt(), "public, renamed", "user-007"
 	})
 	if got := read(); len(got) != 0 {
 		t.Errorf("read %v, want none: every entry named is stored", got)
+	}
+	if slices.Sort(kept); !slices.Equal(kept, slices.Sorted(slices.Values(all))) {
+		t.Errorf("phase_kept for %v, want %v", kept, all)
 	}
 	if !strings.Contains(posting("post-003"), "renamed") {
 		t.Errorf("changed posting post-003 not stored: %s", posting("post-003"))
 	}
 
-	// A new stage, a new tag, and a new internal-only posting applied to:
-	// those lists, and they store them.
+	// A new stage, a new tag, a new hiring manager, and a new
+	// internal-only posting applied to: those lists, and they store them.
 	step(10*time.Minute, func(opps, posts []map[string]any) {
 		api.lists["/stages"] = append(api.lists["/stages"], map[string]any{"id": "stage-new", "text": "New stage"})
 		api.lists["/tags"] = append(api.lists["/tags"], map[string]any{"text": "Rust", "count": float64(1)})
+		api.lists["/users"] = append(api.lists["/users"], map[string]any{"id": "user-new", "name": "New user"})
 		api.lists["/postings"] = append(api.lists["/postings"], map[string]any{"id": "post-new", "state": "published",
 			"distributionChannels": []any{"internal"}, "confidentiality": "non-confidential", "updatedAt": changedAt()})
 		opps[7]["updatedAt"], opps[7]["stage"], opps[7]["tags"] = changedAt(), "stage-new", []any{"Rust"}
 		opps[7]["applications"] = []any{map[string]any{"posting": "post-new"}}
+		posts[7]["updatedAt"], posts[7]["hiringManager"] = changedAt(), map[string]any{"id": "user-new"} // expanded
 	})
-	if got, want := read(), []string{"stages", "tags", "internal-only postings"}; !slices.Equal(got, want) {
+	if got, want := read(), []string{"users", "stages", "tags", "internal-only postings"}; !slices.Equal(got, want) {
 		t.Errorf("read %v, want %v: the lists lacking what a change names", got, want)
 	}
-	if _, ok := sink.raw(lever.Stages)["stage-new"]; !ok {
-		t.Error("the new stage was not stored")
+	if slices.Sort(kept); !slices.Equal(kept, []string{"archive_reasons", "requisitions", "sources"}) {
+		t.Errorf("phase_kept for %v, want archive_reasons, requisitions and sources", kept)
+	}
+	for res, key := range map[lever.Resource]string{lever.Stages: "stage-new", lever.Users: "user-new", lever.Tags: "Rust"} {
+		if _, ok := sink.raw(res)[key]; !ok {
+			t.Errorf("the new %s entry %s was not stored", res, key)
+		}
 	}
 	if posting("post-new") == "" || !strings.Contains(posting("post-001"), "renamed") {
 		t.Errorf("the internal-only postings read did not store post-new (%q) and the renamed post-001 (%s)", posting("post-new"), posting("post-001"))
 	}
 
-	// Past listsMaxAge since the first run, the lists not read since
-	// have aged; the others were read 50 minutes ago.
-	step(50*time.Minute, func([]map[string]any, []map[string]any) {})
-	if got, want := read(), []string{"users", "archive_reasons", "sources", "requisitions"}; !slices.Equal(got, want) {
+	// Past listsMaxAge since the first run, the lists not read since have
+	// aged; the others were read 50 minutes ago. What Lever removed from
+	// them meanwhile leaves the copy.
+	step(50*time.Minute, func([]map[string]any, []map[string]any) {
+		api.lists["/sources"] = slices.DeleteFunc(api.lists["/sources"], func(r map[string]any) bool { return r["text"] == "Source 2" })
+		api.lists["/archive_reasons"] = slices.DeleteFunc(api.lists["/archive_reasons"], func(r map[string]any) bool { return r["id"] == "ar-1" })
+	})
+	if got, want := read(), []string{"archive_reasons", "sources", "requisitions"}; !slices.Equal(got, want) {
 		t.Errorf("read %v, want %v: the lists read over an hour ago", got, want)
+	}
+	for res, key := range map[lever.Resource]string{lever.Sources: "Source 2", lever.ArchiveReasons: "ar-1"} {
+		if _, ok := sink.raw(res)[key]; ok {
+			t.Errorf("%s %s, removed in Lever, is still stored after the aged list was read", res, key)
+		}
+	}
+
+	// A clock set back (it was ahead when a list was read) does not keep
+	// a list unread.
+	now = now.Add(-3 * time.Hour)
+	step(time.Minute, func([]map[string]any, []map[string]any) {})
+	if got := read(); !slices.Equal(got, append(slices.Clone(all), "internal-only postings")) {
+		t.Errorf("read %v after the clock went back, want every list", got)
 	}
 }

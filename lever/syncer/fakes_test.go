@@ -399,6 +399,14 @@ func (s *memSink) Commit(batches ...Batch) error {
 			delete(s.records[b.Resource], d.ID)
 			s.tombstones[b.Resource][d.ID] = d
 		}
+		if b.Whole != nil {
+			for id := range s.records[b.Resource] {
+				if !slices.Contains(b.Whole.Keys, id) {
+					delete(s.records[b.Resource], id)
+					s.tombstones[b.Resource][id] = lever.Deletion{ID: id, DeletedAt: b.Whole.At}
+				}
+			}
+		}
 		if b.Checkpoint.Stream != "" {
 			s.checkpoints[b.Checkpoint.Stream] = b.Checkpoint
 			s.seen[b.Checkpoint.Stream] = b.Checkpoint
@@ -438,7 +446,9 @@ func (s *memSink) Missing(res lever.Resource, keys []string) (bool, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	for _, k := range keys {
-		if _, ok := s.records[res][k]; !ok {
+		_, stored := s.records[res][k]
+		_, deleted := s.tombstones[res][k]
+		if !stored && !deleted {
 			return true, nil
 		}
 	}

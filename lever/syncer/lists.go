@@ -17,10 +17,12 @@ import (
 const listsMaxAge = time.Hour
 
 // listFresh reports whether st's copy of the list of res was read less
-// than listsMaxAge ago.
+// than listsMaxAge ago. A time ahead of the clock (which was ahead, then
+// set right) is no evidence: the list has aged.
 func (r *run) listFresh(st RunState, res lever.Resource) bool {
 	at, ok := st.ListedAt[res]
-	return ok && r.now()-at < listsMaxAge.Milliseconds()
+	now := r.now()
+	return ok && at <= now && now-at < listsMaxAge.Milliseconds()
 }
 
 // keptWhy says why a run keeps its copy of the list of res unread.
@@ -56,19 +58,15 @@ type changeView struct {
 // name: an opportunity's stage, archive reason, owner, tags, sources and
 // postings, a posting's people.
 func (r *run) noteNames(res lever.Resource, recs []lever.Record) {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	if r.named == nil {
-		r.named = map[lever.Resource]map[string]bool{}
+	type entry struct {
+		list lever.Resource
+		key  string
 	}
+	var named []entry
 	note := func(list lever.Resource, key string) {
-		if key == "" {
-			return
+		if key != "" {
+			named = append(named, entry{list, key})
 		}
-		if r.named[list] == nil {
-			r.named[list] = map[string]bool{}
-		}
-		r.named[list][key] = true
 	}
 	for _, rec := range recs {
 		var v changeView
@@ -96,6 +94,17 @@ func (r *run) noteNames(res lever.Resource, recs []lever.Record) {
 		for _, s := range v.Sources {
 			note(lever.Sources, s)
 		}
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.named == nil {
+		r.named = map[lever.Resource]map[string]bool{}
+	}
+	for _, e := range named {
+		if r.named[e.list] == nil {
+			r.named[e.list] = map[string]bool{}
+		}
+		r.named[e.list][e.key] = true
 	}
 }
 

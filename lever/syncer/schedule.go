@@ -69,7 +69,8 @@ func (r *run) listPhase(ctx context.Context, commits *committer) error {
 		}
 	}
 	s.mu.Lock()
-	for _, st := range streams {
+	// A phase with a held stream ends when release has decided on it.
+	for _, st := range append(streams, held...) {
 		s.left[st.phase]++
 	}
 	s.pending = streams
@@ -211,23 +212,35 @@ func (s *scheduler) runOne(st *stream) {
 }
 
 // release queues the held lists that the changed records name an unknown
-// entry of, and lets the phase end without the others.
+// entry of, and ends the phases of the others: a reference list is kept,
+// the postings phase done.
 func (s *scheduler) release(held []*stream) {
 	read, err := s.r.namedMissing(held)
-	s.mu.Lock()
-	s.held = nil
-	for _, st := range read {
-		s.left[st.phase]++
-		s.pending = append(s.pending, st)
-	}
-	s.mu.Unlock()
 	if err != nil {
+		s.mu.Lock()
+		s.held = nil
+		s.mu.Unlock()
 		s.fail(err)
 		return
 	}
+	var ended []*stream
+	s.mu.Lock()
+	s.held = nil
 	for _, st := range held {
-		if st.whole && !slices.Contains(read, st) {
+		if slices.Contains(read, st) {
+			s.pending = append(s.pending, st)
+			continue
+		}
+		if s.left[st.phase]--; s.left[st.phase] == 0 {
+			ended = append(ended, st)
+		}
+	}
+	s.mu.Unlock()
+	for _, st := range ended {
+		if st.whole {
 			s.r.pump.emit(Event{Type: EventPhaseKept, Phase: st.phase, Resource: st.resource, Message: s.r.keptWhy(st.resource)})
+		} else {
+			s.r.pump.emit(Event{Type: EventPhaseDone, Phase: st.phase, Resource: phaseResource(st), Total: s.r.phaseTotal(st.phase)})
 		}
 	}
 }

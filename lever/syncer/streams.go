@@ -103,10 +103,17 @@ func (r *run) listStreams() (ss, held []*stream, fam *family, err error) {
 	}
 	opp := withParams(conf, "expand", "applications")
 	if incremental {
-		return append(ss, &stream{
+		ss = append(ss, &stream{
 			name: "opportunities/updated", phase: string(lever.Opportunities), resource: lever.Opportunities, path: "/opportunities",
 			query: withParams(opp, "updated_at_start", since), names: true,
-		}), held, nil, nil
+		})
+		if len(held) == 0 {
+			// Nothing waits on what the changes name.
+			for _, s := range ss {
+				s.names = false
+			}
+		}
+		return ss, held, nil, nil
 	}
 	// A full read must not filter on updatedAt, which is null on old
 	// records: it reads created_at windows.

@@ -319,7 +319,7 @@ func TestDoctorNamesAFileOfAnotherAccount(t *testing.T) {
 	if res := runBin(t, env, "", syncArgs(a, db)...); res.code != 0 {
 		t.Fatalf("sync: exit %d: %s", res.code, res.stderr)
 	}
-	if res := runBin(t, env, "", doctorArgs(a.URL(), db)...); res.code != 0 || checkLines(res.stdout)["Data file's environment"] != "pass" {
+	if res := runBin(t, env, "", doctorArgs(a.URL(), db)...); res.code != 0 || checkLines(res.stdout)["Data file's Lever account"] != "pass" {
 		t.Fatalf("doctor of the account that filled the file: exit %d\n%s", res.code, res.stdout)
 	}
 

@@ -56,7 +56,7 @@ var checkTitles = map[CheckID]string{
 	CheckRateLimit:    "Rate limit",
 	CheckDataFile:     "Data file",
 	CheckIntegrity:    "Data file consistency",
-	CheckEnvironment:  "Data file's environment",
+	CheckEnvironment:  "Data file's Lever account",
 	CheckDisk:         "Free disk space",
 	CheckLastSync:     "Last sync",
 }

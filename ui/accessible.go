@@ -266,6 +266,9 @@ func (a *accessible) connect() (steps.State, error) {
 	}
 	r := <-done
 	next := steps.AfterConnect(s, r)
+	if next.Step != steps.StepSync {
+		a.diagnose(s, next.Problem)
+	}
 	if next.Step != steps.StepConnect && next.Step != steps.StepSync {
 		return next, nil // routed back; the loop prints the problem
 	}
@@ -301,6 +304,45 @@ func (a *accessible) connect() (steps.State, error) {
 		a.p.Say("Key " + where + ".")
 	}
 	return next, nil
+}
+
+// diagnose runs the checks of leversync doctor after the connect failure p
+// and says the ones that fail or warn, the one matching p first, each with
+// its evidence and fix: what the wizard draws below the step it routes to.
+func (a *accessible) diagnose(s steps.State, p *steps.Problem) {
+	d, ok := a.cfg.Services.(steps.Diagnoser)
+	if !ok || p == nil {
+		return
+	}
+	a.p.Say("Looking for the cause with the checks of leversync doctor…")
+	progress := make(chan steps.Finding)
+	drained := make(chan struct{})
+	go func() {
+		defer close(drained)
+		for range progress {
+		}
+	}()
+	diag := d.Diagnose(a.ctx, s, a.key, progress)
+	close(progress)
+	<-drained
+	concerns := diag.Concerns(p.Check())
+	if len(concerns) == 0 {
+		a.p.Say("Diagnosis: no check fails now.")
+		return
+	}
+	for _, f := range concerns {
+		verdict := "fails"
+		if f.Status == steps.Warn {
+			verdict = "warns"
+		}
+		a.p.Say(fmt.Sprintf("Diagnosis: %s %s: %s", f.Title, verdict, f.Summary))
+		for _, e := range evidenceShown(f) {
+			a.p.Say("  " + e)
+		}
+		if f.Fix != "" {
+			a.p.Say("  Fix: " + f.Fix)
+		}
+	}
 }
 
 // sync runs the sync and prints its progress plainly: a line for each

@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/leversync/leversync/lever"
+	"github.com/leversync/leversync/lever/fakelever"
 	"github.com/leversync/leversync/steps"
 )
 
@@ -149,5 +150,39 @@ func TestAccessibleInputEnds(t *testing.T) {
 	err := runAccessible(context.Background(), Config{Services: &fakeServices{}, In: in, Out: &out}, steps.NewState(), newLinePrompter(in, &out))
 	if err == nil || !strings.Contains(err.Error(), "input ended") {
 		t.Fatalf("err = %v", err)
+	}
+}
+
+// A failed check of the key is followed, as in the wizard, by the
+// doctor's checks that fail, the matching one first, with evidence and fix.
+func TestAccessibleDiagnosesAFailedKey(t *testing.T) {
+	for _, c := range []struct {
+		name, key string
+		want      []string
+	}{
+		{"rejected", secretKey, []string{
+			"Diagnosis: Key accepted fails: Lever Production rejected the key (401)",
+			"  Fix: ",
+		}},
+		{"missing two permissions", fakelever.KeyMissingTwo, []string{
+			"Diagnosis: Permissions fails: ",
+			"  find all requisitions (read): missing (403)",
+		}},
+	} {
+		svc, _, _ := servicesOn(t, smallLever, false)
+		var out bytes.Buffer
+		in := strings.NewReader(c.key + "\n")
+		cfg := Config{Services: svc, In: in, Out: &out}
+		// The input ends at the next question: the run's error says so.
+		_ = runAccessible(context.Background(), cfg, stateAt(steps.StepPasteKey), newLinePrompter(in, &out))
+		got := out.String()
+		for _, want := range c.want {
+			if !strings.Contains(got, want) {
+				t.Errorf("%s: output lacks %q:\n%s", c.name, want, got)
+			}
+		}
+		if strings.Index(got, "Diagnosis:") < strings.Index(got, "Checking the key") {
+			t.Errorf("%s: no diagnosis after the check:\n%s", c.name, got)
+		}
 	}
 }

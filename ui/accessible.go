@@ -29,6 +29,12 @@ func runAccessible(ctx context.Context, cfg Config, initial steps.State, p promp
 	if cfg.Demo {
 		p.Say("Demo mode: everything talks to the built-in fake Lever.")
 	}
+	if err := a.askProfile(); errors.Is(err, errQuit) {
+		a.p.Say("Quitting. Nothing was changed.")
+		return nil
+	} else if err != nil {
+		return err
+	}
 	for {
 		if err := a.ctx.Err(); err != nil {
 			return err
@@ -304,6 +310,66 @@ func (a *accessible) connect() (steps.State, error) {
 		a.p.Say("Key " + where + ".")
 	}
 	return next, nil
+}
+
+// askProfile asks, as the wizard does before its first step, which profile
+// the account goes in when the current one holds an account already; a new
+// profile's services then take over, with that profile's earlier answers.
+func (a *accessible) askProfile() error {
+	p := a.cfg.Profiles
+	if p == nil || !p.AskFirst || p.Setup == nil || a.s.Step != steps.StepPrerequisite {
+		return nil
+	}
+	a.p.Say("")
+	a.p.Say("Profile " + p.Current + " already holds a Lever account: a saved key or a data file. Each profile keeps one account's key, settings and data file; nothing crosses between them.")
+	for {
+		answer, err := a.p.Input("Which profile is this Lever account for?",
+			"Press Enter to keep "+p.Current+" and set that account up again (its saved key is replaced, its data file kept), or type a new profile's name, such as client-a or sandbox, to keep both.")
+		switch {
+		case errors.Is(err, errBack):
+			continue
+		case err != nil:
+			return err
+		case answer == "":
+			answer = p.Current
+		}
+		name, err := p.Parse(answer)
+		if err != nil {
+			a.p.Say("Not a profile name: " + err.Error())
+			continue
+		}
+		if name == p.Current {
+			return nil
+		}
+		s, ok, err := a.loadProfile(name)
+		if err != nil {
+			a.p.Say(fmt.Sprintf("Profile %s cannot be set up: %v.", name, err))
+			continue
+		}
+		a.s = steps.NewState()
+		if ok {
+			a.s = steps.StartOver(s)
+		}
+		a.p.Say("The account goes in profile " + name + ".")
+		return nil
+	}
+}
+
+// loadProfile makes the profile called name this run's: its services,
+// and its saved progress if any.
+func (a *accessible) loadProfile(name string) (steps.State, bool, error) {
+	svc, _, err := a.cfg.Profiles.Setup(name)
+	if err != nil {
+		return steps.State{}, false, err
+	}
+	s, ok, err := svc.LoadProgress(a.ctx)
+	if err != nil {
+		return steps.State{}, false, err
+	}
+	p := *a.cfg.Profiles
+	p.Current, p.AskFirst = name, false
+	a.cfg.Profiles, a.cfg.Services = &p, svc
+	return s, ok, nil
 }
 
 // diagnose runs the checks of leversync doctor after the connect failure p

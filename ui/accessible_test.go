@@ -3,6 +3,7 @@ package ui
 import (
 	"bytes"
 	"context"
+	"slices"
 	"strings"
 	"testing"
 
@@ -185,4 +186,60 @@ func TestAccessibleDiagnosesAFailedKey(t *testing.T) {
 			t.Errorf("%s: no diagnosis after the check:\n%s", c.name, got)
 		}
 	}
+}
+
+// The accessible mode asks for the profile as the wizard does, when the
+// current one holds an account already.
+func TestAccessibleAsksForTheProfile(t *testing.T) {
+	run := func(cfg Config, input string) string {
+		var out bytes.Buffer
+		in := strings.NewReader(input)
+		cfg.In, cfg.Out = in, &out
+		// The input ends at a later question: the run's error says so.
+		_ = runAccessible(context.Background(), cfg, steps.NewState(), newLinePrompter(in, &out))
+		return out.String()
+	}
+	t.Run("a new profile", func(t *testing.T) {
+		h := &profileHooks{setup: map[string]*fakeServices{"client-a": {}}}
+		old := &fakeServices{}
+		out := run(Config{Services: old, Profiles: h.profiles(t, "default", true)}, "Client-A\n\n\n")
+		if !strings.Contains(out, "Which profile is this Lever account for?") {
+			t.Fatalf("no profile question:\n%s", out)
+		}
+		if !slices.Equal(h.setUp, []string{"client-a"}) {
+			t.Fatalf("set up %v, want client-a", h.setUp)
+		}
+		if s, ok := h.setup["client-a"].lastSaved(); !ok || s.Step != steps.StepOrganization {
+			t.Fatalf("client-a's progress: %+v, %v", s, ok)
+		}
+		if _, ok := old.lastSaved(); ok {
+			t.Fatal("progress was saved in the profile the account did not go in")
+		}
+	})
+	t.Run("the current profile", func(t *testing.T) {
+		h := &profileHooks{setup: map[string]*fakeServices{}}
+		old := &fakeServices{}
+		run(Config{Services: old, Profiles: h.profiles(t, "default", true)}, "\n\n\n")
+		if s, ok := old.lastSaved(); !ok || s.Step != steps.StepOrganization || len(h.setUp) != 0 {
+			t.Fatalf("default's progress: %+v, %v; set up %v", s, ok, h.setUp)
+		}
+	})
+	t.Run("names refused, then the current one", func(t *testing.T) {
+		h := &profileHooks{setup: map[string]*fakeServices{}}
+		out := run(Config{Services: &fakeServices{}, Profiles: h.profiles(t, "default", true)}, "no/slash\nother\n\n")
+		for _, want := range []string{"Not a profile name: ", "Profile other cannot be set up: no services for other."} {
+			if !strings.Contains(out, want) {
+				t.Errorf("output lacks %q:\n%s", want, out)
+			}
+		}
+		if strings.Count(out, "Which profile is this Lever account for?") != 3 {
+			t.Errorf("the question was not asked three times:\n%s", out)
+		}
+	})
+	t.Run("not asked on a new profile", func(t *testing.T) {
+		h := &profileHooks{}
+		if out := run(Config{Services: &fakeServices{}, Profiles: h.profiles(t, "default", false)}, "\n"); strings.Contains(out, "Which profile") {
+			t.Fatalf("asked for the profile of an empty one:\n%s", out)
+		}
+	})
 }

@@ -274,12 +274,12 @@ func waitOutputFunc(t *testing.T, out *lockedBuffer, what string, ok func(string
 // closed.
 func TestRunWatchSaysHowTheWatchEnded(t *testing.T) {
 	rec := recorded(t, "done")
+	mid := midOpportunities(rec)
 	for _, ends := range []bool{true, false} {
-		upTo := midOpportunities(rec)
-		if ends {
-			upTo = len(rec.Events)
-		}
-		w := newFakeWatch(rec, midOpportunities(rec)/2, upTo)
+		// The rest of the sync comes once the watch has shown it running:
+		// all of it at once could be drawn in the first frame, already
+		// over.
+		w := newFakeWatch(rec, mid/2, mid)
 		in, keys := io.Pipe()
 		out := &lockedBuffer{}
 		type result struct {
@@ -296,6 +296,10 @@ func TestRunWatchSaysHowTheWatchEnded(t *testing.T) {
 		// the sync runs, cleared once it has ended.
 		waitOutput(t, out, progressBusy)
 		if ends {
+			for _, ev := range rec.Events[mid:] {
+				w.events <- ev
+			}
+			close(w.events)
 			waitOutputFunc(t, out, "the progress indicator cleared after the sync", func(s string) bool {
 				return strings.Contains(s[strings.Index(s, progressBusy):], "\x1b]9;4;0\a")
 			})

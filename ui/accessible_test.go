@@ -209,12 +209,7 @@ func TestAccessibleAsksForTheProfile(t *testing.T) {
 		if !slices.Equal(h.setUp, []string{"client-a"}) {
 			t.Fatalf("set up %v, want client-a", h.setUp)
 		}
-		if s, ok := h.setup["client-a"].lastSaved(); !ok || s.Step != steps.StepOrganization {
-			t.Fatalf("client-a's progress: %+v, %v", s, ok)
-		}
-		if _, ok := old.lastSaved(); ok {
-			t.Fatal("progress was saved in the profile the account did not go in")
-		}
+		assertSavedIn(t, h, "client-a", old)
 	})
 	t.Run("the current profile", func(t *testing.T) {
 		h := &profileHooks{setup: map[string]*fakeServices{}}

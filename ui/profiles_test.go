@@ -256,12 +256,7 @@ func TestWizardAsksForTheProfile(t *testing.T) {
 		}
 		// Step 1's answers are saved in the new profile, none in the old.
 		m = drive(m, press("enter"), press("enter"))
-		if s, ok := h.setup["client-a"].lastSaved(); !ok || s.Step != steps.StepOrganization {
-			t.Fatalf("client-a's progress: %+v, %v", s, ok)
-		}
-		if _, ok := old.lastSaved(); ok {
-			t.Fatal("progress was saved in the profile the account did not go in")
-		}
+		assertSavedIn(t, h, "client-a", old)
 	})
 	t.Run("the current profile", func(t *testing.T) {
 		h := &profileHooks{setup: map[string]*fakeServices{}}
@@ -291,6 +286,18 @@ func TestWizardAsksForTheProfile(t *testing.T) {
 			t.Fatal("the wizard asked for the profile of an empty one")
 		}
 	})
+}
+
+// assertSavedIn fails unless step 1's answers were saved in the profile
+// name that h set up, and none in old, the profile the account left.
+func assertSavedIn(t *testing.T, h *profileHooks, name string, old *fakeServices) {
+	t.Helper()
+	if s, ok := h.setup[name].lastSaved(); !ok || s.Step != steps.StepOrganization {
+		t.Fatalf("%s's progress: %+v, %v", name, s, ok)
+	}
+	if _, ok := old.lastSaved(); ok {
+		t.Fatal("progress was saved in the profile the account did not go in")
+	}
 }
 
 // ctrlU clears a text field.

@@ -19,8 +19,8 @@ import (
 // failed connection and check again without retyping.
 type Diagnoser interface {
 	// Diagnose runs every check against the environment s chose with key
-	// (a zero key means the saved one), sending each check on progress as
-	// it starts (Status Running) and ends, like Diagnose.
+	// (a zero key means the saved one), sending each check on progress (if
+	// not nil) as it starts (Status Running) and ends, like Diagnose.
 	Diagnose(ctx context.Context, s State, key lever.APIKey, progress chan<- Finding) Diagnosis
 }
 

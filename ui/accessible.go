@@ -381,17 +381,7 @@ func (a *accessible) diagnose(s steps.State, p *steps.Problem) {
 		return
 	}
 	a.p.Say("Looking for the cause with the checks of leversync doctor…")
-	progress := make(chan steps.Finding)
-	drained := make(chan struct{})
-	go func() {
-		defer close(drained)
-		for range progress {
-		}
-	}()
-	diag := d.Diagnose(a.ctx, s, a.key, progress)
-	close(progress)
-	<-drained
-	concerns := diag.Concerns(p.Check())
+	concerns := d.Diagnose(a.ctx, s, a.key, nil).Concerns(p.Check())
 	if len(concerns) == 0 {
 		a.p.Say("Diagnosis: no check fails now.")
 		return

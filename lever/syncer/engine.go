@@ -166,7 +166,10 @@ type run struct {
 	// requests is the lister's count when the run began.
 	requests int64
 
-	mu     sync.Mutex
+	mu sync.Mutex
+	// st is the run's state. Copies of it are handed out (to the sink,
+	// in events) and may be read after mu is released: its maps are
+	// replaced, never changed in place.
 	st     RunState
 	counts map[string]*streamCount
 	// confidential: the key is taken to read confidential records until a

@@ -1189,3 +1189,85 @@ func TestSyncIncrementalReadsAListOnlyWhenItAgedOrLacksANamedEntry(t *testing.T)
 		t.Errorf("read %v after the clock went back, want every list", got)
 	}
 }
+
+// runRecorder is a memSink that keeps every RunState it was given to
+// update, with a copy of its listedAt as it was then.
+type runRecorder struct {
+	*memSink
+	mu     sync.Mutex
+	states []RunState
+	listed []map[lever.Resource]int64
+}
+
+func (s *runRecorder) UpdateRun(r RunState) error {
+	s.mu.Lock()
+	s.states = append(s.states, r)
+	s.listed = append(s.listed, maps.Clone(r.ListedAt))
+	s.mu.Unlock()
+	return s.memSink.UpdateRun(r)
+}
+
+// A RunState the run hands out (to the sink, in events) is never changed
+// by the run afterwards: the sink may still be writing it out. A list read
+// whole records its time in a new listedAt, not in the one handed out.
+func TestSyncNeverChangesARunStateItHandedOut(t *testing.T) {
+	api := newScriptedLever()
+	api.dataset(120)
+	sink := &runRecorder{memSink: newMemSink()}
+	now := testNow
+	engine := testEngine(api, sink, Options{Now: func() time.Time { return now }})
+	if _, err := engine.Run(context.Background(), nil); err != nil {
+		t.Fatal(err)
+	}
+	// Two hours on, every list has aged: the incremental run hands out
+	// the old listedAt (with Lever's clock, at its first answer), then
+	// reads every list again.
+	now = now.Add(2 * time.Hour)
+	api.mu.Lock()
+	api.serverTime = api.serverTime.Add(2 * time.Hour)
+	api.mu.Unlock()
+	sink.mu.Lock()
+	sink.states, sink.listed = nil, nil
+	sink.mu.Unlock()
+	if _, err := engine.Run(context.Background(), nil); err != nil {
+		t.Fatal(err)
+	}
+	sink.mu.Lock()
+	defer sink.mu.Unlock()
+	handedOut := 0
+	for i, st := range sink.states {
+		if len(sink.listed[i]) > 0 {
+			handedOut++
+		}
+		if !maps.Equal(st.ListedAt, sink.listed[i]) {
+			t.Errorf("update %d: listedAt was %v when handed out, %v since", i+1, sink.listed[i], st.ListedAt)
+		}
+	}
+	if handedOut == 0 {
+		t.Fatal("no RunState with a listedAt was handed out: the test proves nothing")
+	}
+}
+
+// The same for a record skipped after a copy of the run state, with
+// records skipped before, was handed out (as the first answer, or the
+// dashboard's d key, hands one out).
+func TestSkipNeverChangesARunStateHandedOut(t *testing.T) {
+	sink := newMemSink()
+	r := &run{e: testEngine(newScriptedLever(), sink, Options{}), counts: map[string]*streamCount{},
+		st: RunState{ID: "resumed", Skipped: map[lever.Resource]int{lever.Tags: 1}}}
+	r.pump = newEventPump(nil, r.e.opts.Now, func() int64 { return 0 })
+	defer r.pump.close()
+	if err := sink.StartRun(r.st); err != nil {
+		t.Fatal(err)
+	}
+	r.mu.Lock()
+	handed := r.st
+	r.mu.Unlock()
+	r.skip(lever.Tags, 1, json.RawMessage(`{"text":""}`), "", errors.New("no id"))
+	if handed.Skipped[lever.Tags] != 1 {
+		t.Errorf("the handed-out state now counts %d skipped tags, want the 1 it had", handed.Skipped[lever.Tags])
+	}
+	if got := r.state().Skipped[lever.Tags]; got != 2 {
+		t.Errorf("the run counts %d skipped tags, want 2", got)
+	}
+}

@@ -444,11 +444,15 @@ func (r *run) settle(p *pendingPage) error {
 // counts rise page by page.
 func (r *run) reportStored(p *pendingPage) {
 	if p.listed {
+		// A new map: copies of the run state handed out earlier share the
+		// old one, and may be being written out.
 		r.mu.Lock()
-		if r.st.ListedAt == nil {
-			r.st.ListedAt = map[lever.Resource]int64{}
+		listed := maps.Clone(r.st.ListedAt)
+		if listed == nil {
+			listed = map[lever.Resource]int64{}
 		}
-		r.st.ListedAt[p.s.resource] = r.now()
+		listed[p.s.resource] = r.now()
+		r.st.ListedAt = listed
 		r.mu.Unlock()
 	}
 	total := r.setCount(p.name, p.count)
@@ -504,12 +508,14 @@ func (r *run) skip(res lever.Resource, i int, raw json.RawMessage, parent string
 		where += ", of opportunity " + parent
 	}
 	r.mu.Lock()
-	if r.st.Skipped == nil {
-		r.st.Skipped = map[lever.Resource]int{}
+	// A new map, as for ListedAt: copies handed out share the old one.
+	skipped := maps.Clone(r.st.Skipped)
+	if skipped == nil {
+		skipped = map[lever.Resource]int{}
 	}
-	r.st.Skipped[res]++
+	skipped[res]++
+	r.st.Skipped = skipped
 	st := r.st
-	st.Skipped = maps.Clone(st.Skipped)
 	r.mu.Unlock()
 	// Best effort: the run's outcome is written again at its end.
 	_ = r.e.sink.UpdateRun(st)

@@ -188,6 +188,14 @@ func TestDeletionWindowsAreAtMostThirtyDays(t *testing.T) {
 func TestSyncFullReadSplitsIntoDisjointWindows(t *testing.T) {
 	api := newScriptedLever()
 	want := api.dataset(300)
+	// Pages that take a moment, as Lever's do: answered at once, one
+	// window could read them all before another is scheduled to split it.
+	api.before = func(ctx context.Context, c listCall) error {
+		if c.Path == "/opportunities" {
+			time.Sleep(2 * time.Millisecond)
+		}
+		return nil
+	}
 	sink := newMemSink()
 	st, err := testEngine(api, sink, Options{}).Run(context.Background(), nil)
 	if err != nil {

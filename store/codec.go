@@ -16,12 +16,13 @@ import (
 	"github.com/leversync/leversync/lever"
 )
 
-// How records are kept (schema 2). Each value of a resource bucket is
+// How records are kept (schema 2 and 3). Each value of a resource bucket is
 //
 //	kind (1 byte) | uvarint n | n bytes of index fields | body
 //
-// where the index fields are an opportunity's updatedAt and postings
-// (opportunityFields; empty for other resources), and by kind the body is
+// where the index fields are an opportunity's updatedAt, postings and,
+// from schema 3, search terms (opportunityFields; empty for other
+// resources), and by kind the body is
 //
 //	valuePlain: the record's JSON exactly as Lever sent it
 //	valueZstd:  one zstd frame of that JSON, compressed with the dictionary
@@ -206,15 +207,22 @@ func encodeValue(e *zstd.Encoder, fields, raw []byte) []byte {
 
 // opportunityIndex reads the index fields of a stored opportunity.
 func opportunityIndex(v []byte) (updatedAt int64, postings []string, err error) {
+	updatedAt, postings, _, err = opportunityFieldsOf(v)
+	return updatedAt, postings, err
+}
+
+// opportunityFieldsOf reads every index field of a stored opportunity,
+// terms included (nil when the value holds none).
+func opportunityFieldsOf(v []byte) (updatedAt int64, postings []string, terms []byte, err error) {
 	_, fields, _, err := splitValue(v)
 	if err != nil {
-		return 0, nil, err
+		return 0, nil, nil, err
 	}
-	updatedAt, postings, ok := parseOpportunityFields(fields)
+	updatedAt, postings, terms, ok := parseOpportunityFields(fields)
 	if !ok {
-		return 0, nil, fmt.Errorf("%w: bad index fields", errBadValue)
+		return 0, nil, nil, fmt.Errorf("%w: bad index fields", errBadValue)
 	}
-	return updatedAt, postings, nil
+	return updatedAt, postings, terms, nil
 }
 
 // encoders returns the encoder of each resource (nil: plain).

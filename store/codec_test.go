@@ -410,3 +410,40 @@ func TestCommitOverCorruptValueIsErrCorrupt(t *testing.T) {
 		t.Fatal("a failed commit kept a tombstone")
 	}
 }
+
+// TestPreparedBeforeADictionaryIsCompressedAtCommit: pages are prepared
+// (compressed) on the streams' goroutines while earlier pages commit. A
+// page prepared before the commit that trained the first dictionary, or a
+// new one, is compressed again with it; one prepared with the dictionary
+// in use is stored as prepared.
+func TestPreparedBeforeADictionaryIsCompressedAtCommit(t *testing.T) {
+	s := newStore(t)
+	page := func(from int) syncer.Batch {
+		b := syncer.Batch{Resource: lever.Opportunities}
+		for i := from; i < from+100; i++ {
+			b.Upserts = append(b.Upserts, opportunity(fmt.Sprintf("%08x-1111-4222-8333-%012x", i*7919, i), 1700000000000, "post-1"))
+		}
+		return b
+	}
+	first, early := page(0), page(100)
+	s.Prepare(&first)
+	s.Prepare(&early) // before any dictionary
+	mustCommit(t, s, first)
+	if byDict := storedDictionaries(t, s); byDict[-1] != 100 {
+		t.Fatalf("opportunities per dictionary = %v, want the first page plain", byDict)
+	}
+	mustCommit(t, s, early)
+	if byDict := storedDictionaries(t, s); byDict[-1] != 100 || byDict[1] != 100 {
+		t.Fatalf("opportunities per dictionary = %v, want the page prepared before dictionary 1 compressed with it", byDict)
+	}
+
+	// Prepared with the dictionary in use: stored as prepared.
+	late := page(200)
+	s.Prepare(&late)
+	p := late.Prepared.(prepared)
+	p.values[0] = encodeValue(nil, opportunityFields(0, nil, []byte{}), late.Upserts[0].Raw)
+	mustCommit(t, s, late)
+	if byDict := storedDictionaries(t, s); byDict[-1] != 101 || byDict[1] != 199 {
+		t.Fatalf("opportunities per dictionary = %v, want the prepared values stored as they were", byDict)
+	}
+}

@@ -220,11 +220,20 @@ func checkIndex(tx *bolt.Tx) error {
 
 // checkTerms verifies that every opportunity has a terms record and the
 // other way round, and that the search index holds exactly the terms of
-// those records.
+// those records, unless the file defers it.
 func checkTerms(tx *bolt.Tx) error {
 	opps, known, idx := tx.Bucket([]byte(lever.Opportunities)), tx.Bucket(bucketOpportunityTerms), tx.Bucket(bucketTermIndex)
 	if opps == nil || known == nil || idx == nil {
 		return nil
+	}
+	if tx.Bucket(bucketMeta).Get(keyTermsDeferred) != nil {
+		// Until the index is built, a search reads the index fields.
+		return opps.ForEach(func(k, v []byte) error {
+			if _, err := termsOf(v); err != nil {
+				return fmt.Errorf("opportunity %s: %w", k, err)
+			}
+			return nil
+		})
 	}
 	err := opps.ForEach(func(k, _ []byte) error {
 		terms := known.Get(k)

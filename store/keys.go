@@ -116,30 +116,44 @@ func parseIndexKey(k []byte) (posting, opportunity string, ok bool) {
 }
 
 // opportunityFields are an opportunity's index fields: updatedAt (8 bytes
-// big-endian), then its postings, packed one after another.
-func opportunityFields(updatedAt int64, postings []string) []byte {
-	v := binary.BigEndian.AppendUint64(make([]byte, 0, 8+17*len(postings)), uint64(updatedAt))
+// big-endian), then its postings, packed one after another, then, when
+// terms is not nil, termsMark and the terms the candidate search finds it
+// by (searchTerms, joined by NUL; schema 3 writes them, so that a file
+// that defers its search index can build it without decoding records).
+func opportunityFields(updatedAt int64, postings []string, terms []byte) []byte {
+	v := binary.BigEndian.AppendUint64(make([]byte, 0, 8+17*len(postings)+1+len(terms)), uint64(updatedAt))
 	for _, p := range postings {
 		v = appendPackedID(v, p)
+	}
+	if terms != nil {
+		v = append(append(v, termsMark), terms...)
 	}
 	return v
 }
 
+// termsMark follows the postings in index fields that hold terms; a
+// packed id never starts with it.
+const termsMark byte = 2
+
 // parseOpportunityFields reads opportunityFields; ok is false when v is not
-// such fields.
-func parseOpportunityFields(v []byte) (updatedAt int64, postings []string, ok bool) {
+// such fields. terms is nil when the fields hold none, and not nil (maybe
+// empty) when they do.
+func parseOpportunityFields(v []byte) (updatedAt int64, postings []string, terms []byte, ok bool) {
 	if len(v) < 8 {
-		return 0, nil, false
+		return 0, nil, nil, false
 	}
 	updatedAt = int64(binary.BigEndian.Uint64(v))
 	for rest := v[8:]; len(rest) > 0; {
+		if rest[0] == termsMark {
+			return updatedAt, postings, rest[1:len(rest):len(rest)], true
+		}
 		var p string
 		if p, rest, ok = readPackedID(rest); !ok {
-			return 0, nil, false
+			return 0, nil, nil, false
 		}
 		postings = append(postings, p)
 	}
-	return updatedAt, postings, true
+	return updatedAt, postings, nil, true
 }
 
 // indexedPostings is the sorted, distinct, non-empty postings of ids.

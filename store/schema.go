@@ -30,11 +30,12 @@ var (
 	bucketOpportunityKeys = []byte("opportunity_keys")
 	// bucketTermIndex: term \x00 opportunityID -> nothing, where the terms
 	// are the words of a candidate's name and their email addresses, in
-	// lower case; the candidate search is a prefix scan of it.
+	// lower case; the candidate search is a prefix scan of it. A new file
+	// defers it (keyTermsDeferred) until its first sync ends.
 	bucketTermIndex = []byte("index_opportunities_by_term")
 	// bucketOpportunityTerms: opportunityID -> its terms joined by \x00, so
 	// the index follows changes and a search checks every word it was
-	// given without decoding raw JSON.
+	// given without decoding raw JSON. Deferred with the index.
 	bucketOpportunityTerms = []byte("opportunity_terms")
 
 	keySchema  = []byte("schema")
@@ -46,6 +47,10 @@ var (
 	keyRun     = []byte("run_current")
 	keyLastRun = []byte("run_last")
 	keyWizard  = []byte("wizard")
+	// keyTermsDeferred marks a file whose search index (bucketTermIndex)
+	// is not kept per record but built in bulk at the end of a sync (see
+	// buildTermIndex); a new file starts so.
+	keyTermsDeferred = []byte("terms_deferred")
 )
 
 func tombstoneBucket(r lever.Resource) []byte { return []byte("deleted_" + string(r)) }
@@ -60,6 +65,10 @@ type migration struct {
 var migrations = []migration{
 	{name: "create the buckets", apply: createBucketsV1},
 	{name: "compress records, index candidates by name and email", apply: startCompressionV2},
+	// A file whose search index is deferred (keyTermsDeferred) lacks
+	// entries an older binary would look for; the files before it have a
+	// complete index and need nothing.
+	{name: "build the candidate search index in bulk after a first sync", apply: func(*bolt.Tx) error { return nil }},
 }
 
 // SchemaVersion is the schema this binary writes.
@@ -191,6 +200,9 @@ func (s *Store) upgradeSchema() error {
 		}
 		if have == 0 {
 			if err := sign(tx); err != nil {
+				return err
+			}
+			if err := tx.Bucket(bucketMeta).Put(keyTermsDeferred, []byte{1}); err != nil {
 				return err
 			}
 		}

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"slices"
 
+	"github.com/klauspost/compress/zstd"
 	bolt "go.etcd.io/bbolt"
 
 	"github.com/leversync/leversync/lever"
@@ -61,9 +62,13 @@ func (s *Store) UpdateRun(rs syncer.RunState) error {
 	})
 }
 
-// FinishRun stores rs as the last run, clears the run in progress and the
-// checkpoints.
+// FinishRun builds the search index if the file deferred it, then stores
+// rs as the last run and clears the run in progress and the checkpoints. A
+// build that fails leaves the run in progress, for the next sync to finish.
 func (s *Store) FinishRun(rs syncer.RunState) error {
+	if err := s.buildTermIndex(); err != nil {
+		return fmt.Errorf("build the candidate search index: %w", err)
+	}
 	return s.update(func(tx *bolt.Tx) error {
 		meta := tx.Bucket(bucketMeta)
 		if err := putJSON(meta, keyLastRun, rs); err != nil {
@@ -125,6 +130,7 @@ func (s *Store) Commit(batches ...syncer.Batch) error {
 		newDicts = newDicts[:0]
 		w := &txWriter{tx: tx, counts: map[string]int64{}, decode: s.codec.decode}
 		w.wasMarked = tx.Bucket(bucketMeta).Get(keyScrub) != nil
+		w.termsDeferred = tx.Bucket(bucketMeta).Get(keyTermsDeferred) != nil
 		w.removed = w.wasMarked
 		for i := range batches {
 			if err := w.apply(&batches[i], values[i]); err != nil {
@@ -157,29 +163,62 @@ func (s *Store) Commit(batches ...syncer.Batch) error {
 	return s.codec.install(newDicts)
 }
 
-// encodeBatches turns the upserts of batches into stored values.
+// Prepare compresses b's records for its Commit (syncer.Preparer), on the
+// caller's goroutine.
+func (s *Store) Prepare(b *syncer.Batch) {
+	if len(b.Upserts) == 0 {
+		return
+	}
+	p := prepared{enc: s.codec.encoders([]lever.Resource{b.Resource})[0], values: make([][]byte, len(b.Upserts))}
+	for k := range b.Upserts {
+		p.values[k] = encodeRecord(p.enc, b.Resource, &b.Upserts[k])
+	}
+	b.Prepared = p
+}
+
+// prepared is what Prepare leaves in a batch: its values, compressed with
+// enc (nil: plain).
+type prepared struct {
+	enc    *zstd.Encoder
+	values [][]byte
+}
+
+// encodeBatches turns the upserts of batches into stored values. It keeps
+// what Prepare did with the dictionary still in use; a batch prepared
+// before a dictionary was trained (or retrained) is compressed again, or
+// the records read first would be the file's largest.
 func (s *Store) encodeBatches(batches []syncer.Batch) [][][]byte {
 	rs := make([]lever.Resource, len(batches))
+	for i := range batches {
+		rs[i] = batches[i].Resource
+	}
+	encs := s.codec.encoders(rs)
 	var at [][2]int // batch, upsert
 	values := make([][][]byte, len(batches))
 	for i := range batches {
-		rs[i] = batches[i].Resource
+		if p, ok := batches[i].Prepared.(prepared); ok && p.enc == encs[i] && len(p.values) == len(batches[i].Upserts) {
+			values[i] = p.values
+			continue
+		}
 		values[i] = make([][]byte, len(batches[i].Upserts))
 		for k := range batches[i].Upserts {
 			at = append(at, [2]int{i, k})
 		}
 	}
-	encs := s.codec.encoders(rs)
 	onAllCores(len(at), func(j int) {
 		i, k := at[j][0], at[j][1]
-		rec := &batches[i].Upserts[k]
-		var fields []byte
-		if rs[i] == lever.Opportunities {
-			fields = opportunityFields(rec.UpdatedAt, indexedPostings(rec.PostingIDs))
-		}
-		values[i][k] = encodeValue(encs[i], fields, rec.Raw)
+		values[i][k] = encodeRecord(encs[i], rs[i], &batches[i].Upserts[k])
 	})
 	return values
+}
+
+// encodeRecord is the stored value of rec, a record of r.
+func encodeRecord(enc *zstd.Encoder, r lever.Resource, rec *lever.Record) []byte {
+	var fields []byte
+	if r == lever.Opportunities {
+		fields = opportunityFields(rec.UpdatedAt, indexedPostings(rec.PostingIDs), joinTerms(searchTerms(rec.Name, rec.Emails)))
+	}
+	return encodeValue(enc, fields, rec.Raw)
 }
 
 // txWriter applies batches inside one write transaction. Count changes are
@@ -193,6 +232,8 @@ type txWriter struct {
 	// removed: the transaction removes personal data from the copy (see
 	// Scrub); wasMarked: the file was marked before it.
 	removed, wasMarked bool
+	// termsDeferred: the search index is built after the sync, not here.
+	termsDeferred bool
 }
 
 func (w *txWriter) apply(b *syncer.Batch, values [][]byte) error {
@@ -329,6 +370,9 @@ func (w *txWriter) upsert(r lever.Resource, rec *lever.Record, value []byte) err
 	if r == lever.Opportunities {
 		if err := w.indexOpportunity(rec.ID, oldPostings, indexedPostings(rec.PostingIDs)); err != nil {
 			return err
+		}
+		if w.termsDeferred {
+			return nil // buildTermIndex reads them from the index fields
 		}
 		return w.indexTerms(rec.ID, searchTerms(rec.Name, rec.Emails))
 	}

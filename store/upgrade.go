@@ -201,7 +201,7 @@ func (s *Store) recompressStep() (more bool, err error) {
 			if err := w.indexTerms(string(k), searchTerms(o.Name, o.Emails)); err != nil {
 				return err
 			}
-			_, postings, _ := parseOpportunityFields(fields[i])
+			_, postings, _, _ := parseOpportunityFields(fields[i])
 			for _, p := range postings {
 				if err := idx.Put(indexKey(p, string(k)), nil); err != nil {
 					return err
@@ -236,11 +236,11 @@ func schema1Fields(key, raw []byte) ([]byte, error) {
 				postings = append(postings, string(p))
 			}
 		}
-		return opportunityFields(int64(binary.BigEndian.Uint64(key)), indexedPostings(postings)), nil
+		return opportunityFields(int64(binary.BigEndian.Uint64(key)), indexedPostings(postings), nil), nil
 	}
 	rec, err := lever.DecodeRecord(lever.Opportunities, raw, "")
 	if err != nil {
 		return nil, err
 	}
-	return opportunityFields(rec.UpdatedAt, indexedPostings(rec.PostingIDs)), nil
+	return opportunityFields(rec.UpdatedAt, indexedPostings(rec.PostingIDs), nil), nil
 }

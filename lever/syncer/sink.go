@@ -47,6 +47,18 @@ type Batch struct {
 	// tombstoned with the page.
 	Whole      *WholeList
 	Checkpoint Checkpoint
+	// Prepared is what a Preparer's Prepare left for its Commit; the
+	// engine only carries it.
+	Prepared any
+}
+
+// A Preparer is a Sink that can do the part of a Commit that needs no
+// transaction (compressing records) ahead of it. The engine calls Prepare
+// on the stream's own goroutine, before queueing the batch, so that this
+// work runs on every core while earlier commits write, instead of inside
+// the one goroutine that commits.
+type Preparer interface {
+	Prepare(*Batch)
 }
 
 // WholeList is a reference list as Lever returned it whole: the store

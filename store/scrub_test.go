@@ -34,6 +34,27 @@ func FileText(t *testing.T, path string) []byte {
 	return fileText(t, s, path)
 }
 
+// OpportunityPagesFill is how full the leaf pages of the file's
+// opportunities are, in bytes used over their size: about two-thirds as a
+// sync writes them in Lever's random id order, nearly full once packed.
+func OpportunityPagesFill(t *testing.T, path string) float64 {
+	t.Helper()
+	s, err := Open(path, Options{ReadOnly: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	var fill float64
+	if err := s.view(func(tx *bolt.Tx) error {
+		st := tx.Bucket([]byte(lever.Opportunities)).Stats()
+		fill = float64(st.LeafInuse) / float64(st.LeafPageN*tx.DB().Info().PageSize)
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	return fill
+}
+
 // changed is opportunity id as opportunityJSON makes it, with the fields
 // in set replaced.
 func changed(id string, updatedAt int64, set map[string]any) lever.Record {

@@ -684,7 +684,17 @@ func runBaseline(b *testing.B, client lever.Lister, sink syncer.Sink, o baseline
 	return false
 }
 
+// baselineSync reads as a one-cursor connector does, then finishes the run,
+// so the store completes what it defers to a sync's end (a new file's
+// search index) as it does for leversync's.
 func baselineSync(ctx context.Context, client lever.Lister, sink syncer.Sink, o baseline) error {
+	if err := baselineRead(ctx, client, sink, o); err != nil {
+		return err
+	}
+	return sink.FinishRun(syncer.RunState{})
+}
+
+func baselineRead(ctx context.Context, client lever.Lister, sink syncer.Sink, o baseline) error {
 	read := func(name string, res lever.Resource, path, parent string, q url.Values, replace bool) error {
 		first := true
 		for page, err := range lever.Pages(ctx, client, path, q, "") {

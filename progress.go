@@ -87,6 +87,9 @@ func (p *humanPrinter) finish(st syncer.RunState, err error) {
 	s := p.model.Snapshot()
 	p.endLine()
 	elapsed := s.Elapsed().Round(100 * time.Millisecond)
+	for _, l := range keptLines(s) {
+		fmt.Fprintln(p.w, l)
+	}
 	if err != nil {
 		fmt.Fprintf(p.w, "sync stopped after %s: %s\n", elapsed, summary(s, false))
 		return
@@ -95,6 +98,30 @@ func (p *humanPrinter) finish(st syncer.RunState, err error) {
 	for _, w := range s.Run.Warnings {
 		fmt.Fprintf(p.w, "warning: %s\n", w)
 	}
+}
+
+// keptLines says which reference lists the run left unread, keeping the
+// copy an earlier sync read: a line per age, such as "kept from an
+// earlier sync: stages, users (read 12 min ago; read again at 1 h, or for
+// a new entry)".
+func keptLines(s progress.Snapshot) []string {
+	var reasons []string
+	names := map[string][]string{}
+	for _, ph := range s.Phases {
+		if ph.State != progress.Kept {
+			continue
+		}
+		if _, ok := names[ph.Reason]; !ok {
+			reasons = append(reasons, ph.Reason)
+		}
+		names[ph.Reason] = append(names[ph.Reason], ph.Name)
+	}
+	lines := make([]string, 0, len(reasons))
+	for _, r := range reasons {
+		sort.Strings(names[r])
+		lines = append(lines, fmt.Sprintf("kept from an earlier sync: %s (%s)", strings.Join(names[r], ", "), r))
+	}
+	return lines
 }
 
 // resultWord is a run's result as the command line says it.

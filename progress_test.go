@@ -64,7 +64,8 @@ func TestHumanPrinterRealSyncs(t *testing.T) {
 		{name: "no confidential access", sc: progresstest.NoConfidential(),
 			want: []string{"warning: the key has no access to confidential data; confidential jobs and candidates are left out\n"},
 			last: `^warning: the key has no access to confidential data; confidential jobs and candidates are left out$`},
-		{name: "incremental", sc: progresstest.Deletions(), want: []string{"sync started: incremental sync (changes since 20", "deletions 3", "opportunities 5"},
+		{name: "incremental", sc: progresstest.Deletions(), want: []string{"sync started: incremental sync (changes since 20", "deletions 3", "opportunities 5",
+			"\nkept from an earlier sync: archive_reasons, requisitions, sources, stages, tags, users (read under 1 min ago; read again at 1 h, or for a new entry)\nsync done in "},
 			// The reference lists, read moments before, are kept.
 			last: `^sync done in [0-9.]+m?s: opportunities 5 · postings 0 \([0-9]+ requests\)$`},
 		{name: "failed", sc: progresstest.Failed(), want: []string{"sync started: full sync"},

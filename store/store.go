@@ -1,9 +1,11 @@
 // Package store is the bbolt data file of synced Lever records: buckets per
 // resource, records compressed with dictionaries trained on the account's
 // own records, a schema version with migrations, atomic "page plus
-// checkpoint" commits (it implements syncer.Sink), the read queries of the
-// UI and the command line, export and an integrity check. The saved key and
-// settings live in package config, never here. It imports no UI.
+// checkpoint" commits (it implements syncer.Sink and syncer.Preparer), the
+// candidate search index (built in bulk when a new file's first sync
+// ends), the read queries of the UI and the command line, export and an
+// integrity check. The saved key and settings live in package config, never
+// here. It imports no UI.
 package store
 
 import (

@@ -2,6 +2,7 @@ package app
 
 import (
 	"context"
+	"path/filepath"
 	"testing"
 	"time"
 
@@ -154,4 +155,44 @@ func containsCandidate(cs []steps.Candidate, id string) bool {
 		}
 	}
 	return false
+}
+
+// TestPausedSyncHoldsRetries: a pause holds the retries of requests Lever
+// refused too. Lever allows 2 requests/s here, so the sync's first
+// requests meet 429s; once one is retried the sync is paused, and Lever
+// gets nothing more for longer than every back-off and Retry-After.
+func TestPausedSyncHoldsRetries(t *testing.T) {
+	fake, err := fakelever.Start(fakelever.Config{Opportunities: 300, Latency: 20 * time.Millisecond, Rate: 2, Burst: 2}, "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = fake.Close() })
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	run, err := Start(ctx, SyncJob{
+		Target: Target{Env: lever.Custom, BaseURL: fake.URL()}, Key: lever.NewAPIKey(fakelever.KeyFull),
+		DBPath: filepath.Join(t.TempDir(), "leversync.db"),
+		Client: lever.Options{Rate: 10, Burst: 20, MaxRetries: 8, BaseBackoff: 300 * time.Millisecond, MaxRetryAfter: time.Second},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for ev := range run.Events() {
+		if ev.Type == syncer.EventRetry {
+			break
+		}
+	}
+	run.SetPaused(true)
+	go func() {
+		for range run.Events() {
+		}
+	}()
+	time.Sleep(200 * time.Millisecond) // what was on its way lands
+	before := fake.Stats().Requests
+	time.Sleep(2500 * time.Millisecond)
+	if after := fake.Stats().Requests; after != before {
+		t.Errorf("Lever got %d requests while the sync was paused (%d, then %d)", after-before, before, after)
+	}
+	cancel()
+	_, _ = run.Wait()
 }

@@ -2,16 +2,15 @@ package app
 
 import (
 	"context"
-	"net/url"
 	"sync"
-
-	"github.com/leversync/leversync/lever"
 )
 
-// gate holds new requests while a sync is paused. Pausing at the client's
-// door rather than in the engine keeps the engine's scheduling its own:
-// streams simply wait for their next page, every page already read is
-// stored, and cancelling the run still stops it at a page boundary.
+// gate holds new requests while a sync is paused: the client calls its
+// wait before every attempt (lever.Options.Hold), retries included.
+// Pausing at the client's door rather than in the engine keeps the
+// engine's scheduling its own: streams simply wait for their next page,
+// every page already read is stored, and cancelling the run still stops it
+// at a page boundary.
 type gate struct {
 	mu     sync.Mutex
 	paused bool
@@ -44,17 +43,4 @@ func (g *gate) wait(ctx context.Context) error {
 	case <-ctx.Done():
 		return ctx.Err()
 	}
-}
-
-// pausable is a Lister whose requests wait at the gate.
-type pausable struct {
-	lever.Lister
-	gate *gate
-}
-
-func (p pausable) ListPage(ctx context.Context, path string, q url.Values, offset string) (lever.Page, error) {
-	if err := p.gate.wait(ctx); err != nil {
-		return lever.Page{}, err
-	}
-	return p.Lister.ListPage(ctx, path, q, offset)
 }

@@ -21,7 +21,7 @@ type SyncJob struct {
 	Key    lever.APIKey
 	DBPath string
 	// Client tunes the client (rate, burst, retries, HTTP client); its
-	// BaseURL, Key and OnRetry are set by Start. Zero values are lever's
+	// BaseURL, Key, OnRetry and Hold are set by Start. Zero values are lever's
 	// defaults.
 	Client lever.Options
 	// Store tunes the data file (lock timeout, size limit); zero values are
@@ -64,6 +64,9 @@ func Start(ctx context.Context, job SyncJob) (*Sync, error) {
 	var engineMu sync.Mutex
 	o := job.Client
 	o.BaseURL, o.Key = job.Target.BaseURL, job.Key
+	// Pausing holds every attempt at the client's door, retries included.
+	s.gate = &gate{}
+	o.Hold = s.gate.wait
 	o.OnRetry = func(ri lever.RetryInfo) {
 		engineMu.Lock()
 		e := engine
@@ -91,10 +94,9 @@ func Start(ctx context.Context, job SyncJob) (*Sync, error) {
 	}
 	s.inFile, _ = st.Counts()
 	_, s.last, _ = st.LoadRun()
-	s.gate = &gate{}
 	s.rate = rateLimit(job.Client.Rate)
 	engineMu.Lock()
-	engine = syncer.NewEngine(pausable{client, s.gate}, st, job.Sync)
+	engine = syncer.NewEngine(client, st, job.Sync)
 	e := engine
 	engineMu.Unlock()
 	s.engine = e

@@ -57,7 +57,12 @@ type Options struct {
 	BaseBackoff time.Duration
 	// OnRetry, when set, is called before each wait; it may be called from
 	// several goroutines at once.
-	OnRetry   func(RetryInfo)
+	OnRetry func(RetryInfo)
+	// Hold, when set, is called before every attempt, retries included,
+	// and may block: a paused sync holds its requests there, so a retry
+	// waiting out a 429 does not reach Lever during the pause either. Its
+	// error ends the request.
+	Hold      func(context.Context) error
 	UserAgent string
 }
 
@@ -73,6 +78,7 @@ type Client struct {
 	maxWait    time.Duration
 	backoff    time.Duration
 	onRetry    func(RetryInfo)
+	hold       func(context.Context) error
 	userAgent  string
 	requests   atomic.Int64
 
@@ -97,6 +103,7 @@ func NewClient(o Options) (*Client, error) {
 		maxWait:    orDefault(o.MaxRetryAfter, DefaultMaxRetryAfter),
 		backoff:    orDefault(o.BaseBackoff, DefaultBaseBackoff),
 		onRetry:    o.OnRetry,
+		hold:       o.Hold,
 		userAgent:  o.UserAgent,
 		probeIDs:   map[string]string{},
 	}
@@ -361,6 +368,11 @@ func (c *Client) do(ctx context.Context, method, path string, query url.Values, 
 	}
 	path = cleanPath(path)
 	for attempt := 1; ; attempt++ {
+		if c.hold != nil {
+			if err := c.hold(ctx); err != nil {
+				return err
+			}
+		}
 		queued, err := c.pace.wait(ctx)
 		if err != nil {
 			if ctx.Err() != nil {

@@ -261,6 +261,59 @@ func TestRetryAfterCapped(t *testing.T) {
 	}
 }
 
+// TestHoldStopsRetriesToo: Hold runs before every attempt, so a retry
+// waiting out a 429 does not reach Lever while Hold blocks (a paused sync),
+// and goes once it returns; Hold's error ends the request.
+func TestHoldStopsRetriesToo(t *testing.T) {
+	var arrived atomic.Int32
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if arrived.Add(1) == 1 {
+			writeJSON(w, 429, map[string]string{"code": "TooManyRequests", "message": "slow down"})
+			return
+		}
+		okPage(w, []string{"x"}, "")
+	}))
+	defer srv.Close()
+	held := make(chan struct{})
+	release := make(chan struct{})
+	var holds atomic.Int32
+	c := newTestClient(t, srv, func(o *lever.Options) {
+		o.Hold = func(ctx context.Context) error {
+			if holds.Add(1) == 2 { // the retry
+				close(held)
+				<-release
+			}
+			return nil
+		}
+	})
+	done := make(chan error, 1)
+	go func() {
+		_, err := c.ListPage(context.Background(), "/tags", nil, "")
+		done <- err
+	}()
+	select {
+	case <-held:
+	case err := <-done:
+		t.Fatalf("the request ended (%v) without its retry passing Hold", err)
+	case <-time.After(10 * time.Second):
+		t.Fatal("the retry never reached Hold")
+	}
+	time.Sleep(50 * time.Millisecond) // ten times the retry's back-off
+	if n := arrived.Load(); n != 1 {
+		t.Fatalf("%d requests reached Lever while the retry was held, want 1", n)
+	}
+	close(release)
+	if err := <-done; err != nil || arrived.Load() != 2 {
+		t.Fatalf("after the hold: %v, %d requests, want the retry answered", err, arrived.Load())
+	}
+
+	stop := errors.New("stopped while paused")
+	c = newTestClient(t, srv, func(o *lever.Options) { o.Hold = func(context.Context) error { return stop } })
+	if _, err := c.ListPage(context.Background(), "/tags", nil, ""); !errors.Is(err, stop) {
+		t.Fatalf("a request whose Hold failed = %v, want its error", err)
+	}
+}
+
 // TestRetryAfterDelaysOnlyItsRequest: a 429 with Retry-After holds back the
 // request it answered, not the others on the same client: they go on (at
 // the lower rate the 429 brought) while it waits.

@@ -59,7 +59,7 @@ type Options struct {
 	// several goroutines at once.
 	OnRetry func(RetryInfo)
 	// Hold, when set, is called before every attempt, retries included,
-	// and may block: a paused sync holds its requests there, so a retry
+	// and again once the rate limit admits it, and may block: a paused sync holds its requests there, so a retry
 	// waiting out a 429 does not reach Lever during the pause either. Its
 	// error ends the request.
 	Hold      func(context.Context) error
@@ -350,6 +350,14 @@ func cloneValues(v url.Values) url.Values {
 	return out
 }
 
+// holdAttempt waits at Options.Hold, if set.
+func (c *Client) holdAttempt(ctx context.Context) error {
+	if c.hold == nil {
+		return nil
+	}
+	return c.hold(ctx)
+}
+
 // response is what one attempt brought back.
 type response struct {
 	status int
@@ -368,10 +376,8 @@ func (c *Client) do(ctx context.Context, method, path string, query url.Values, 
 	}
 	path = cleanPath(path)
 	for attempt := 1; ; attempt++ {
-		if c.hold != nil {
-			if err := c.hold(ctx); err != nil {
-				return err
-			}
+		if err := c.holdAttempt(ctx); err != nil {
+			return err
 		}
 		queued, err := c.pace.wait(ctx)
 		if err != nil {
@@ -380,6 +386,11 @@ func (c *Client) do(ctx context.Context, method, path string, query url.Values, 
 			}
 			// The limiter refuses a wait that would outlast ctx's deadline.
 			return fmt.Errorf("waiting for the rate limit before %s %s: %w", method, path, context.DeadlineExceeded)
+		}
+		// After 429s the bucket's wait can outlast a second: a pause that
+		// began meanwhile holds the attempt too.
+		if err := c.holdAttempt(ctx); err != nil {
+			return err
 		}
 		r, err := c.attempt(ctx, queued, method, path, query, body)
 		if ctx.Err() != nil {

@@ -279,7 +279,7 @@ func TestHoldStopsRetriesToo(t *testing.T) {
 	var holds atomic.Int32
 	c := newTestClient(t, srv, func(o *lever.Options) {
 		o.Hold = func(ctx context.Context) error {
-			if holds.Add(1) == 2 { // the retry
+			if holds.Add(1) == 3 { // the retry (Hold runs before and after the bucket's wait)
 				close(held)
 				<-release
 			}

@@ -59,9 +59,9 @@ type Options struct {
 	// several goroutines at once.
 	OnRetry func(RetryInfo)
 	// Hold, when set, is called before every attempt, retries included,
-	// and again once the rate limit admits it, and may block: a paused sync holds its requests there, so a retry
-	// waiting out a 429 does not reach Lever during the pause either. Its
-	// error ends the request.
+	// and again once the rate limit admits it, and may block: a paused
+	// sync holds its requests there, so a retry waiting out a 429 does not
+	// reach Lever during the pause either. Its error ends the request.
 	Hold      func(context.Context) error
 	UserAgent string
 }

@@ -226,7 +226,7 @@ func checkTerms(tx *bolt.Tx) error {
 	if opps == nil || known == nil || idx == nil {
 		return nil
 	}
-	if tx.Bucket(bucketMeta).Get(keyTermsDeferred) != nil {
+	if termsDeferred(tx) {
 		// Until the index is built, a search reads the index fields.
 		return opps.ForEach(func(k, v []byte) error {
 			if _, err := termsOf(v); err != nil {

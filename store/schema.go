@@ -55,6 +55,10 @@ var (
 
 func tombstoneBucket(r lever.Resource) []byte { return []byte("deleted_" + string(r)) }
 
+// termsDeferred reports whether the file defers its search index
+// (keyTermsDeferred).
+func termsDeferred(tx *bolt.Tx) bool { return tx.Bucket(bucketMeta).Get(keyTermsDeferred) != nil }
+
 // A migration moves the schema from its index in migrations to the next
 // version. Migrations only ever get appended.
 type migration struct {

@@ -82,13 +82,16 @@ func scrubbed(t *testing.T, s *Store) bool {
 }
 
 // marked reports whether the file is marked for Scrub.
-func marked(t *testing.T, s *Store) bool {
+func marked(t *testing.T, s *Store) bool { return hasMeta(t, s, keyScrub) }
+
+// hasMeta reports whether the file's meta bucket holds key.
+func hasMeta(t *testing.T, s *Store, key []byte) bool {
 	t.Helper()
-	var m bool
-	if err := s.view(func(tx *bolt.Tx) error { m = tx.Bucket(bucketMeta).Get(keyScrub) != nil; return nil }); err != nil {
+	var set bool
+	if err := s.view(func(tx *bolt.Tx) error { set = tx.Bucket(bucketMeta).Get(key) != nil; return nil }); err != nil {
 		t.Fatal(err)
 	}
-	return m
+	return set
 }
 
 func notes(parent string, texts ...string) syncer.Batch {

@@ -126,7 +126,7 @@ var (
 func (s *Store) buildTermIndex() error {
 	deferred := false
 	if err := s.view(func(tx *bolt.Tx) error {
-		deferred = tx.Bucket(bucketMeta).Get(keyTermsDeferred) != nil
+		deferred = termsDeferred(tx)
 		return nil
 	}); err != nil || !deferred {
 		return err
@@ -330,7 +330,7 @@ func (s *Store) SearchOpportunities(query string, limit int) (found []CandidateS
 			return nil
 		}
 		var ids []string
-		if tx.Bucket(bucketMeta).Get(keyTermsDeferred) != nil {
+		if termsDeferred(tx) {
 			if ids, more, err = s.scanTerms(opps, words, limit); err != nil {
 				return err
 			}

@@ -109,14 +109,7 @@ func testSearch(t *testing.T, built bool) {
 }
 
 // deferred reports whether s defers its search index.
-func deferred(t *testing.T, s *Store) bool {
-	t.Helper()
-	var d bool
-	if err := s.view(func(tx *bolt.Tx) error { d = tx.Bucket(bucketMeta).Get(keyTermsDeferred) != nil; return nil }); err != nil {
-		t.Fatal(err)
-	}
-	return d
-}
+func deferred(t *testing.T, s *Store) bool { return hasMeta(t, s, keyTermsDeferred) }
 
 // mustBuildTermIndex builds s's search index as the end of its first sync
 // does.

@@ -130,7 +130,7 @@ func (s *Store) Commit(batches ...syncer.Batch) error {
 		newDicts = newDicts[:0]
 		w := &txWriter{tx: tx, counts: map[string]int64{}, decode: s.codec.decode}
 		w.wasMarked = tx.Bucket(bucketMeta).Get(keyScrub) != nil
-		w.termsDeferred = tx.Bucket(bucketMeta).Get(keyTermsDeferred) != nil
+		w.termsDeferred = termsDeferred(tx)
 		w.removed = w.wasMarked
 		for i := range batches {
 			if err := w.apply(&batches[i], values[i]); err != nil {

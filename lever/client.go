@@ -220,9 +220,11 @@ func (c *Client) Requests() int64 { return c.requests.Load() }
 
 // Capacity is how many requests are worth having in flight now: what the
 // rate limiter admits within one round trip at the latency observed so far
-// (the tokens in its bucket plus its current rate times the latency), at
-// least 1. A caller that keeps that many requests going uses the whole rate
-// budget at any latency; more would only wait in the limiter.
+// (the tokens in its bucket plus its current rate times the latency), and
+// at least the attempts already out plus the tokens left and one more, so
+// a full bucket is spent at once before the latency is known. A caller that
+// keeps that many requests going uses the whole rate budget at any
+// latency; more would only wait in the limiter.
 func (c *Client) Capacity() int { return c.pace.capacity() }
 
 // ListPage GETs one page of a list endpoint. query is not modified; limit
@@ -390,9 +392,11 @@ func (c *Client) do(ctx context.Context, method, path string, query url.Values, 
 		// After 429s the bucket's wait can outlast a second: a pause that
 		// began meanwhile holds the attempt too.
 		if err := c.holdAttempt(ctx); err != nil {
+			c.pace.ended(queued)
 			return err
 		}
 		r, err := c.attempt(ctx, queued, method, path, query, body)
+		c.pace.ended(queued)
 		if ctx.Err() != nil {
 			return ctx.Err()
 		}

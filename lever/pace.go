@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"math"
+	"slices"
 	"sync"
 	"time"
 
@@ -20,9 +21,12 @@ import (
 // when that is above the factor's; each cut halves the increase, so the
 // rate probes above a limit it has met ever more patiently, and holds back
 // what the round trip in flight overspent. Once Lever has refused, the
-// bucket stops saving up a burst, so requests leave evenly. It also
-// measures how long Lever takes to answer, so the sync can keep as many
-// requests in flight as the bucket admits in that time.
+// bucket stops saving up a burst, so requests leave evenly. Requests that
+// left together are answered together: the next one waits for the rest of
+// their answers (settling), so a 429 among them is seen before it leaves.
+// It also counts the attempts out and measures how long Lever takes to
+// answer, so the sync can keep as many requests in flight as keep the
+// bucket empty.
 type pacer struct {
 	lim *rate.Limiter
 	max rate.Limit
@@ -44,6 +48,13 @@ type pacer struct {
 	accepted []time.Time
 	// latency is a moving average of answered attempts; 0 until the first.
 	latency time.Duration
+	// out holds when each attempt not yet ended was admitted: the tokens
+	// they took are spent within the round trip in flight.
+	out []time.Time
+	// lastQueued and lastEnded are the admission and the end of the attempt
+	// that ended last; changed is closed, and replaced, when one ends.
+	lastQueued, lastEnded time.Time
+	changed               chan struct{}
 }
 
 const (
@@ -63,6 +74,8 @@ const (
 	latencyWeight = 0.2
 	// steadyBurst is the bucket's size once Lever has refused a request.
 	steadyBurst = 2
+	// maxSettle bounds the wait for a group's answers (see settling).
+	maxSettle = 250 * time.Millisecond
 	// unlimitedInFlight is the capacity of a client without a rate limit
 	// (tests and benchmarks): enough to keep two cores busy.
 	unlimitedInFlight = 8
@@ -73,7 +86,7 @@ const (
 // size, which refills only from its first arrival, would otherwise refuse
 // the last of them.
 func newPacer(limit rate.Limit, burst int) *pacer {
-	p := &pacer{max: limit, cur: limit, now: time.Now, cut: make(chan struct{})}
+	p := &pacer{max: limit, cur: limit, now: time.Now, cut: make(chan struct{}), changed: make(chan struct{})}
 	if limit != rate.Inf {
 		burst = max(burst-1, 1)
 		p.min = limit * minRateShare
@@ -92,14 +105,22 @@ func newPacer(limit rate.Limit, burst int) *pacer {
 func (p *pacer) wait(ctx context.Context) (admitted time.Time, err error) {
 	for {
 		p.mu.Lock()
-		cut := p.cut
-		p.mu.Unlock()
+		cut, changed := p.cut, p.changed
 		now := p.now()
-		if p.lim.AllowN(now, 1) {
+		settle := p.settling(now)
+		admitted := settle == 0 && p.lim.AllowN(now, 1)
+		if admitted {
+			p.out = append(p.out, now)
+		}
+		p.mu.Unlock()
+		if admitted {
 			return now, nil
 		}
-		need := 1 - p.lim.TokensAt(now)
-		delay := time.Duration(need / float64(p.lim.Limit()) * float64(time.Second))
+		delay := settle
+		if settle == 0 {
+			need := 1 - p.lim.TokensAt(now)
+			delay = time.Duration(need / float64(p.lim.Limit()) * float64(time.Second))
+		}
 		if deadline, ok := ctx.Deadline(); ok && now.Add(delay).After(deadline) {
 			return now, errors.New("the rate limit admits no request before the deadline")
 		}
@@ -108,11 +129,52 @@ func (p *pacer) wait(ctx context.Context) (admitted time.Time, err error) {
 		case <-t.C:
 		case <-cut:
 			t.Stop()
+		case <-changed:
+			t.Stop()
 		case <-ctx.Done():
 			t.Stop()
 			return now, ctx.Err()
 		}
 	}
+}
+
+// ended records that the attempt wait admitted at queued is over, answered
+// or not.
+func (p *pacer) ended(queued time.Time) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if i := slices.Index(p.out, queued); i >= 0 {
+		p.out = slices.Delete(p.out, i, i+1)
+	}
+	p.lastQueued, p.lastEnded = queued, p.now()
+	close(p.changed)
+	p.changed = make(chan struct{})
+}
+
+// settling is how long a request waits for the rest of a group of
+// attempts that are being answered: 0 when none is. A group left together
+// on tokens saved up (less than a quarter of the bucket's interval apart),
+// and its answers come back together too: a request sent on the first of
+// them would leave before a 429 among the last is seen, into a Lever bucket
+// the group has just emptied. The wait ends when the group has ended, or
+// when none of it has come back for a quarter of the round trip (at most
+// maxSettle). Requests paced one interval apart are never a group. Called
+// with mu held.
+func (p *pacer) settling(now time.Time) time.Duration {
+	if p.lastEnded.IsZero() || p.cur == rate.Inf {
+		return 0
+	}
+	until := p.lastEnded.Add(min(p.latency/4, maxSettle))
+	if !now.Before(until) {
+		return 0
+	}
+	gap := time.Duration(float64(time.Second) / float64(p.cur) / 4)
+	for _, q := range p.out {
+		if d := q.Sub(p.lastQueued); d > -gap && d < gap {
+			return until.Sub(now)
+		}
+	}
+	return 0
 }
 
 // answered records an attempt, admitted by the bucket at queued (what wait
@@ -196,18 +258,23 @@ func trimWindow(times []time.Time, now time.Time) []time.Time {
 	return times[cut:]
 }
 
-// capacity is how many requests the bucket admits within one observed
-// round trip: the tokens it holds now plus its rate times the latency.
-// Keeping that many in flight keeps the bucket empty, which is the budget
-// used in full; more would only wait in the bucket.
+// capacity is how many requests are worth having in flight: enough that
+// the bucket stays empty, which is the budget used in full; more would only
+// wait in the bucket. That is what the bucket admits within one observed
+// round trip (the tokens it holds now plus its rate times the latency), and
+// at least the attempts already out plus those tokens and one more to wait
+// for the next: before the first answer the latency is unknown, and the
+// tokens that the first requests took are still out, so a full bucket
+// leaves at once rather than half of it.
 func (p *pacer) capacity() int {
 	p.mu.Lock()
-	cur, latency := p.cur, p.latency
+	cur, latency, sent := p.cur, p.latency, len(p.out)
 	p.mu.Unlock()
 	if cur == rate.Inf {
 		return unlimitedInFlight
 	}
-	n := max(p.lim.TokensAt(p.now()), 0) + float64(cur)*latency.Seconds()
+	tokens := max(p.lim.TokensAt(p.now()), 0)
+	n := max(tokens+float64(cur)*latency.Seconds(), float64(sent)+tokens+1)
 	// A hair under whole numbers rounds down: the average only nears its
 	// value.
 	return max(int(math.Ceil(n-0.01)), 1)

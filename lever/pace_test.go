@@ -1,24 +1,39 @@
 package lever
 
 import (
+	"context"
+	"sync"
 	"testing"
 	"time"
 
 	"golang.org/x/time/rate"
 )
 
-// testClock is a settable clock for the pacer.
-type testClock struct{ t time.Time }
+// testClock is a settable clock for the pacer, safe to read from a
+// goroutine that waits in it.
+type testClock struct {
+	mu sync.Mutex
+	t  time.Time
+}
 
-func (c *testClock) now() time.Time          { return c.t }
-func (c *testClock) advance(d time.Duration) { c.t = c.t.Add(d) }
+func (c *testClock) now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.t
+}
+
+func (c *testClock) advance(d time.Duration) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.t = c.t.Add(d)
+}
 
 func newTestPacer(limit rate.Limit, burst int) (*pacer, *testClock) {
 	clk := &testClock{t: time.Date(2026, 11, 28, 1, 0, 0, 0, time.UTC)}
 	p := newPacer(limit, burst)
 	p.now = clk.now
 	p.lim = rate.NewLimiter(limit, p.lim.Burst())
-	p.lim.SetLimitAt(clk.t, limit)
+	p.lim.SetLimitAt(clk.now(), limit)
 	return p, clk
 }
 
@@ -103,13 +118,26 @@ func TestPacerCutsToJustUnderWhatLeverAccepts(t *testing.T) {
 }
 
 // TestPacerCapacity: the requests worth having in flight are the tokens in
-// the bucket plus the rate times the observed latency.
+// the bucket plus the rate times the observed latency, and before the
+// latency is known, the whole bucket: what the first requests took is
+// still out.
 func TestPacerCapacity(t *testing.T) {
 	p, clk := newTestPacer(10, 20)
-	if got := p.capacity(); got != 19 {
-		t.Errorf("capacity before any answer = %d, want the bucket's 19 tokens", got)
+	if got := p.capacity(); got != 20 {
+		t.Errorf("capacity before any answer = %d, want the bucket's 19 tokens and one to wait for the next", got)
 	}
-	p.answered(clk.now(), time.Second, 200)
+	var out []time.Time
+	for range 10 {
+		out = append(out, admit(t, p))
+	}
+	if got := p.capacity(); got != 20 {
+		t.Errorf("capacity with 10 requests out before any answer = %d, want 20: the other 9 tokens leave at once too", got)
+	}
+	clk.advance(time.Second)
+	for _, q := range out {
+		p.answered(q, time.Second, 200)
+		p.ended(q)
+	}
 	if got := p.capacity(); got != 29 {
 		t.Errorf("capacity at 1s latency with a full bucket = %d, want 19 + 10", got)
 	}
@@ -128,6 +156,119 @@ func TestPacerCapacity(t *testing.T) {
 	}
 	if got := newPacer(rate.Inf, 20).capacity(); got != unlimitedInFlight {
 		t.Errorf("capacity without a limit = %d, want %d", got, unlimitedInFlight)
+	}
+}
+
+// admit is a wait the bucket must admit at once.
+func admit(t *testing.T, p *pacer) time.Time {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	q, err := p.wait(ctx)
+	if err != nil {
+		t.Fatalf("the bucket did not admit a request: %v", err)
+	}
+	return q
+}
+
+// waitInBackground starts a wait and returns where its admission arrives.
+func waitInBackground(p *pacer) <-chan time.Time {
+	next := make(chan time.Time, 1)
+	go func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		if q, err := p.wait(ctx); err == nil {
+			next <- q
+		}
+		close(next)
+	}()
+	return next
+}
+
+// TestPacerSettlesOnAGroupsAnswers: requests that left together on saved
+// tokens are answered together. A request sent on the first answer would
+// leave before a 429 among the last is seen: it waits for the group, and
+// after the 429, for the cut rate.
+func TestPacerSettlesOnAGroupsAnswers(t *testing.T) {
+	p, clk := newTestPacer(10, 20)
+	group := make([]time.Time, 5)
+	for i := range group {
+		group[i] = admit(t, p)
+	}
+	clk.advance(time.Second)
+	p.answered(group[0], time.Second, 200)
+	p.ended(group[0])
+	next := waitInBackground(p)
+	for _, q := range group[1:4] {
+		select {
+		case <-next:
+			t.Fatal("a request left while its group was being answered, before a 429 among it could be seen")
+		case <-time.After(50 * time.Millisecond):
+		}
+		p.answered(q, time.Second, 200)
+		p.ended(q)
+	}
+	p.answered(group[4], time.Second, 429)
+	p.ended(group[4])
+	select {
+	case <-next:
+		t.Fatal("the request left on tokens saved before the 429")
+	case <-time.After(100 * time.Millisecond):
+	}
+	cutAt := clk.now()
+	clk.advance(2 * time.Second)
+	select {
+	case q, ok := <-next:
+		if !ok || !q.After(cutAt) {
+			t.Errorf("admitted at %v (ok %v), want after the cut at %v", q, ok, cutAt)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("the request never left after the cut rate refilled the bucket")
+	}
+}
+
+// TestPacerSettlesNoLongerThanAQuarterOfTheRoundTrip: a group member that
+// hangs holds the next request back only briefly.
+func TestPacerSettlesNoLongerThanAQuarterOfTheRoundTrip(t *testing.T) {
+	p, clk := newTestPacer(10, 20)
+	group := []time.Time{admit(t, p), admit(t, p)}
+	clk.advance(time.Second)
+	p.answered(group[0], time.Second, 200)
+	p.ended(group[0])
+	next := waitInBackground(p)
+	select {
+	case <-next:
+		t.Fatal("left before the settling time")
+	case <-time.After(50 * time.Millisecond):
+	}
+	clk.advance(time.Second/4 + time.Millisecond)
+	select {
+	case _, ok := <-next:
+		if !ok {
+			t.Fatal("the wait failed")
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("a hung member of the group held the next request for good")
+	}
+}
+
+// TestPacedRequestsDoNotSettle: requests that left an interval apart are
+// not a group; an answer sends the next at once.
+func TestPacedRequestsDoNotSettle(t *testing.T) {
+	p, clk := newTestPacer(10, 20)
+	first := admit(t, p)
+	clk.advance(100 * time.Millisecond)
+	admit(t, p)
+	clk.advance(time.Second)
+	p.answered(first, time.Second, 200)
+	p.ended(first)
+	select {
+	case _, ok := <-waitInBackground(p):
+		if !ok {
+			t.Fatal("the wait failed")
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("a request waited for one that left an interval after the answered one")
 	}
 }
 

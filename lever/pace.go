@@ -101,13 +101,17 @@ func newPacer(limit rate.Limit, burst int) *pacer {
 // nothing of the new one. A request takes a token only when it leaves, so
 // a cut holds back every request still waiting (a reservation taken at the
 // old rate would leave at it, and cancelling one gives tokens back). It
-// refuses a wait that would outlast ctx's deadline.
+// refuses a wait for tokens that would outlast ctx's deadline, and does not
+// settle past it.
 func (p *pacer) wait(ctx context.Context) (admitted time.Time, err error) {
 	for {
 		p.mu.Lock()
 		cut, changed := p.cut, p.changed
 		now := p.now()
 		settle := p.settling(now)
+		if deadline, ok := ctx.Deadline(); ok && now.Add(settle).After(deadline) {
+			settle = 0 // settling is worth less than the request itself
+		}
 		admitted := settle == 0 && p.lim.AllowN(now, 1)
 		if admitted {
 			p.out = append(p.out, now)

@@ -252,6 +252,21 @@ func TestPacerSettlesNoLongerThanAQuarterOfTheRoundTrip(t *testing.T) {
 	}
 }
 
+// TestPacerDoesNotSettlePastTheDeadline: a request whose deadline comes
+// before its group's answers would leaves at once rather than fail.
+func TestPacerDoesNotSettlePastTheDeadline(t *testing.T) {
+	p, clk := newTestPacer(10, 20)
+	group := []time.Time{admit(t, p), admit(t, p)}
+	clk.advance(time.Second)
+	p.answered(group[0], time.Second, 200)
+	p.ended(group[0])
+	ctx, cancel := context.WithDeadline(context.Background(), clk.now().Add(100*time.Millisecond))
+	defer cancel()
+	if _, err := p.wait(ctx); err != nil {
+		t.Errorf("a request due within the settling time was refused: %v", err)
+	}
+}
+
 // TestPacedRequestsDoNotSettle: requests that left an interval apart are
 // not a group; an answer sends the next at once.
 func TestPacedRequestsDoNotSettle(t *testing.T) {

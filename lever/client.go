@@ -221,8 +221,10 @@ func (c *Client) Requests() int64 { return c.requests.Load() }
 // Capacity is how many requests are worth having in flight now: what the
 // rate limiter admits within one round trip at the latency observed so far
 // (the tokens in its bucket plus its current rate times the latency), and
-// at least the attempts already out plus the tokens left and one more, so
-// a full bucket is spent at once before the latency is known. A caller that
+// at least the attempts already out, plus the tokens left, plus one to
+// wait for the next token, so a full bucket is spent at once before the
+// latency is known. Attempts that Lever does not answer count as out until
+// they time out. A caller that
 // keeps that many requests going uses the whole rate budget at any
 // latency; more would only wait in the limiter.
 func (c *Client) Capacity() int { return c.pace.capacity() }

@@ -48,13 +48,13 @@ type pacer struct {
 	accepted []time.Time
 	// latency is a moving average of answered attempts; 0 until the first.
 	latency time.Duration
-	// out holds when each attempt not yet ended was admitted: the tokens
-	// they took are spent within the round trip in flight.
+	// out holds when each attempt not yet ended was admitted.
 	out []time.Time
-	// lastQueued and lastEnded are the admission and the end of the attempt
-	// that ended last; changed is closed, and replaced, when one ends.
-	lastQueued, lastEnded time.Time
-	changed               chan struct{}
+	// group is when the group being answered was admitted, and settleUntil
+	// when waiting for the rest of it stops (see settling); changed is
+	// closed, and replaced, when an attempt ends.
+	group, settleUntil time.Time
+	changed            chan struct{}
 }
 
 const (
@@ -112,12 +112,12 @@ func (p *pacer) wait(ctx context.Context) (admitted time.Time, err error) {
 		if deadline, ok := ctx.Deadline(); ok && now.Add(settle).After(deadline) {
 			settle = 0 // settling is worth less than the request itself
 		}
-		admitted := settle == 0 && p.lim.AllowN(now, 1)
-		if admitted {
+		ok := settle == 0 && p.lim.AllowN(now, 1)
+		if ok {
 			p.out = append(p.out, now)
 		}
 		p.mu.Unlock()
-		if admitted {
+		if ok {
 			return now, nil
 		}
 		delay := settle
@@ -143,42 +143,45 @@ func (p *pacer) wait(ctx context.Context) (admitted time.Time, err error) {
 }
 
 // ended records that the attempt wait admitted at queued is over, answered
-// or not.
+// or not. The first answer to a group starts its settling.
 func (p *pacer) ended(queued time.Time) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	if i := slices.Index(p.out, queued); i >= 0 {
 		p.out = slices.Delete(p.out, i, i+1)
 	}
-	p.lastQueued, p.lastEnded = queued, p.now()
+	now := p.now()
+	if p.max != rate.Inf && !now.Before(p.settleUntil) && p.groupOut(queued) {
+		p.group, p.settleUntil = queued, now.Add(min(p.latency/4, maxSettle))
+	}
 	close(p.changed)
 	p.changed = make(chan struct{})
 }
 
 // settling is how long a request waits for the rest of a group of
 // attempts that are being answered: 0 when none is. A group left together
-// on tokens saved up (less than a quarter of the bucket's interval apart),
-// and its answers come back together too: a request sent on the first of
-// them would leave before a 429 among the last is seen, into a Lever bucket
-// the group has just emptied. The wait ends when the group has ended, or
-// when none of it has come back for a quarter of the round trip (at most
-// maxSettle). Requests paced one interval apart are never a group. Called
-// with mu held.
+// on tokens saved up (admitted less than a quarter of the configured
+// interval apart, so requests paced at any rate the bucket allows are
+// never one), and its answers come back together too: a request sent on
+// the first of them would leave before a 429 among the last is seen, into
+// a Lever bucket the group has just emptied. The wait ends when the group
+// has ended, or a quarter of the round trip (at most maxSettle) after its
+// first answer. Called with mu held.
 func (p *pacer) settling(now time.Time) time.Duration {
-	if p.lastEnded.IsZero() || p.cur == rate.Inf {
+	if !now.Before(p.settleUntil) || !p.groupOut(p.group) {
 		return 0
 	}
-	until := p.lastEnded.Add(min(p.latency/4, maxSettle))
-	if !now.Before(until) {
-		return 0
-	}
-	gap := time.Duration(float64(time.Second) / float64(p.cur) / 4)
-	for _, q := range p.out {
-		if d := q.Sub(p.lastQueued); d > -gap && d < gap {
-			return until.Sub(now)
-		}
-	}
-	return 0
+	return p.settleUntil.Sub(now)
+}
+
+// groupOut reports whether an attempt admitted with the one admitted at
+// queued, as one group, has not ended. Called with mu held.
+func (p *pacer) groupOut(queued time.Time) bool {
+	gap := time.Duration(float64(time.Second) / float64(p.max) / 4)
+	return slices.ContainsFunc(p.out, func(q time.Time) bool {
+		d := q.Sub(queued)
+		return d > -gap && d < gap
+	})
 }
 
 // answered records an attempt, admitted by the bucket at queued (what wait

@@ -29,7 +29,8 @@ func (c *testClock) advance(d time.Duration) {
 }
 
 func newTestPacer(limit rate.Limit, burst int) (*pacer, *testClock) {
-	clk := &testClock{t: time.Date(2026, 11, 28, 1, 0, 0, 0, time.UTC)}
+	// From now: the waits' deadlines are on the real clock.
+	clk := &testClock{t: time.Now()}
 	p := newPacer(limit, burst)
 	p.now = clk.now
 	p.lim = rate.NewLimiter(limit, p.lim.Burst())
@@ -262,8 +263,43 @@ func TestPacerDoesNotSettlePastTheDeadline(t *testing.T) {
 	p.ended(group[0])
 	ctx, cancel := context.WithDeadline(context.Background(), clk.now().Add(100*time.Millisecond))
 	defer cancel()
+	if ctx.Err() != nil {
+		t.Fatal("the deadline passed before the test could wait")
+	}
 	if _, err := p.wait(ctx); err != nil {
 		t.Errorf("a request due within the settling time was refused: %v", err)
+	}
+}
+
+// TestPacerSettlingOutlastsAnUnrelatedAnswer: an answer to a request that
+// left on its own, paced, does not end the wait for a group.
+func TestPacerSettlingOutlastsAnUnrelatedAnswer(t *testing.T) {
+	p, clk := newTestPacer(10, 20)
+	group := []time.Time{admit(t, p), admit(t, p), admit(t, p)}
+	clk.advance(200 * time.Millisecond)
+	paced := admit(t, p)
+	clk.advance(time.Second)
+	p.answered(group[0], time.Second, 200)
+	p.ended(group[0])
+	next := waitInBackground(p)
+	p.answered(paced, time.Second, 200)
+	p.ended(paced)
+	select {
+	case <-next:
+		t.Fatal("an answer outside the group ended the wait for it")
+	case <-time.After(100 * time.Millisecond):
+	}
+	for _, q := range group[1:] {
+		p.answered(q, time.Second, 200)
+		p.ended(q)
+	}
+	select {
+	case _, ok := <-next:
+		if !ok {
+			t.Fatal("the wait failed")
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("the request did not leave once its group had ended")
 	}
 }
 

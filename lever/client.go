@@ -223,8 +223,8 @@ func (c *Client) Requests() int64 { return c.requests.Load() }
 // (the tokens in its bucket plus its current rate times the latency), and
 // at least the attempts already out, plus the tokens left, plus one to
 // wait for the next token, so a full bucket is spent at once before the
-// latency is known. Attempts that Lever does not answer count as out until
-// they time out. A caller that
+// latency is known. An attempt out for over twice the observed round trip
+// no longer counts: when Lever hangs, no more are sent in its place. A caller that
 // keeps that many requests going uses the whole rate budget at any
 // latency; more would only wait in the limiter.
 func (c *Client) Capacity() int { return c.pace.capacity() }

@@ -74,6 +74,9 @@ const (
 	latencyWeight = 0.2
 	// steadyBurst is the bucket's size once Lever has refused a request.
 	steadyBurst = 2
+	// hungAfter: an attempt out for this many round trips no longer counts
+	// in capacity.
+	hungAfter = 2
 	// maxSettle bounds the wait for a group's answers (see settling).
 	maxSettle = 250 * time.Millisecond
 	// unlimitedInFlight is the capacity of a client without a rate limit
@@ -274,13 +277,22 @@ func trimWindow(times []time.Time, now time.Time) []time.Time {
 // tokens that the first requests took are still out, so a full bucket
 // leaves at once rather than half of it.
 func (p *pacer) capacity() int {
+	now := p.now()
 	p.mu.Lock()
-	cur, latency, sent := p.cur, p.latency, len(p.out)
+	cur, latency := p.cur, p.latency
+	// An attempt out for over twice the round trip is not coming back soon
+	// (Lever or the network hangs): it does not make room for another.
+	sent := 0
+	for _, q := range p.out {
+		if latency == 0 || now.Sub(q) <= hungAfter*latency {
+			sent++
+		}
+	}
 	p.mu.Unlock()
 	if cur == rate.Inf {
 		return unlimitedInFlight
 	}
-	tokens := max(p.lim.TokensAt(p.now()), 0)
+	tokens := max(p.lim.TokensAt(now), 0)
 	n := max(tokens+float64(cur)*latency.Seconds(), float64(sent)+tokens+1)
 	// A hair under whole numbers rounds down: the average only nears its
 	// value.

@@ -160,6 +160,27 @@ func TestPacerCapacity(t *testing.T) {
 	}
 }
 
+// TestPacerCapacityLeavesOutHungAttempts: attempts out for over twice the
+// round trip (Lever hangs) do not make room for more.
+func TestPacerCapacityLeavesOutHungAttempts(t *testing.T) {
+	p, clk := newTestPacer(10, 20)
+	first := admit(t, p)
+	clk.advance(time.Second)
+	p.answered(first, time.Second, 200)
+	p.ended(first)
+	for range 19 {
+		admit(t, p)
+	}
+	if got := p.capacity(); got != 20 {
+		t.Fatalf("capacity with 19 requests just out = %d, want 19 + 0 tokens + 1", got)
+	}
+	// None answers for 3 s; the bucket refills meanwhile.
+	clk.advance(3 * time.Second)
+	if got := p.capacity(); got != 29 {
+		t.Errorf("capacity with 19 requests hung for 3 round trips = %d, want the bucket's 19 tokens + 10 a round trip, as if none were out", got)
+	}
+}
+
 // admit is a wait the bucket must admit at once.
 func admit(t *testing.T, p *pacer) time.Time {
 	t.Helper()

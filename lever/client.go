@@ -224,9 +224,9 @@ func (c *Client) Requests() int64 { return c.requests.Load() }
 // at least the attempts already out, plus the tokens left, plus one to
 // wait for the next token, so a full bucket is spent at once before the
 // latency is known. An attempt out for over twice the observed round trip
-// no longer counts: when Lever hangs, no more are sent in its place. A caller that
-// keeps that many requests going uses the whole rate budget at any
-// latency; more would only wait in the limiter.
+// no longer counts: when Lever hangs, no more are sent in its place. A
+// caller that keeps that many requests going uses the whole rate budget at
+// any latency; more would only wait in the limiter.
 func (c *Client) Capacity() int { return c.pace.capacity() }
 
 // ListPage GETs one page of a list endpoint. query is not modified; limit

@@ -111,8 +111,9 @@ func (p *pacer) wait(ctx context.Context) (admitted time.Time, err error) {
 		p.mu.Lock()
 		cut, changed := p.cut, p.changed
 		now := p.now()
+		deadline, hasDeadline := ctx.Deadline()
 		settle := p.settling(now)
-		if deadline, ok := ctx.Deadline(); ok && now.Add(settle).After(deadline) {
+		if hasDeadline && now.Add(settle).After(deadline) {
 			settle = 0 // settling is worth less than the request itself
 		}
 		ok := settle == 0 && p.lim.AllowN(now, 1)
@@ -128,7 +129,7 @@ func (p *pacer) wait(ctx context.Context) (admitted time.Time, err error) {
 			need := 1 - p.lim.TokensAt(now)
 			delay = time.Duration(need / float64(p.lim.Limit()) * float64(time.Second))
 		}
-		if deadline, ok := ctx.Deadline(); ok && now.Add(delay).After(deadline) {
+		if hasDeadline && now.Add(delay).After(deadline) {
 			return now, errors.New("the rate limit admits no request before the deadline")
 		}
 		t := time.NewTimer(max(delay, time.Millisecond))

@@ -136,8 +136,7 @@ func TestPacerCapacity(t *testing.T) {
 	}
 	clk.advance(time.Second)
 	for _, q := range out {
-		p.answered(q, time.Second, 200)
-		p.ended(q)
+		answer(p, q, 200)
 	}
 	if got := p.capacity(); got != 29 {
 		t.Errorf("capacity at 1s latency with a full bucket = %d, want 19 + 10", got)
@@ -166,8 +165,7 @@ func TestPacerCapacityLeavesOutHungAttempts(t *testing.T) {
 	p, clk := newTestPacer(10, 20)
 	first := admit(t, p)
 	clk.advance(time.Second)
-	p.answered(first, time.Second, 200)
-	p.ended(first)
+	answer(p, first, 200)
 	for range 19 {
 		admit(t, p)
 	}
@@ -207,6 +205,39 @@ func waitInBackground(p *pacer) <-chan time.Time {
 	return next
 }
 
+// answer records Lever's answer to the attempt admitted at q, a second
+// after it left.
+func answer(p *pacer, q time.Time, status int) {
+	p.answered(q, time.Second, status)
+	p.ended(q)
+}
+
+// stillWaiting fails with why if next is admitted within d.
+func stillWaiting(t *testing.T, next <-chan time.Time, d time.Duration, why string) {
+	t.Helper()
+	select {
+	case <-next:
+		t.Fatal(why)
+	case <-time.After(d):
+	}
+}
+
+// leaves waits for next's admission and returns it; it fails with why if
+// none comes within 5 s.
+func leaves(t *testing.T, next <-chan time.Time, why string) time.Time {
+	t.Helper()
+	select {
+	case q, ok := <-next:
+		if !ok {
+			t.Fatal("the wait failed")
+		}
+		return q
+	case <-time.After(5 * time.Second):
+		t.Fatal(why)
+	}
+	return time.Time{}
+}
+
 // TestPacerSettlesOnAGroupsAnswers: requests that left together on saved
 // tokens are answered together. A request sent on the first answer would
 // leave before a 429 among the last is seen: it waits for the group, and
@@ -218,34 +249,18 @@ func TestPacerSettlesOnAGroupsAnswers(t *testing.T) {
 		group[i] = admit(t, p)
 	}
 	clk.advance(time.Second)
-	p.answered(group[0], time.Second, 200)
-	p.ended(group[0])
+	answer(p, group[0], 200)
 	next := waitInBackground(p)
 	for _, q := range group[1:4] {
-		select {
-		case <-next:
-			t.Fatal("a request left while its group was being answered, before a 429 among it could be seen")
-		case <-time.After(50 * time.Millisecond):
-		}
-		p.answered(q, time.Second, 200)
-		p.ended(q)
+		stillWaiting(t, next, 50*time.Millisecond, "a request left while its group was being answered, before a 429 among it could be seen")
+		answer(p, q, 200)
 	}
-	p.answered(group[4], time.Second, 429)
-	p.ended(group[4])
-	select {
-	case <-next:
-		t.Fatal("the request left on tokens saved before the 429")
-	case <-time.After(100 * time.Millisecond):
-	}
+	answer(p, group[4], 429)
+	stillWaiting(t, next, 100*time.Millisecond, "the request left on tokens saved before the 429")
 	cutAt := clk.now()
 	clk.advance(2 * time.Second)
-	select {
-	case q, ok := <-next:
-		if !ok || !q.After(cutAt) {
-			t.Errorf("admitted at %v (ok %v), want after the cut at %v", q, ok, cutAt)
-		}
-	case <-time.After(5 * time.Second):
-		t.Fatal("the request never left after the cut rate refilled the bucket")
+	if q := leaves(t, next, "the request never left after the cut rate refilled the bucket"); !q.After(cutAt) {
+		t.Errorf("admitted at %v, want after the cut at %v", q, cutAt)
 	}
 }
 
@@ -255,23 +270,11 @@ func TestPacerSettlesNoLongerThanAQuarterOfTheRoundTrip(t *testing.T) {
 	p, clk := newTestPacer(10, 20)
 	group := []time.Time{admit(t, p), admit(t, p)}
 	clk.advance(time.Second)
-	p.answered(group[0], time.Second, 200)
-	p.ended(group[0])
+	answer(p, group[0], 200)
 	next := waitInBackground(p)
-	select {
-	case <-next:
-		t.Fatal("left before the settling time")
-	case <-time.After(50 * time.Millisecond):
-	}
+	stillWaiting(t, next, 50*time.Millisecond, "left before the settling time")
 	clk.advance(time.Second/4 + time.Millisecond)
-	select {
-	case _, ok := <-next:
-		if !ok {
-			t.Fatal("the wait failed")
-		}
-	case <-time.After(5 * time.Second):
-		t.Fatal("a hung member of the group held the next request for good")
-	}
+	leaves(t, next, "a hung member of the group held the next request for good")
 }
 
 // TestPacerDoesNotSettlePastTheDeadline: a request whose deadline comes
@@ -280,8 +283,7 @@ func TestPacerDoesNotSettlePastTheDeadline(t *testing.T) {
 	p, clk := newTestPacer(10, 20)
 	group := []time.Time{admit(t, p), admit(t, p)}
 	clk.advance(time.Second)
-	p.answered(group[0], time.Second, 200)
-	p.ended(group[0])
+	answer(p, group[0], 200)
 	ctx, cancel := context.WithDeadline(context.Background(), clk.now().Add(100*time.Millisecond))
 	defer cancel()
 	if ctx.Err() != nil {
@@ -300,28 +302,14 @@ func TestPacerSettlingOutlastsAnUnrelatedAnswer(t *testing.T) {
 	clk.advance(200 * time.Millisecond)
 	paced := admit(t, p)
 	clk.advance(time.Second)
-	p.answered(group[0], time.Second, 200)
-	p.ended(group[0])
+	answer(p, group[0], 200)
 	next := waitInBackground(p)
-	p.answered(paced, time.Second, 200)
-	p.ended(paced)
-	select {
-	case <-next:
-		t.Fatal("an answer outside the group ended the wait for it")
-	case <-time.After(100 * time.Millisecond):
-	}
+	answer(p, paced, 200)
+	stillWaiting(t, next, 100*time.Millisecond, "an answer outside the group ended the wait for it")
 	for _, q := range group[1:] {
-		p.answered(q, time.Second, 200)
-		p.ended(q)
+		answer(p, q, 200)
 	}
-	select {
-	case _, ok := <-next:
-		if !ok {
-			t.Fatal("the wait failed")
-		}
-	case <-time.After(5 * time.Second):
-		t.Fatal("the request did not leave once its group had ended")
-	}
+	leaves(t, next, "the request did not leave once its group had ended")
 }
 
 // TestPacedRequestsDoNotSettle: requests that left an interval apart are
@@ -332,16 +320,8 @@ func TestPacedRequestsDoNotSettle(t *testing.T) {
 	clk.advance(100 * time.Millisecond)
 	admit(t, p)
 	clk.advance(time.Second)
-	p.answered(first, time.Second, 200)
-	p.ended(first)
-	select {
-	case _, ok := <-waitInBackground(p):
-		if !ok {
-			t.Fatal("the wait failed")
-		}
-	case <-time.After(5 * time.Second):
-		t.Fatal("a request waited for one that left an interval after the answered one")
-	}
+	answer(p, first, 200)
+	leaves(t, waitInBackground(p), "a request waited for one that left an interval after the answered one")
 }
 
 func TestPacerWithoutALimitTakesLeversOnA429(t *testing.T) {

@@ -1,6 +1,7 @@
 package store
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"os"
@@ -36,7 +37,7 @@ func (s *Store) compact() error {
 		os.Remove(tmp)
 		return fmt.Errorf("compact the store (it is unchanged): %w", writeError(err))
 	}
-	if err := protect(func() error { return bolt.Compact(dst, s.db, 64<<20) }); err != nil {
+	if err := protect(func() error { return copyFile(dst, s.db) }); err != nil {
 		if errors.Is(err, errPanic) {
 			return fail(corruptError(s.path, "compaction could not read it", err))
 		}
@@ -64,6 +65,106 @@ func (s *Store) compact() error {
 	if err := old.Close(); err != nil {
 		return fmt.Errorf("compact the store: close the old file: %w", err)
 	}
+	return nil
+}
+
+// compactTxBytes: a copy commits every so many bytes of keys and values,
+// as bolt.Compact does, so that its memory stays bounded.
+const compactTxBytes = 64 << 20
+
+// copyFile copies every bucket of src into dst, a new file, with its pages
+// full. The signature goes first, in a transaction of its own, so that it
+// gets a page at the start of the copy as it does in a new file; bbolt's
+// own Compact writes buckets in no fixed order, and a copy cut short could
+// lose it (Recognize).
+func copyFile(dst, src *bolt.DB) error {
+	if err := dst.Update(sign); err != nil {
+		return err
+	}
+	tx, err := dst.Begin(true)
+	if err != nil {
+		return err
+	}
+	c := &copier{dst: dst, tx: tx}
+	defer func() { _ = c.tx.Rollback() }() // a committed one says so, harmlessly
+	err = src.View(func(stx *bolt.Tx) error {
+		return stx.ForEach(func(name []byte, b *bolt.Bucket) error {
+			if bytes.Equal(name, bucketSignature) {
+				return nil
+			}
+			return c.copyBucket([][]byte{name}, b)
+		})
+	})
+	if err != nil {
+		return err
+	}
+	return c.tx.Commit()
+}
+
+// copier is copyFile's transaction on the new file and its size so far.
+type copier struct {
+	dst  *bolt.DB
+	tx   *bolt.Tx
+	size int
+}
+
+// copyBucket creates the bucket at path in the copy and copies src into
+// it, nested buckets included.
+func (c *copier) copyBucket(path [][]byte, src *bolt.Bucket) error {
+	name := path[len(path)-1]
+	if err := c.grow(len(name)); err != nil {
+		return err
+	}
+	var b *bolt.Bucket
+	var err error
+	if len(path) == 1 {
+		b, err = c.tx.CreateBucket(name)
+	} else {
+		b, err = c.bucket(path[:len(path)-1]).CreateBucket(name)
+	}
+	if err != nil {
+		return fmt.Errorf("copy bucket %s: %w", name, err)
+	}
+	if err := b.SetSequence(src.Sequence()); err != nil {
+		return err
+	}
+	return src.ForEach(func(k, v []byte) error {
+		if v == nil {
+			return c.copyBucket(append(path[:len(path):len(path)], k), src.Bucket(k))
+		}
+		if err := c.grow(len(k) + len(v)); err != nil {
+			return err
+		}
+		// A commit in grow ends the bucket's handle: look it up again.
+		b := c.bucket(path)
+		b.FillPercent = 1
+		return b.Put(k, v)
+	})
+}
+
+// bucket is the copy's bucket at path.
+func (c *copier) bucket(path [][]byte) *bolt.Bucket {
+	b := c.tx.Bucket(path[0])
+	for _, name := range path[1:] {
+		b = b.Bucket(name)
+	}
+	return b
+}
+
+// grow counts n more bytes in the transaction, committing it and starting
+// another first when they would take it past compactTxBytes.
+func (c *copier) grow(n int) error {
+	if c.size += n; c.size <= compactTxBytes {
+		return nil
+	}
+	if err := c.tx.Commit(); err != nil {
+		return err
+	}
+	tx, err := c.dst.Begin(true)
+	if err != nil {
+		return err
+	}
+	c.tx, c.size = tx, n
 	return nil
 }
 

@@ -176,3 +176,44 @@ func TestRecognizeAFileCutShort(t *testing.T) {
 		}
 	}
 }
+
+// TestRecognizeAPackedFileCutShort: a file that Pack or Scrub rewrote
+// keeps its signature in its first pages, as a new file does, so that
+// reset still knows the first few pages of it for leversync's; bbolt's own
+// Compact placed the signature wherever its buckets happened to be
+// written, which is in no fixed order.
+func TestRecognizeAPackedFileCutShort(t *testing.T) {
+	const kept = 8 * 4096
+	dir := t.TempDir()
+	for n := range 6 {
+		path := filepath.Join(dir, fmt.Sprintf("packed-%d.db", n))
+		s, err := Open(path, Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for p := range 8 {
+			var page []lever.Record
+			for i := range 50 {
+				page = append(page, opportunity(fmt.Sprintf("opp-%d-%02d-%03d", n, p, i), int64(p), fmt.Sprintf("post-%d", i%7)))
+			}
+			mustCommit(t, s, syncer.Batch{Resource: lever.Opportunities, Upserts: page})
+		}
+		if err := s.compact(); err != nil {
+			t.Fatal(err)
+		}
+		s.Close()
+		b, err := os.ReadFile(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(b) < 4*kept {
+			t.Fatalf("the packed file is %d bytes: too small to cut", len(b))
+		}
+		if err := os.WriteFile(path, b[:kept], 0o600); err != nil {
+			t.Fatal(err)
+		}
+		if err := Recognize(path); err != nil {
+			t.Errorf("the first %d of %d bytes of a packed data file: %v", kept, len(b), err)
+		}
+	}
+}

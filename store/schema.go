@@ -95,8 +95,8 @@ func createBucketsV1(tx *bolt.Tx) error {
 // bucket of its own that nothing changes afterwards: too large to be kept
 // inline in the root page, it gets a page near the start of the file that
 // never moves, so a file cut short is still recognized as leversync's
-// (Recognize) even when the pages naming its buckets are lost. (A rewrite
-// by Scrub or Pack moves it with the rest.)
+// (Recognize) even when the pages naming its buckets are lost. A rewrite by
+// Scrub or Pack writes it first as well (copyFile).
 var (
 	bucketSignature = []byte("leversync")
 	signature       = []byte("This is a leversync data file: a local copy of one Lever account's jobs and candidates. " +

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/binary"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"slices"
 
@@ -102,31 +103,73 @@ func tombstoneJSON(v []byte) ([]byte, error) {
 // Check runs bbolt's consistency check over the whole file, then checks
 // that the record counts and the posting index agree with the records. It
 // returns the first problem found, wrapping ErrCorrupt.
+//
+// bbolt's check reads the freelist, which a commit beside it changes, so in
+// a read-write store it runs in a write transaction that is never
+// committed. It also reads pages on a goroutine of its own, where a damaged
+// page number faults beyond recovery: every page is read here first.
 func (s *Store) Check() error {
-	return s.view(func(tx *bolt.Tx) error {
-		var first error
-		for err := range tx.Check() { // drain: the checker stops only when read to the end
-			if first == nil {
-				first = err
-			}
-		}
-		if first != nil {
-			return corruptError(s.path, "bbolt's consistency check failed", first)
-		}
-		if err := s.checkRecords(tx); err != nil {
+	if s.readOnly {
+		return s.view(s.check)
+	}
+	err := s.update(func(tx *bolt.Tx) error {
+		if err := s.check(tx); err != nil {
 			return err
 		}
-		if err := checkCounts(tx); err != nil {
-			return corruptError(s.path, "inconsistent records", err)
-		}
-		if err := checkIndex(tx); err != nil {
-			return corruptError(s.path, "inconsistent posting index", err)
-		}
-		if err := checkTerms(tx); err != nil {
-			return corruptError(s.path, "inconsistent search index", err)
-		}
-		return nil
+		return errRollback
 	})
+	if errors.Is(err, errRollback) {
+		return nil
+	}
+	return err
+}
+
+// errRollback ends a write transaction that must not be committed.
+var errRollback = errors.New("rolled back")
+
+func (s *Store) check(tx *bolt.Tx) error {
+	if err := protect(func() error { return readEveryPage(tx) }); err != nil {
+		return corruptError(s.path, "a page cannot be read", err)
+	}
+	var first error
+	for err := range tx.Check() { // drain: the checker stops only when read to the end
+		if first == nil {
+			first = err
+		}
+	}
+	if first != nil {
+		return corruptError(s.path, "bbolt's consistency check failed", first)
+	}
+	if err := s.checkRecords(tx); err != nil {
+		return err
+	}
+	if err := checkCounts(tx); err != nil {
+		return corruptError(s.path, "inconsistent records", err)
+	}
+	if err := checkIndex(tx); err != nil {
+		return corruptError(s.path, "inconsistent posting index", err)
+	}
+	if err := checkTerms(tx); err != nil {
+		return corruptError(s.path, "inconsistent search index", err)
+	}
+	return nil
+}
+
+// readEveryPage reads every branch and leaf page of every bucket, nested
+// ones included.
+func readEveryPage(tx *bolt.Tx) error {
+	var walk func(b *bolt.Bucket) error
+	walk = func(b *bolt.Bucket) error {
+		return b.ForEach(func(k, v []byte) error {
+			if v == nil {
+				if nested := b.Bucket(k); nested != nil {
+					return walk(nested)
+				}
+			}
+			return nil
+		})
+	}
+	return tx.ForEach(func(_ []byte, b *bolt.Bucket) error { return walk(b) })
 }
 
 // checkRecords decodes every stored record: each names a dictionary the

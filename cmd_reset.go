@@ -4,7 +4,6 @@ import (
 	"bufio"
 	"errors"
 	"fmt"
-	"os"
 	"strings"
 
 	"github.com/leversync/leversync/store"
@@ -45,18 +44,8 @@ func (a *cli) resetCommand() *cobra.Command {
 					return nil
 				}
 			}
-			// Opening proves no sync holds the file before it goes.
-			st, err := store.Open(path, store.Options{})
-			if err != nil && !errors.Is(err, store.ErrCorrupt) {
+			if err := store.Remove(path); err != nil {
 				return err
-			}
-			if st != nil {
-				if err := st.Close(); err != nil {
-					return err
-				}
-			}
-			if err := os.Remove(path); err != nil {
-				return fmt.Errorf("delete %s: %w", path, err)
 			}
 			fmt.Fprintf(a.stdout, "Deleted %s. The saved API key was kept; 'leversync logout' removes it.\n", path)
 			return nil

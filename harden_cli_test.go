@@ -285,12 +285,19 @@ func TestResetDeletesOnlyDataFiles(t *testing.T) {
 	if err := os.WriteFile(damaged, goodBytes[:len(goodBytes)/2], 0o600); err != nil {
 		t.Fatal(err)
 	}
+	// A compaction killed half-way leaves its copy of the data beside the
+	// file: reset takes it too.
+	if err := os.WriteFile(good+".compact", goodBytes, 0o600); err != nil {
+		t.Fatal(err)
+	}
 	for _, path := range []string{good, damaged} {
 		if res := runBin(t, env, "", "reset", "--yes", "--db", path); res.code != 0 {
 			t.Errorf("reset --yes of leversync's %s: exit %d: %s", filepath.Base(path), res.code, res.stderr)
 		}
-		if _, err := os.Stat(path); !errors.Is(err, fs.ErrNotExist) {
-			t.Errorf("reset --yes left %s: %v", filepath.Base(path), err)
+		for _, left := range []string{path, path + ".compact"} {
+			if _, err := os.Stat(left); !errors.Is(err, fs.ErrNotExist) {
+				t.Errorf("reset --yes left %s: %v", filepath.Base(left), err)
+			}
 		}
 	}
 }

@@ -226,22 +226,15 @@ func removeDataFile(path string) error {
 	case err != nil:
 		return fmt.Errorf("nothing was removed: %w", err)
 	}
-	// Opening proves no sync holds the file before it goes.
-	st, err := store.Open(path, store.Options{})
-	if err != nil && !errors.Is(err, store.ErrCorrupt) {
-		return fmt.Errorf("nothing was removed: %w", err)
-	}
-	if st != nil {
-		if err := st.Close(); err != nil {
-			return err
+	if err := store.Remove(path); err != nil {
+		if _, serr := os.Stat(path); serr == nil {
+			return fmt.Errorf("nothing was removed: %w", err)
 		}
-	}
-	if err := os.Remove(path); err != nil {
-		return fmt.Errorf("remove the data file: %w", err)
+		return err
 	}
 	// What a killed sync or schedule left beside it: no process uses them
 	// now that the file could be opened.
-	for _, side := range []string{".pid", ".sock", scheduleSuffix} {
+	for _, side := range []string{".sock", scheduleSuffix} {
 		if err := os.Remove(path + side); err != nil && !errors.Is(err, fs.ErrNotExist) {
 			return fmt.Errorf("remove %s: %w", path+side, err)
 		}

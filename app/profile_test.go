@@ -171,10 +171,18 @@ func TestRemoveProfile(t *testing.T) {
 	if _, _, err := c.SavedKey(target); err != nil {
 		t.Fatalf("a refused Remove took the key: %v", err)
 	}
+	// A compaction killed half-way left its copy of the data: it goes too.
+	data, err := os.ReadFile(p.DataFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(p.DataFile+".compact", data, 0o600); err != nil {
+		t.Fatal(err)
+	}
 	if err := p.Remove(); err != nil {
 		t.Fatal(err)
 	}
-	for _, gone := range []string{p.DataFile, filepath.Dir(p.DataFile), p.ConfigDir} {
+	for _, gone := range []string{p.DataFile, p.DataFile + ".compact", filepath.Dir(p.DataFile), p.ConfigDir} {
 		if _, err := os.Stat(gone); !errors.Is(err, os.ErrNotExist) {
 			t.Errorf("%s is still there after Remove", gone)
 		}

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
 
@@ -25,9 +26,15 @@ func (s *Store) compact() error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 
-	tmp := s.path + ".compact"
-	_ = os.Remove(tmp) // left by an interrupted Compact
-	dst, err := bolt.Open(tmp, 0o600, &bolt.Options{Timeout: s.timeout, MaxSize: s.maxSize})
+	tmp := s.path + compactSuffix
+	// A copy left by an interrupted compaction goes. A file that cannot be
+	// removed is not one this user made (another user's, in a shared
+	// folder): the copy is never written into it, only into a file created
+	// here (O_EXCL), private from the start.
+	if err := os.Remove(tmp); err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return fmt.Errorf("compact the store (it is unchanged): %s is in the way and cannot be removed: %w; remove it, or keep the data file in a folder of your own", tmp, err)
+	}
+	dst, err := bolt.Open(tmp, 0o600, &bolt.Options{Timeout: s.timeout, MaxSize: s.maxSize, OpenFile: createNew})
 	if err != nil {
 		return fmt.Errorf("compact the store: %w", writeError(err))
 	}
@@ -66,6 +73,42 @@ func (s *Store) compact() error {
 		return fmt.Errorf("compact the store: close the old file: %w", err)
 	}
 	return nil
+}
+
+// compactSuffix names the copy a compaction writes beside the file. It
+// holds the same data, and a process killed while copying leaves it
+// behind (Remove deletes it).
+const compactSuffix = ".compact"
+
+// Remove deletes the store at path and what a process killed mid-way can
+// leave beside it: its pid sidecar and a compaction's copy, which holds the
+// same data. Opening the file first proves that no process holds it; a
+// damaged file goes too. The caller decides that path is a store
+// (Recognize).
+func Remove(path string) error {
+	st, err := Open(path, Options{})
+	if err != nil && !errors.Is(err, ErrCorrupt) {
+		return err
+	}
+	if st != nil {
+		if err := st.Close(); err != nil {
+			return err
+		}
+	}
+	if err := os.Remove(path); err != nil {
+		return fmt.Errorf("delete %s: %w", path, err)
+	}
+	for _, left := range []string{path + ".pid", path + compactSuffix} {
+		if err := os.Remove(left); err != nil && !errors.Is(err, fs.ErrNotExist) {
+			return fmt.Errorf("delete %s: %w", left, err)
+		}
+	}
+	return nil
+}
+
+// createNew opens name for bbolt only if this call creates it.
+func createNew(name string, flag int, perm os.FileMode) (*os.File, error) {
+	return os.OpenFile(name, flag|os.O_CREATE|os.O_EXCL, perm)
 }
 
 // compactTxBytes: a copy commits every so many bytes of keys and values,

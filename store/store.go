@@ -111,6 +111,13 @@ func Open(path string, o Options) (*Store, error) {
 		}
 	}
 
+	// A file already there, empty or not, is made private before anything
+	// is written to it, or refused (assertPrivate).
+	if info != nil {
+		if err := assertPrivate(path); err != nil {
+			return nil, err
+		}
+	}
 	// The validation above counts against the same timeout.
 	db, err := openBolt(path, bolt.Options{MaxSize: o.MaxSize}, max(time.Until(deadline), 100*time.Millisecond))
 	if err != nil {
@@ -118,10 +125,6 @@ func Open(path string, o Options) (*Store, error) {
 	}
 	s := &Store{db: db, path: path, maxSize: o.MaxSize, timeout: o.Timeout}
 	if err := s.writePID(); err != nil {
-		s.Close()
-		return nil, err
-	}
-	if err := assertPrivate(path); err != nil {
 		s.Close()
 		return nil, err
 	}
@@ -157,14 +160,22 @@ func makeFolder(dir string) error {
 	return nil
 }
 
-// assertPrivate sets mode 0600 on a store file this user owns.
+// assertPrivate sets mode 0600 on a store file this user owns, and refuses
+// one of another user's that others can read: candidates' data written
+// there would not be private, and only its owner can change that.
 func assertPrivate(path string) error {
 	info, err := os.Stat(path)
 	if err != nil {
 		return fmt.Errorf("open the store %s: %w", path, err)
 	}
-	if info.Mode().Perm() == 0o600 || !ownedByMe(info) {
+	if info.Mode().Perm() == 0o600 {
 		return nil
+	}
+	if !ownedByMe(info) {
+		if info.Mode().Perm()&0o077 == 0 {
+			return nil
+		}
+		return fmt.Errorf("the store %s belongs to another user and others can read it (mode %04o), so candidates' data written there would not be private; pass --db with a path of your own", path, info.Mode().Perm())
 	}
 	if err := os.Chmod(path, 0o600); err != nil {
 		return fmt.Errorf("make the store %s private (mode 0600): %w", path, err)

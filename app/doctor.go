@@ -312,15 +312,25 @@ func reachFailure(err error, viaProxy bool) steps.ReachFailure {
 	return steps.ReachOther
 }
 
-// withoutUser drops the user name and password of a URL (a proxy setting
-// may carry them); text that is not a URL is returned as is.
+// withoutUser drops the user name and password of a proxy setting, read
+// as Go reads it; text that is not a URL is returned as is, unless it may
+// hold a password.
 func withoutUser(s string) string {
 	u, err := url.Parse(s)
-	if err != nil || u.User == nil {
-		return s
+	if err == nil && u.Scheme != "" && u.Host != "" {
+		u.User = nil
+		return u.String()
 	}
-	u.User = nil
-	return u.String()
+	// Go's proxy settings read a setting without a scheme, such as
+	// user:password@host:port, as http://.
+	if u, err := url.Parse("http://" + s); err == nil {
+		u.User = nil
+		return strings.TrimPrefix(u.String(), "http://")
+	}
+	if strings.Contains(s, "@") {
+		return "(not shown: it is not a URL, and may hold a password)"
+	}
+	return s
 }
 
 func isLoopback(host string) bool {

@@ -653,3 +653,23 @@ func TestWizardDiagnosisOfTheSavedKey(t *testing.T) {
 	}
 	onlyFails(t, d, steps.CheckKeyAccepted)
 }
+
+// TestProxySettingsAreShownWithoutPasswords: a proxy setting is shown
+// without its user and password however it is written, including without
+// a scheme, which Go's proxy settings read as http://.
+func TestProxySettingsAreShownWithoutPasswords(t *testing.T) {
+	for in, want := range map[string]string{
+		"http://alice:s3cret@proxy.example:3128": "http://proxy.example:3128",
+		"alice:s3cret@proxy.example:3128":        "proxy.example:3128",
+		"alice:s3cret@10.0.0.5:3128":             "10.0.0.5:3128",
+		"socks5://alice:s3cret@10.0.0.5:1080":    "socks5://10.0.0.5:1080",
+		"alice@proxy.example":                    "proxy.example",
+		"proxy.example:3128":                     "proxy.example:3128",
+		"http://proxy.example:3128":              "http://proxy.example:3128",
+		"al%zzice:s3cret@proxy.example":          "(not shown: it is not a URL, and may hold a password)",
+	} {
+		if got := withoutUser(in); got != want || strings.Contains(got, "s3cret") || strings.Contains(got, "alice") {
+			t.Errorf("withoutUser(%q) = %q, want %q", in, got, want)
+		}
+	}
+}

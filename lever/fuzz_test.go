@@ -205,7 +205,8 @@ func FuzzAPIKey(f *testing.F) {
 func FuzzNormalizeBaseURL(f *testing.F) {
 	for _, s := range []string{"https://api.lever.co/v1", "https://API.Lever.co:443/v1/", "http://127.0.0.1:8080/v1", "http://[::1]/sandbox/v1",
 		"http://localhost:80/v1", "http://api.lever.co/v1", "https://user:secretpass@api.lever.co/v1", "https://api.lever.co", "https://api.lever.co/v1?x", "ftp://x/v1",
-		"fakeleverFullAccess7Qm2Xv9Bn4Tt6Rp1Sw8Yz3Cd5Hk", "https://api.lever.co/%zz", "https://api.lever.co:/v1"} {
+		"fakeleverFullAccess7Qm2Xv9Bn4Tt6Rp1Sw8Yz3Cd5Hk", "https://api.lever.co/%zz", "https://api.lever.co:/v1",
+		"https://fakeleverFullAccess7Qm2Xv9Bn4Tt6Rp1Sw8Yz3Cd5Hk", "http://fakeleverFullAccess7Qm2Xv9Bn4Tt6Rp1Sw8Yz3Cd5Hk/v1"} {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, raw string) {
@@ -216,6 +217,13 @@ func FuzzNormalizeBaseURL(f *testing.F) {
 			msg := strings.ReplaceAll(err.Error(), Production.BaseURL(), "")
 			if s := strings.TrimSpace(raw); len(s) >= 8 && !strings.Contains(s, "://") && strings.Contains(msg, s) {
 				t.Fatalf("the error repeats the input %q: %v", raw, err)
+			}
+			// Nor a host that is no host name: a key pasted after https://
+			// (long, so that it is no word of the message itself).
+			if u, perr := url.Parse(strings.TrimSpace(raw)); perr == nil {
+				if h := u.Hostname(); len(h) >= 16 && !strings.ContainsAny(h, ".:[") && !isLoopback(h) && strings.Contains(msg, h) {
+					t.Fatalf("the error repeats the host %q of %q: %v", h, raw, err)
+				}
 			}
 			return
 		}

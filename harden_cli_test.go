@@ -164,6 +164,18 @@ func TestFileProblemsExitSix(t *testing.T) {
 			t.Fatal(err)
 		}
 		paths["no write permission"] = filepath.Join(ro, "ls.db")
+	} else { // only root can give a file away
+		foreign := filepath.Join(dir, "foreign.db")
+		if err := os.WriteFile(foreign, nil, 0o666); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.Chmod(foreign, 0o666); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.Chown(foreign, 65534, 65534); err != nil {
+			t.Fatal(err)
+		}
+		paths["another user's file that others can read"] = foreign
 	}
 	env := keyEnv(t, fakelever.KeyFull)
 	for name, db := range paths {

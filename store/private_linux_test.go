@@ -1,7 +1,9 @@
 package store
 
 import (
+	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -135,8 +137,8 @@ func TestOpenRefusesAnotherUsersReadableFile(t *testing.T) {
 			s.Close()
 			t.Fatalf("Open of another user's file with mode 0666 (%d bytes) succeeded", len(before))
 		}
-		if !strings.Contains(err.Error(), "another user") || !strings.Contains(err.Error(), "--db") {
-			t.Errorf("Open of another user's readable file: %v; want it to say so and name --db", err)
+		if _, ok := errors.AsType[*fs.PathError](err); !ok || !strings.Contains(err.Error(), "another user") || !strings.Contains(err.Error(), "--db") {
+			t.Errorf("Open of another user's readable file: %v; want a file error (exit 6) that says so and names --db", err)
 		}
 		if after, _ := os.ReadFile(path); string(after) != string(before) {
 			t.Errorf("the refused Open changed the file: %d bytes, then %d", len(before), len(after))

@@ -175,7 +175,8 @@ func assertPrivate(path string) error {
 		if info.Mode().Perm()&0o077 == 0 {
 			return nil
 		}
-		return fmt.Errorf("the store %s belongs to another user and others can read it (mode %04o), so candidates' data written there would not be private; pass --db with a path of your own", path, info.Mode().Perm())
+		return fmt.Errorf("the store belongs to another user and others can read it (mode %04o), so candidates' data written there would not be private; pass --db with a path of your own: %w",
+			info.Mode().Perm(), &fs.PathError{Op: "open", Path: path, Err: fs.ErrPermission})
 	}
 	if err := os.Chmod(path, 0o600); err != nil {
 		return fmt.Errorf("make the store %s private (mode 0600): %w", path, err)

@@ -431,8 +431,8 @@ func (d *Doctor) DataFile(ctx context.Context) steps.DataFileFacts {
 		f.Schedule = &steps.ScheduleFacts{PID: s.PID, Every: s.Every(), Running: s.Running, NextRun: time.UnixMilli(s.NextRunAt), Failures: s.Failures, LastError: s.LastError}
 	}
 	if r := d.cfg.running; r != nil {
-		// bbolt's consistency check must not run beside a writer: that sync
-		// is one, so the file is checked only when no sync runs.
+		// The consistency check would hold that sync's commits while it
+		// reads the whole file: the file is checked only when no sync runs.
 		ran, err := r.WithStore(func(st *store.Store) error { return d.readStore(st, &f, false) })
 		if ran {
 			f.Exists, f.Running = true, true

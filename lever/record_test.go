@@ -1,7 +1,9 @@
 package lever
 
 import (
+	"encoding/json"
 	"slices"
+	"strings"
 	"testing"
 )
 
@@ -65,5 +67,23 @@ func TestDecodeRecordNameAndEmails(t *testing.T) {
 	}
 	if rec.Name != "" || rec.Emails != nil {
 		t.Errorf("a user decoded with search fields: %q %q", rec.Name, rec.Emails)
+	}
+}
+
+// TestDeeplyNestedRecordsAreRefused: a record nested deeper than
+// encoding/json reads (10,000 levels) is an error, and one nested 100,000,000
+// levels deep does not exhaust the stack on the way; one nested 2,000
+// levels deep is read.
+func TestDeeplyNestedRecordsAreRefused(t *testing.T) {
+	nested := func(depth int) json.RawMessage {
+		return json.RawMessage(`{"id":"opp-1","x":` + strings.Repeat("[", depth) + strings.Repeat("]", depth) + `}`)
+	}
+	if rec, err := DecodeRecord(Opportunities, nested(2000), ""); err != nil || rec.ID != "opp-1" {
+		t.Errorf("a record nested 2,000 levels deep: %+v, %v", rec.ID, err)
+	}
+	for _, depth := range []int{10_001, 32_000_000} {
+		if _, err := DecodeRecord(Opportunities, nested(depth), ""); err == nil {
+			t.Errorf("a record nested %d levels deep was read", depth)
+		}
 	}
 }

@@ -17,7 +17,15 @@ import (
 type scanner struct {
 	b []byte
 	i int
+	// depth counts the objects and arrays value is inside.
+	depth int
 }
+
+// maxNesting is how deep value reads nested objects and arrays: as deep as
+// encoding/json does, which refuses deeper ones. Each level is a frame of
+// value's recursion, so a page of a few MB of brackets would otherwise
+// exhaust the stack.
+const maxNesting = 10_000
 
 func (s *scanner) space() {
 	for s.i < len(s.b) {
@@ -50,8 +58,31 @@ func (s *scanner) expect(c byte) bool {
 
 // value skips one value, checking its syntax.
 func (s *scanner) value() bool {
-	switch s.peek() {
-	case '{':
+	switch c := s.peek(); c {
+	case '{', '[':
+		if s.depth == maxNesting {
+			return false
+		}
+		s.depth++
+		ok := s.container(c)
+		s.depth--
+		return ok
+	case '"':
+		return s.str()
+	case 't':
+		return s.literal("true")
+	case 'f':
+		return s.literal("false")
+	case 'n':
+		return s.literal("null")
+	default:
+		return s.number()
+	}
+}
+
+// container skips the object or array that opens with c.
+func (s *scanner) container(c byte) bool {
+	if c == '{' {
 		s.i++
 		if s.expect('}') {
 			return true
@@ -65,30 +96,19 @@ func (s *scanner) value() bool {
 			}
 			return s.expect('}')
 		}
-	case '[':
-		s.i++
-		if s.expect(']') {
-			return true
+	}
+	s.i++
+	if s.expect(']') {
+		return true
+	}
+	for {
+		if !s.value() {
+			return false
 		}
-		for {
-			if !s.value() {
-				return false
-			}
-			if s.expect(',') {
-				continue
-			}
-			return s.expect(']')
+		if s.expect(',') {
+			continue
 		}
-	case '"':
-		return s.str()
-	case 't':
-		return s.literal("true")
-	case 'f':
-		return s.literal("false")
-	case 'n':
-		return s.literal("null")
-	default:
-		return s.number()
+		return s.expect(']')
 	}
 }
 

@@ -355,3 +355,32 @@ func FuzzPersonalText(f *testing.F) {
 		}
 	})
 }
+
+// TestCommitReplacesADeeplyNestedRecord: a record nested as deep as Lever's
+// records are read (lever's decoder refuses deeper than encoding/json, 10,000
+// levels) is replaced like any other, its dropped text found: a limit of
+// its own here made every later commit of that record fail, and the sync
+// with it.
+func TestCommitReplacesADeeplyNestedRecord(t *testing.T) {
+	s, err := Open(filepath.Join(t.TempDir(), "s.db"), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	deep := func(email string) any {
+		var v any = []any{email}
+		for range 5000 {
+			v = []any{v}
+		}
+		return v
+	}
+	mustCommit(t, s, syncer.Batch{Resource: lever.Opportunities, Upserts: []lever.Record{
+		changed("opp-deep", 1, map[string]any{"custom": deep("deep@example.com")})}})
+	if err := s.Commit(syncer.Batch{Resource: lever.Opportunities, Upserts: []lever.Record{
+		changed("opp-deep", 2, map[string]any{"custom": deep("other@example.com")})}}); err != nil {
+		t.Fatalf("replacing a record nested 5,000 levels deep: %v", err)
+	}
+	if !marked(t, s) {
+		t.Error("the replaced record dropped an email, but the file is not marked for a scrub")
+	}
+}

@@ -15,9 +15,11 @@ type recordKeys struct {
 	// Applications are objects with expand=applications, id strings
 	// without it.
 	Applications []json.RawMessage `json:"applications"`
-	// Name and Emails of an opportunity, for the store's candidate search.
-	Name   string   `json:"name"`
-	Emails []string `json:"emails"`
+	// Name and Emails of an opportunity, for the store's candidate search;
+	// read as such only for one, as the one-pass read does, since other
+	// kinds of record may use the names otherwise.
+	Name   json.RawMessage `json:"name"`
+	Emails json.RawMessage `json:"emails"`
 }
 
 // DecodeRecord turns one element of a page's data into a Record of resource
@@ -259,7 +261,17 @@ func decodeRecordSlow(r Resource, raw json.RawMessage) (Record, error) {
 	rec.CreatedAt = millis(k.CreatedAt)
 	rec.UpdatedAt = millis(k.UpdatedAt)
 	if r == Opportunities {
-		rec.Name, rec.Emails = k.Name, k.Emails
+		for _, f := range []struct {
+			raw json.RawMessage
+			dst any
+		}{{k.Name, &rec.Name}, {k.Emails, &rec.Emails}} {
+			if f.raw == nil {
+				continue
+			}
+			if err := json.Unmarshal(f.raw, f.dst); err != nil {
+				return Record{}, fmt.Errorf("decode %s record: %w", r, err)
+			}
+		}
 		for _, raw := range k.Applications {
 			var a struct {
 				Posting json.RawMessage `json:"posting"`

@@ -69,11 +69,12 @@ func TestMalformedRecordIsSkippedAndCounted(t *testing.T) {
 	js := runBin(t, env, "", "status", "--db", db, "--json")
 	var rep struct {
 		LastRun struct {
+			Result  string         `json:"result"`
 			Skipped map[string]int `json:"skipped"`
 		} `json:"lastRun"`
 	}
-	if err := json.Unmarshal([]byte(js.stdout), &rep); err != nil || rep.LastRun.Skipped["tags"] != 1 {
-		t.Errorf("status --json: lastRun.skipped = %v (%v), want tags 1: %s", rep.LastRun.Skipped, err, js.stdout)
+	if err := json.Unmarshal([]byte(js.stdout), &rep); err != nil || rep.LastRun.Skipped["tags"] != 1 || rep.LastRun.Result != "warnings" {
+		t.Errorf("status --json: lastRun.skipped = %v, result %q (%v), want tags 1 and warnings: %s", rep.LastRun.Skipped, rep.LastRun.Result, err, js.stdout)
 	}
 }
 

@@ -429,10 +429,25 @@ func TestWatchAfterKilledSync(t *testing.T) {
 	srv := startFake(t, fakelever.Config{Seed: 10, Opportunities: 2000, Latency: 50 * time.Millisecond, Rate: 10})
 	env := keyEnv(t, fakelever.KeyFull)
 	db := filepath.Join(t.TempDir(), "ls.db")
+	// A sync interrupted while watched: the watch exits 1.
+	stopped := startLiveSync(t, env, "sync", "--base-url", srv.URL(), "--db", db, "--json")
+	stopped.waitFirstPage(t)
+	sw := attachedWatch(t, env, db)
+	_ = stopped.cmd.Process.Signal(os.Interrupt)
+	stopped.wait(t)
+	if code := sw.wait(t); code != exitFailure {
+		t.Errorf("watch of a sync interrupted: exit %d, want %d: %s", code, exitFailure, sw.stderr.String())
+	}
+
+	// A sync killed while watched: the watch exits 1 too.
 	killed := startLiveSync(t, env, "sync", "--base-url", srv.URL(), "--db", db, "--json")
 	killed.waitFirstPage(t)
+	kw := attachedWatch(t, env, db)
 	_ = killed.cmd.Process.Kill()
 	killed.wait(t)
+	if code := kw.wait(t); code != exitFailure {
+		t.Errorf("watch of a sync killed: exit %d, want %d: %s", code, exitFailure, kw.stderr.String())
+	}
 	if fi, err := os.Lstat(db + ".sock"); err != nil || fi.Mode().Type() != os.ModeSocket {
 		t.Fatalf("the killed sync left no socket (%v, %v); the test checks nothing", fi, err)
 	}

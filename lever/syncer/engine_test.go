@@ -1279,3 +1279,42 @@ func TestSkipNeverChangesARunStateHandedOut(t *testing.T) {
 		t.Errorf("the run counts %d skipped tags, want 2", got)
 	}
 }
+
+// TestWholeListNotAfterASkippedRecord: a complete read of a reference list
+// that had to skip a record it could not read is not taken as the whole
+// list (what it skipped would be tombstoned); once the record reads, it is.
+func TestWholeListNotAfterASkippedRecord(t *testing.T) {
+	api := newScriptedLever()
+	api.dataset(30)
+	api.mu.Lock()
+	api.lists["/users"] = append(api.lists["/users"], map[string]any{"name": "a user without an id"})
+	api.mu.Unlock()
+	sink := newMemSink()
+	var wholes []Batch
+	var mu sync.Mutex
+	sink.failCommit = func(bs []Batch) error {
+		for _, b := range bs {
+			if b.Whole != nil && b.Resource == lever.Users {
+				mu.Lock()
+				wholes = append(wholes, b)
+				mu.Unlock()
+			}
+		}
+		return nil
+	}
+	if _, err := testEngine(api, sink, Options{}).Run(context.Background(), nil); err != nil {
+		t.Fatal(err)
+	}
+	if len(wholes) != 0 {
+		t.Fatalf("a users list read with a record skipped was taken as whole (%d keys)", len(wholes[0].Whole.Keys))
+	}
+	api.mu.Lock()
+	api.lists["/users"] = api.lists["/users"][:len(api.lists["/users"])-1]
+	api.mu.Unlock()
+	if _, err := testEngine(api, sink, Options{Full: true}).Run(context.Background(), nil); err != nil {
+		t.Fatal(err)
+	}
+	if len(wholes) != 1 || len(wholes[0].Whole.Keys) != 25 {
+		t.Fatalf("after a read with nothing skipped: %d whole lists of users, want one of 25 keys", len(wholes))
+	}
+}

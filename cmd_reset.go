@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/leversync/leversync/app"
 	"github.com/leversync/leversync/store"
 	"github.com/spf13/cobra"
 )
@@ -32,6 +33,9 @@ func (a *cli) resetCommand() *cobra.Command {
 				return fmt.Errorf("nothing was deleted: %w. reset deletes only leversync data files: check --db, or delete the file yourself if you are sure it is not needed", err)
 			case err != nil:
 				return err
+			}
+			if s, ok := app.ReadSchedule(path); ok {
+				return fmt.Errorf("nothing was deleted: %w (pid %d): stop it first", app.ErrScheduled, s.PID)
 			}
 			if !yes {
 				if !isTerminal(a.stdin) {

@@ -228,9 +228,15 @@ func TestScheduledSyncs(t *testing.T) {
 	} else {
 		t.Log("the machine is too slow to watch between runs this time")
 	}
-	// A second schedule of the same file is refused.
+	// A second schedule of the same file is refused, and so is reset.
 	if res := runBin(t, env, "", "sync", "--base-url", srv.URL(), "--db", db, "--every", "1m"); res.code != exitStore || !strings.Contains(res.stderr, "already runs") {
 		t.Errorf("a second schedule of the file: exit %d, want %d: %s", res.code, exitStore, res.stderr)
+	}
+	if res := runBin(t, env, "", "reset", "--yes", "--db", db); res.code != exitStore || !strings.Contains(res.stderr, "already runs") || !strings.Contains(res.stderr, "nothing was deleted") {
+		t.Errorf("reset under a schedule: exit %d, want %d: %s", res.code, exitStore, res.stderr)
+	}
+	if _, err := os.Stat(db); err != nil {
+		t.Errorf("reset under a schedule deleted the data file: %v", err)
 	}
 
 	s.next(t, eventNextRun)

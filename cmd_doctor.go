@@ -94,6 +94,11 @@ func (a *cli) runDoctor(ctx context.Context, f doctorFlags) error {
 	if f.report != "" && f.report == path {
 		return usagef("--report %s would overwrite the data file: name another file", f.report)
 	}
+	if f.report != "" {
+		if err := app.CheckReportPath(f.report); err != nil {
+			return err
+		}
+	}
 	key, keyErr := a.resolveKey(f.conn, t)
 	// The same precedence resolveKey applies, to say which source won.
 	source := steps.KeySaved

@@ -4,11 +4,13 @@ import (
 	"encoding/json"
 	"encoding/pem"
 	"fmt"
+	"io/fs"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"regexp"
 	"strings"
+	"syscall"
 	"testing"
 
 	"github.com/leversync/leversync/lever/fakelever"
@@ -364,5 +366,41 @@ func TestDoctorNamesAFileOfAnotherAccount(t *testing.T) {
 	}
 	if want := "to use this file, run with --base-url " + a.URL() + "; for " + b.URL() + ", pass another --db, or empty this one with 'leversync reset' (the next sync fills it again)"; f.Fix != want {
 		t.Errorf("fix %q\nwant %q", f.Fix, want)
+	}
+}
+
+// TestDoctorReportNeverReplacesWhatIsNotAFile: --report naming a folder, a
+// named pipe, a symbolic link or a file in a missing folder exits 6 before
+// any check runs, and leaves what is there as it was.
+func TestDoctorReportNeverReplacesWhatIsNotAFile(t *testing.T) {
+	dir := t.TempDir()
+	fifo := filepath.Join(dir, "fifo")
+	if err := syscall.Mkfifo(fifo, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	target := filepath.Join(dir, "target.txt")
+	if err := os.WriteFile(target, []byte("keep me\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	link := filepath.Join(dir, "link")
+	if err := os.Symlink(target, link); err != nil {
+		t.Fatal(err)
+	}
+	env := isolatedEnv(t)
+	for what, path := range map[string]string{"a folder": dir, "a named pipe": fifo, "a symbolic link": link, "a missing folder": filepath.Join(dir, "none", "r.txt")} {
+		// An API root nothing answers: any check that ran would take seconds.
+		res := runBin(t, env, "", "doctor", "--base-url", "http://127.0.0.1:1/v1", "--db", filepath.Join(dir, "ls.db"), "--report", path)
+		if res.code != exitStore || strings.Contains(res.stdout, "Connection") {
+			t.Errorf("doctor --report %s: exit %d, want %d before any check:\n%s%s", what, res.code, exitStore, res.stdout, res.stderr)
+		}
+	}
+	if info, err := os.Lstat(fifo); err != nil || info.Mode()&fs.ModeNamedPipe == 0 {
+		t.Errorf("the named pipe was replaced: %v", err)
+	}
+	if info, err := os.Lstat(link); err != nil || info.Mode()&fs.ModeSymlink == 0 {
+		t.Errorf("the symbolic link was replaced: %v", err)
+	}
+	if b, _ := os.ReadFile(target); string(b) != "keep me\n" {
+		t.Errorf("the link's target changed: %q", b)
 	}
 }

@@ -230,9 +230,36 @@ func (d *Doctor) personalData() []string {
 	return out
 }
 
+// CheckReportPath says why path cannot take a support bundle, before any
+// check runs: what is already there and is not a regular file (a folder, a
+// device, a pipe, a symbolic link) is never replaced, and the folder must
+// exist. A regular file there is replaced.
+func CheckReportPath(path string) error {
+	if info, err := os.Lstat(path); err == nil && !info.Mode().IsRegular() {
+		what := "not a regular file (a device, a pipe or a socket)"
+		switch {
+		case info.IsDir():
+			what = "a folder"
+		case info.Mode()&fs.ModeSymlink != 0:
+			what = "a symbolic link"
+		}
+		return &fs.PathError{Op: "write the report to", Path: path, Err: fmt.Errorf("it is %s, which is never replaced: name a new file", what)}
+	}
+	dir := filepath.Dir(path)
+	if info, err := os.Stat(dir); err != nil {
+		return fmt.Errorf("write the report in %s: %w; name a file in a folder that exists", dir, err)
+	} else if !info.IsDir() {
+		return &fs.PathError{Op: "write the report in", Path: dir, Err: errors.New("it is not a folder: name a file in a folder that exists")}
+	}
+	return nil
+}
+
 // writePrivate writes b to path with mode 0600, through a temporary file
 // in the same folder so a reader never sees half of it.
 func writePrivate(path string, b []byte) error {
+	if err := CheckReportPath(path); err != nil {
+		return err
+	}
 	dir := filepath.Dir(path)
 	tmp, err := os.CreateTemp(dir, ".leversync-report-*")
 	if err != nil {
@@ -250,10 +277,8 @@ func writePrivate(path string, b []byte) error {
 	if err := tmp.Close(); err != nil {
 		return fmt.Errorf("write the report: %w", err)
 	}
-	if info, err := os.Stat(path); err == nil && info.IsDir() {
-		return fmt.Errorf("write the report: %s is a folder; name a file", path)
-	} else if err != nil && !errors.Is(err, fs.ErrNotExist) {
-		return fmt.Errorf("write the report: %w", err)
+	if err := CheckReportPath(path); err != nil { // it may have changed meanwhile
+		return err
 	}
 	if err := os.Rename(tmp.Name(), path); err != nil {
 		return fmt.Errorf("write the report: %w", err)

@@ -1,9 +1,12 @@
 package main
 
 import (
+	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
+	"time"
 
 	"github.com/leversync/leversync/lever/fakelever"
 )
@@ -40,5 +43,58 @@ func TestAccessibleWizardFromPipedAnswers(t *testing.T) {
 	st := runBin(t, env, "", "status", "--db", db)
 	if st.code != 0 || !strings.Contains(st.stdout, "opportunities") {
 		t.Fatalf("status after the accessible wizard: exit %d: %s %s", st.code, st.stdout, st.stderr)
+	}
+}
+
+// TestPromptsEndAtOnceOnASignal: a Ctrl-C or SIGTERM while a plain prompt
+// waits for an answer ends the command with 130 or 143 at once, and what
+// the prompt guarded is left as it was. Before, one signal did nothing
+// until Enter was pressed, and the command then went on.
+func TestPromptsEndAtOnceOnASignal(t *testing.T) {
+	srv := startFake(t, fakelever.Config{Opportunities: 30})
+	env := keyEnv(t, fakelever.KeyFull)
+	db := filepath.Join(t.TempDir(), "ls.db")
+	if res := runBin(t, env, "", syncArgs(srv, db)...); res.code != 0 {
+		t.Fatalf("sync: exit %d: %s", res.code, res.stderr)
+	}
+	for _, tc := range []struct {
+		name   string
+		args   []string
+		prompt string
+		sig    syscall.Signal
+		want   int
+	}{
+		{"reset", []string{"reset", "--db", db}, "Type yes to confirm", syscall.SIGINT, exitSIGINT},
+		{"profiles remove", []string{"profiles", "remove", "work"}, "Type yes to confirm", syscall.SIGTERM, exitSIGTERM},
+		{"the accessible wizard", []string{"--accessible", "--base-url", srv.URL(), "--db", db}, "press Enter", syscall.SIGTERM, exitSIGTERM},
+	} {
+		if tc.name == "profiles remove" {
+			if res := runBin(t, env, "", "--profile", "work", "sync", "--base-url", srv.URL()); res.code != 0 {
+				t.Fatalf("sync of profile work: exit %d: %s", res.code, res.stderr)
+			}
+		}
+		term := startTerminal(t, env, 100, 30, tc.args...)
+		term.waitFor(tc.prompt)
+		if err := term.cmd.Process.Signal(tc.sig); err != nil {
+			t.Fatal(err)
+		}
+		select {
+		case <-term.exited:
+		case <-time.After(10 * time.Second):
+			t.Fatalf("%s: still waiting 10 s after %v at its prompt; output:\n%q", tc.name, tc.sig, term.rawOutput())
+		}
+		if code := term.cmd.ProcessState.ExitCode(); code != tc.want {
+			t.Errorf("%s: exit %d after %v at its prompt, want %d", tc.name, code, tc.sig, tc.want)
+		}
+		// Only a sync or the wizard has a next run that resumes.
+		if out := string(term.rawOutput()); tc.name != "the accessible wizard" && strings.Contains(out, "next run resumes") {
+			t.Errorf("%s stopped at its prompt speaks of a next run: %q", tc.name, out)
+		}
+	}
+	if _, err := os.Stat(db); err != nil {
+		t.Errorf("reset stopped at its prompt deleted the file: %v", err)
+	}
+	if res := runBin(t, env, "", "--profile", "work", "status"); res.code != 0 || !strings.Contains(res.stdout, "opportunities") {
+		t.Errorf("profiles remove stopped at its prompt removed the profile: exit %d: %s", res.code, res.stdout)
 	}
 }

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bufio"
 	"errors"
 	"fmt"
 	"io"
@@ -195,9 +194,11 @@ leversync data file. The default profile is kept: 'leversync logout' and
 				if !isTerminal(a.stdin) {
 					return usagef("removing profile %s deletes %s: pass --yes to confirm without a terminal", p.Name, what)
 				}
-				fmt.Fprintf(a.stdout, "Remove profile %s: %s? Type yes to confirm: ", p.Name, what)
-				answer, _ := bufio.NewReader(a.stdin).ReadString('\n')
-				if strings.TrimSpace(strings.ToLower(answer)) != "yes" {
+				yes, err := a.confirmed(cmd.Context(), fmt.Sprintf("Remove profile %s: %s? Type yes to confirm: ", p.Name, what))
+				if err != nil {
+					return err
+				}
+				if !yes {
 					fmt.Fprintln(a.stdout, "Nothing removed.")
 					return nil
 				}

@@ -1,10 +1,8 @@
 package main
 
 import (
-	"bufio"
 	"errors"
 	"fmt"
-	"strings"
 
 	"github.com/leversync/leversync/app"
 	"github.com/leversync/leversync/store"
@@ -41,9 +39,11 @@ func (a *cli) resetCommand() *cobra.Command {
 				if !isTerminal(a.stdin) {
 					return usagef("reset deletes %s: pass --yes to confirm without a terminal", path)
 				}
-				fmt.Fprintf(a.stdout, "Delete every synced record and the sync history in %s? Type yes to confirm: ", path)
-				answer, _ := bufio.NewReader(a.stdin).ReadString('\n')
-				if strings.TrimSpace(strings.ToLower(answer)) != "yes" {
+				yes, err := a.confirmed(cmd.Context(), fmt.Sprintf("Delete every synced record and the sync history in %s? Type yes to confirm: ", path))
+				if err != nil {
+					return err
+				}
+				if !yes {
 					fmt.Fprintln(a.stdout, "Nothing deleted.")
 					return nil
 				}

@@ -42,6 +42,9 @@ type cli struct {
 	config  app.Config
 	// stopSignal is the first SIGINT or SIGTERM received.
 	stopSignal atomic.Value
+	// resumes: the command that failed is a sync or the wizard, which the
+	// next run resumes.
+	resumes bool
 }
 
 // run executes the command line and returns the process exit code.
@@ -59,12 +62,39 @@ func run(parent context.Context, args []string, stdin io.Reader, stdout, stderr 
 	root.SetErr(stderr)
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageError{err} })
 
+	// fang asks the terminal for its background colour before it hands an
+	// error on, to style it; printError styles nothing, and after a prompt
+	// was left waiting (a signal) the terminal's answer goes to that
+	// prompt's read, so fang would wait out its timeout. So a command's
+	// own error is printed here, and fang sees only cobra's (flags, args).
+	var failed error
+	captureErrors(root, func(cmd *cobra.Command, err error) {
+		failed, a.resumes = err, cmd == root || cmd.Name() == "sync"
+	})
 	opts := []fang.Option{fang.WithErrorHandler(a.printError)}
 	if version != "" {
 		opts = append(opts, fang.WithVersion(version))
 	}
 	err := fang.Execute(ctx, root, opts...)
+	if err == nil && failed != nil {
+		err = failed
+		a.printError(a.stderr, fang.Styles{}, err)
+	}
 	return a.exitCode(err)
+}
+
+// captureErrors makes every command of the tree under c hand its error to
+// failed and return none.
+func captureErrors(c *cobra.Command, failed func(*cobra.Command, error)) {
+	if run := c.RunE; run != nil {
+		c.RunE = func(cmd *cobra.Command, args []string) error {
+			failed(cmd, run(cmd, args))
+			return nil
+		}
+	}
+	for _, sub := range c.Commands() {
+		captureErrors(sub, failed)
+	}
 }
 
 // notifyContext cancels ctx on the first SIGINT or SIGTERM, so work stops at
@@ -184,7 +214,10 @@ func (a *cli) printError(w io.Writer, _ fang.Styles, err error) {
 	// terminal.
 	msg := lever.PlainText(err.Error())
 	if errors.Is(err, context.Canceled) {
-		msg = "stopped: everything stored so far is kept, and the next run resumes where this one stopped"
+		msg = "stopped"
+		if a.resumes {
+			msg = "stopped: everything stored so far is kept, and the next run resumes where this one stopped"
+		}
 	}
 	if errors.Is(err, lever.ErrNotLeverAPI) {
 		msg += "\nCheck --base-url, or run 'leversync setup' to choose the Lever environment again."

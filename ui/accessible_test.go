@@ -16,7 +16,7 @@ func runLines(t *testing.T, cfg Config, initial steps.State, input string) strin
 	t.Helper()
 	var out bytes.Buffer
 	cfg.In, cfg.Out = strings.NewReader(input), &out
-	err := runAccessible(context.Background(), cfg, initial, newLinePrompter(cfg.In, cfg.Out))
+	err := runAccessible(context.Background(), cfg, initial, newLinePrompter(context.Background(), cfg.In, cfg.Out))
 	if err != nil {
 		t.Fatalf("accessible run: %v\n%s", err, out.String())
 	}
@@ -148,7 +148,7 @@ func TestAccessibleDemoKey(t *testing.T) {
 func TestAccessibleInputEnds(t *testing.T) {
 	var out bytes.Buffer
 	in := strings.NewReader("\n")
-	err := runAccessible(context.Background(), Config{Services: &fakeServices{}, In: in, Out: &out}, steps.NewState(), newLinePrompter(in, &out))
+	err := runAccessible(context.Background(), Config{Services: &fakeServices{}, In: in, Out: &out}, steps.NewState(), newLinePrompter(context.Background(), in, &out))
 	if err == nil || !strings.Contains(err.Error(), "input ended") {
 		t.Fatalf("err = %v", err)
 	}
@@ -175,7 +175,7 @@ func TestAccessibleDiagnosesAFailedKey(t *testing.T) {
 		in := strings.NewReader(c.key + "\n")
 		cfg := Config{Services: svc, In: in, Out: &out}
 		// The input ends at the next question: the run's error says so.
-		_ = runAccessible(context.Background(), cfg, stateAt(steps.StepPasteKey), newLinePrompter(in, &out))
+		_ = runAccessible(context.Background(), cfg, stateAt(steps.StepPasteKey), newLinePrompter(context.Background(), in, &out))
 		got := out.String()
 		for _, want := range c.want {
 			if !strings.Contains(got, want) {
@@ -196,7 +196,7 @@ func TestAccessibleAsksForTheProfile(t *testing.T) {
 		in := strings.NewReader(input)
 		cfg.In, cfg.Out = in, &out
 		// The input ends at a later question: the run's error says so.
-		_ = runAccessible(context.Background(), cfg, steps.NewState(), newLinePrompter(in, &out))
+		_ = runAccessible(context.Background(), cfg, steps.NewState(), newLinePrompter(context.Background(), in, &out))
 		return out.String()
 	}
 	t.Run("a new profile", func(t *testing.T) {

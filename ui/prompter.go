@@ -2,6 +2,7 @@ package ui
 
 import (
 	"bufio"
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -34,14 +35,16 @@ type prompter interface {
 }
 
 type linePrompter struct {
+	// ctx ends a wait for an answer (a Ctrl-C or SIGTERM).
+	ctx context.Context
 	in  *bufio.Reader
 	fd  uintptr
 	tty bool
 	out io.Writer
 }
 
-func newLinePrompter(in io.Reader, out io.Writer) *linePrompter {
-	p := &linePrompter{in: bufio.NewReader(in), out: out}
+func newLinePrompter(ctx context.Context, in io.Reader, out io.Writer) *linePrompter {
+	p := &linePrompter{ctx: ctx, in: bufio.NewReader(in), out: out}
 	if f, ok := in.(*os.File); ok && term.IsTerminal(f.Fd()) {
 		p.fd, p.tty = f.Fd(), true
 	}
@@ -50,8 +53,33 @@ func newLinePrompter(in io.Reader, out io.Writer) *linePrompter {
 
 func (p *linePrompter) Say(text string) { fmt.Fprintln(p.out, text) }
 
+// await runs read, the blocking read of one answer, and returns early with
+// ctx's error when ctx ends first: the read is left behind, and the
+// process ends.
+func (p *linePrompter) await(read func() (string, error)) (string, error) {
+	type answer struct {
+		s   string
+		err error
+	}
+	got := make(chan answer, 1)
+	go func() {
+		s, err := read()
+		got <- answer{s, err}
+	}()
+	select {
+	case a := <-got:
+		return a.s, a.err
+	case <-p.ctx.Done():
+		fmt.Fprintln(p.out)
+		return "", p.ctx.Err()
+	}
+}
+
 func (p *linePrompter) line() (string, error) {
-	s, err := p.in.ReadString('\n')
+	s, err := p.await(func() (string, error) { return p.in.ReadString('\n') })
+	if p.ctx.Err() != nil {
+		return "", p.ctx.Err()
+	}
 	if err != nil && (s == "" || !errors.Is(err, io.EOF)) {
 		if errors.Is(err, io.EOF) {
 			return "", fmt.Errorf("the input ended before the setup was finished: %w", io.ErrUnexpectedEOF)
@@ -138,12 +166,25 @@ func (p *linePrompter) Secret(title, help string) (string, error) {
 	if !p.tty {
 		return p.line()
 	}
-	b, err := term.ReadPassword(p.fd)
+	// Echo is off while the key is read: a wait ended by a signal turns it
+	// back on, since the read that would have is left behind.
+	state, err := term.GetState(p.fd)
+	if err != nil {
+		return "", fmt.Errorf("reading the key: %w", err)
+	}
+	b, err := p.await(func() (string, error) {
+		b, err := term.ReadPassword(p.fd)
+		return string(b), err
+	})
+	if p.ctx.Err() != nil {
+		_ = term.Restore(p.fd, state)
+		return "", p.ctx.Err()
+	}
 	fmt.Fprintln(p.out)
 	if err != nil {
 		return "", fmt.Errorf("reading the key: %w", err)
 	}
-	s := strings.TrimSpace(string(b))
+	s := strings.TrimSpace(b)
 	switch strings.ToLower(s) {
 	case "b", "back":
 		return "", errBack

@@ -47,7 +47,7 @@ func Run(ctx context.Context, cfg Config) error {
 		initial = steps.StartOver(initial)
 	}
 	if cfg.Accessible {
-		return runAccessible(ctx, cfg, initial, newLinePrompter(cfg.In, cfg.Out))
+		return runAccessible(ctx, cfg, initial, newLinePrompter(ctx, cfg.In, cfg.Out))
 	}
 	_, err := runProgram(ctx, cfg, NewModel(cfg, initial))
 	return err

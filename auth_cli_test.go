@@ -155,3 +155,27 @@ func TestOfflineLoginSaysWhatFailed(t *testing.T) {
 		t.Error("an unchecked key was saved")
 	}
 }
+
+// TestOfflineSyncSaysItRetries: a sync whose API root refuses every
+// connection says so at each retry, before it gives up (plain lines, and
+// retry events with --json), and its error names the command that checks
+// the connection. Before, it was silent until it gave up, a minute later.
+func TestOfflineSyncSaysItRetries(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	host := ln.Addr().String()
+	ln.Close() // nothing listens there now: every connection is refused
+	env := keyEnv(t, fakelever.KeyFull)
+	db := filepath.Join(t.TempDir(), "ls.db")
+	args := []string{"sync", "--base-url", "http://" + host + "/v1", "--db", db, "--retries", "2", "--backoff", "10ms"}
+	res := runBin(t, env, "", args...)
+	if res.code != exitUnavailable || strings.Count(res.stderr, "retrying after") != 2 || !strings.Contains(res.stderr, "leversync doctor") {
+		t.Errorf("offline sync: exit %d, want %d with two retry lines and 'leversync doctor':\n%s", res.code, exitUnavailable, res.stderr)
+	}
+	res = runBin(t, env, "", append(args, "--json")...)
+	if res.code != exitUnavailable || strings.Count(res.stdout, `"type":"retry"`) != 2 {
+		t.Errorf("offline sync --json: exit %d, want %d with two retry events:\n%s", res.code, exitUnavailable, res.stdout)
+	}
+}

@@ -113,15 +113,19 @@ terminated (SIGTERM).`,
 // runSync runs one sync to the end and reports it on stderr (or stdout as
 // JSON events).
 func (a *cli) runSync(ctx context.Context, job app.SyncJob, asJSON bool) error {
-	run, err := app.Start(ctx, job)
-	if err != nil {
-		return err
-	}
 	var printer progressPrinter
 	if asJSON {
 		printer = newJSONPrinter(a.stdout)
 	} else {
 		printer = newHumanPrinter(a.stderr, isTerminal(a.stderr))
+	}
+	// Start connects first, and a Lever that does not answer is retried
+	// for up to a minute: say so as it happens. (Start calls this on this
+	// goroutine; it returns before the events begin.)
+	job.Client.OnRetry = func(ri lever.RetryInfo) { printer.event(syncer.RetryEvent(ri)) }
+	run, err := app.Start(ctx, job)
+	if err != nil {
+		return err
 	}
 	for ev := range run.Events() {
 		printer.event(ev)

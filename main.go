@@ -222,6 +222,9 @@ func (a *cli) printError(w io.Writer, _ fang.Styles, err error) {
 	if errors.Is(err, lever.ErrNotLeverAPI) {
 		msg += "\nCheck --base-url, or run 'leversync setup' to choose the Lever environment again."
 	}
+	if codeFor(err) == exitUnavailable && !strings.Contains(msg, "leversync doctor") {
+		msg += "\nRun 'leversync doctor' to see what stands between this machine and Lever."
+	}
 	if _, ok := errors.AsType[usageError](err); ok && !strings.Contains(msg, "--help") {
 		msg += "\nRun 'leversync --help' for usage."
 	}

@@ -21,8 +21,10 @@ type SyncJob struct {
 	Key    lever.APIKey
 	DBPath string
 	// Client tunes the client (rate, burst, retries, HTTP client); its
-	// BaseURL, Key, OnRetry and Hold are set by Start. Zero values are lever's
-	// defaults.
+	// BaseURL, Key and Hold are set by Start. Its OnRetry hears the retries
+	// made while Start connects, before the sync runs (a Lever that does
+	// not answer is retried for up to a minute); later ones arrive as
+	// EventRetry. Zero values are lever's defaults.
 	Client lever.Options
 	// Store tunes the data file (lock timeout, size limit); zero values are
 	// store's defaults.
@@ -67,12 +69,16 @@ func Start(ctx context.Context, job SyncJob) (*Sync, error) {
 	// Pausing holds every attempt at the client's door, retries included.
 	s.gate = &gate{}
 	o.Hold = s.gate.wait
+	connecting := job.Client.OnRetry
 	o.OnRetry = func(ri lever.RetryInfo) {
 		engineMu.Lock()
 		e := engine
 		engineMu.Unlock()
-		if e != nil {
+		switch {
+		case e != nil:
 			e.OnRetry(ri)
+		case connecting != nil:
+			connecting(ri)
 		}
 	}
 	client, err := lever.NewClient(o)

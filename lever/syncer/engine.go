@@ -85,15 +85,18 @@ func NewEngine(l lever.Lister, sink Sink, o Options) *Engine {
 // OnRetry turns a client retry into an EventRetry; wire it to the client's
 // Options.OnRetry. It never blocks and does nothing between runs.
 func (e *Engine) OnRetry(ri lever.RetryInfo) {
-	p := e.pump.Load()
-	if p == nil {
-		return
+	if p := e.pump.Load(); p != nil {
+		p.emit(RetryEvent(ri))
 	}
+}
+
+// RetryEvent is the EventRetry that tells of a client retry.
+func RetryEvent(ri lever.RetryInfo) Event {
 	msg := ri.Path
 	if ri.Err != nil {
 		msg = fmt.Sprintf("%s: %v", ri.Path, ri.Err)
 	}
-	p.emit(Event{Type: EventRetry, Status: ri.Status, Attempt: ri.Attempt, WaitMS: ri.Wait.Milliseconds(), Message: msg})
+	return Event{Type: EventRetry, Status: ri.Status, Attempt: ri.Attempt, WaitMS: ri.Wait.Milliseconds(), Message: msg}
 }
 
 // Run syncs until done, an error, or ctx is cancelled. A run in progress in

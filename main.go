@@ -156,7 +156,13 @@ everything against a built-in fake Lever with --demo.`,
 			}
 			return usageError{errors.New(msg)}
 		},
-		PersistentPreRunE: func(*cobra.Command, []string) error {
+		PersistentPreRunE: func(cmd *cobra.Command, _ []string) error {
+			// An empty value would quietly mean the default one.
+			for _, name := range []string{"profile", "db", "base-url"} {
+				if f := cmd.Flags().Lookup(name); f != nil && f.Changed && strings.TrimSpace(f.Value.String()) == "" {
+					return usagef("--%s was given an empty value: give one, or leave the flag out for the default", name)
+				}
+			}
 			return a.useProfile(profile)
 		},
 		RunE: func(cmd *cobra.Command, _ []string) error {

@@ -229,6 +229,12 @@ func TestBadProfileNamesExitTwo(t *testing.T) {
 			t.Errorf("LEVERSYNC_PROFILE=%q: exit %d: %s", name, res.code, res.stderr)
 		}
 	}
+	// An empty value is refused too: it used to mean the default.
+	for _, args := range [][]string{{"status", "--profile="}, {"sync", "--db", ""}, {"status", "--db="}, {"sync", "--base-url", " "}} {
+		if res := runBin(t, env, "", args...); res.code != exitUsage || !strings.Contains(res.stderr, "empty value") {
+			t.Errorf("%q: exit %d, want %d: %s", args, res.code, exitUsage, res.stderr)
+		}
+	}
 	if res := runBin(t, env, "", "profiles", "remove", "default", "--yes"); res.code != exitUsage {
 		t.Errorf("profiles remove default: exit %d: %s", res.code, res.stderr)
 	}

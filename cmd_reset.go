@@ -51,7 +51,7 @@ func (a *cli) resetCommand() *cobra.Command {
 			if err := store.Remove(path); err != nil {
 				return err
 			}
-			fmt.Fprintf(a.stdout, "Deleted %s. The saved API key was kept; 'leversync logout' removes it.\n", path)
+			fmt.Fprintf(a.stdout, "Deleted %s. reset leaves saved API keys alone; 'leversync logout' removes them.\n", path)
 			return nil
 		},
 	}

@@ -179,14 +179,14 @@ func NormalizeBaseURL(raw string) (string, error) {
 	case "https":
 	case "http":
 		if !isLoopback(u.Hostname()) {
-			return "", fmt.Errorf("refusing plain http:// to %s: the key would cross the network unencrypted; use https:// (http is allowed only for 127.0.0.1, ::1 or localhost)", nameHost(u.Hostname(), "that host"))
+			return "", fmt.Errorf("refusing plain http:// to %s: the key would cross the network unencrypted; use https:// (http is allowed only for 127.0.0.1, ::1 or localhost)", nameHost(u.Hostname(), u.Hostname(), "that host"))
 		}
 	default:
 		return "", errors.New("the API root must start with https://: " + example)
 	}
 	path := strings.TrimRight(u.EscapedPath(), "/")
 	if path == "" {
-		return "", errors.New("the API root has no path: add the version, e.g. " + nameHost(u.Host, "https://api.lever.co") + "/v1")
+		return "", errors.New("the API root has no path: add the version, e.g. " + nameHost(u.Host, scheme+"://"+u.Host, "https://api.lever.co") + "/v1")
 	}
 	// Host names are case-insensitive and the default port is no port, so
 	// one root has one spelling (saved keys are kept per root).
@@ -197,12 +197,12 @@ func NormalizeBaseURL(raw string) (string, error) {
 	return scheme + "://" + host + path, nil
 }
 
-// nameHost is host, for an error to name, when it looks like a host name
-// or an address; otherwise, since it may be a key pasted after https://,
-// instead.
-func nameHost(host, instead string) string {
+// nameHost is named, for an error to show, when host looks like a host
+// name or an address; otherwise, since host may be a key pasted after
+// https://, instead.
+func nameHost(host, named, instead string) string {
 	if strings.ContainsAny(host, ".:[") || isLoopback(host) {
-		return host
+		return named
 	}
 	return instead
 }

@@ -745,3 +745,17 @@ func TestNoRedirectFollowed(t *testing.T) {
 		t.Error("the redirect was followed")
 	}
 }
+
+// TestNormalizeBaseURLSuggestsAWholeRoot: a root without a path gets a
+// suggestion that works as it is, scheme included.
+func TestNormalizeBaseURLSuggestsAWholeRoot(t *testing.T) {
+	for in, want := range map[string]string{
+		"http://127.0.0.1:18080":         "e.g. http://127.0.0.1:18080/v1",
+		"https://api.eu.lever.co":        "e.g. https://api.eu.lever.co/v1",
+		"https://fakeleverFullAccess7Qm": "e.g. https://api.lever.co/v1",
+	} {
+		if _, err := lever.NormalizeBaseURL(in); err == nil || !strings.HasSuffix(err.Error(), want) {
+			t.Errorf("NormalizeBaseURL(%q) = %v, want an error ending %q", in, err, want)
+		}
+	}
+}

@@ -42,11 +42,11 @@ with their stage and archive reason by name.`,
 				if asJSON {
 					return writeJSON(a.stdout, jobs)
 				}
-				printJobs(a.stdout, jobs)
+				printJobs(a.stdout, jobs, a.suggest("sync", db))
 				return nil
 			}
 			if !hasJob(jobs, args[0]) {
-				return usagef("no job with id %q in %s: run 'leversync jobs' to list them", args[0], path)
+				return usagef("no job with id %q in %s: run '%s' to list them", args[0], path, a.suggest("jobs", db))
 			}
 			candidates, err := st.OpportunitiesOfPosting(args[0])
 			if err != nil {
@@ -79,9 +79,10 @@ func writeJSON(w io.Writer, v any) error {
 	return enc.Encode(v)
 }
 
-func printJobs(w io.Writer, jobs []store.PostingSummary) {
+// printJobs lists jobs; sync is the command line that fills the file.
+func printJobs(w io.Writer, jobs []store.PostingSummary, sync string) {
 	if len(jobs) == 0 {
-		fmt.Fprintln(w, "No jobs stored yet: run 'leversync sync'.")
+		fmt.Fprintf(w, "No jobs stored yet: run '%s'.\n", sync)
 		return
 	}
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)

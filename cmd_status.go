@@ -64,7 +64,7 @@ func (a *cli) statusCommand() *cobra.Command {
 				enc.SetIndent("", "  ")
 				return enc.Encode(rep)
 			}
-			printStatus(a.stdout, rep)
+			printStatus(a.stdout, rep, func(sub string) string { return a.suggest(sub, db) })
 			return nil
 		},
 	}
@@ -120,9 +120,11 @@ func readStatusWithin(path string, check bool, timeout time.Duration) (statusRep
 	return rep, nil
 }
 
-func printStatus(w io.Writer, rep statusReport) {
+// printStatus prints rep; suggest(sub) is the command line that runs sub
+// on the same file.
+func printStatus(w io.Writer, rep statusReport, suggest func(sub string) string) {
 	if !rep.Exists {
-		fmt.Fprintf(w, "No local data yet at %s.\nRun 'leversync' to set up a Lever connection, or 'leversync --demo' to try it.\n", rep.Path)
+		fmt.Fprintf(w, "No local data yet at %s.\nRun '%s' to set up a Lever connection, or 'leversync --demo' to try it.\n", rep.Path, suggest(""))
 		if rep.Schedule != nil {
 			printSchedule(w, *rep.Schedule)
 		}
@@ -171,10 +173,10 @@ func printStatus(w io.Writer, rep statusReport) {
 		if rep.Unfinished.Error != "" {
 			fmt.Fprintf(w, ", stopped: %s", lever.PlainText(rep.Unfinished.Error))
 		}
-		fmt.Fprintln(w, "\n  'leversync sync' resumes it where it stopped.")
+		fmt.Fprintf(w, "\n  '%s' resumes it where it stopped.\n", suggest("sync"))
 	}
 	if rep.LastRun == nil && rep.Unfinished == nil {
-		fmt.Fprintln(w, "No sync has run yet: run 'leversync sync'.")
+		fmt.Fprintf(w, "No sync has run yet: run '%s'.\n", suggest("sync"))
 	}
 	if rep.Schedule != nil {
 		printSchedule(w, *rep.Schedule)

@@ -211,6 +211,26 @@ func (a *cli) useProfile(flag string) error {
 	return nil
 }
 
+// suggest is the command line that runs sub ("": the wizard) on the same
+// data file as this command: with its --profile unless that is the default
+// or comes from LEVERSYNC_PROFILE, and with --db when db was given.
+func (a *cli) suggest(sub, db string) string {
+	line := "leversync"
+	if p := a.profile.Name; p != "" && p != app.DefaultProfile && a.getenv("LEVERSYNC_PROFILE") != p {
+		line += " --profile " + p
+	}
+	if sub != "" {
+		line += " " + sub
+	}
+	if db != "" {
+		if strings.ContainsAny(db, " \t'\"\\$`&;|<>()*?") {
+			db = "'" + strings.ReplaceAll(db, "'", `'\''`) + "'"
+		}
+		line += " --db " + db
+	}
+	return line
+}
+
 // printError prints a command's error once, plainly, on stderr.
 func (a *cli) printError(w io.Writer, _ fang.Styles, err error) {
 	if errors.Is(err, errSilent) {

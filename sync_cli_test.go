@@ -547,11 +547,19 @@ func TestJSONOutputFollowsTheDocumentedSchema(t *testing.T) {
 	}
 }
 
+// TestStatusWithoutStore: with no data file, status says so, and the
+// command it names works on the same file: with --db when one was given,
+// with --profile for a profile other than the default.
 func TestStatusWithoutStore(t *testing.T) {
 	env := isolatedEnv(t)
-	res := runBin(t, env, "", "status", "--db", filepath.Join(t.TempDir(), "none.db"))
-	if res.code != 0 || !strings.Contains(res.stdout, "No local data yet") {
+	db := filepath.Join(t.TempDir(), "my data", "none.db")
+	res := runBin(t, env, "", "status", "--db", db)
+	if res.code != 0 || !strings.Contains(res.stdout, "No local data yet") || !strings.Contains(res.stdout, "Run 'leversync --db '"+db+"''") {
 		t.Fatalf("status without a store: exit %d, %q", res.code, res.stdout)
+	}
+	res = runBin(t, env, "", "--profile", "work", "status")
+	if res.code != 0 || !strings.Contains(res.stdout, "Run 'leversync --profile work' to set up") {
+		t.Fatalf("status of a profile without a store: exit %d, %q", res.code, res.stdout)
 	}
 }
 

@@ -491,3 +491,20 @@ func TestUnknownCommandSuggests(t *testing.T) {
 		t.Errorf("leversync zzzzzz: exit %d: %q", res.code, res.stderr)
 	}
 }
+
+// TestNotADataFileNamesNoReset: a command given a file that was never
+// leversync's says what it is and to move it away or pass another --db; it
+// does not suggest reset, which refuses such a file.
+func TestNotADataFileNamesNoReset(t *testing.T) {
+	env := isolatedEnv(t)
+	path := filepath.Join(t.TempDir(), "notes.txt")
+	if err := os.WriteFile(path, []byte("name,email\nAnn,ann@example.com\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	for _, args := range [][]string{{"status", "--db", path}, {"export", "--db", path, "--resource", "users"}} {
+		res := runBin(t, env, "", args...)
+		if res.code != exitStore || !strings.Contains(res.stderr, "a text file") || !strings.Contains(res.stderr, "--db") || strings.Contains(res.stderr, "reset") {
+			t.Errorf("%s of a text file: exit %d, want %d naming a text file and --db, not reset: %s", args[0], res.code, exitStore, res.stderr)
+		}
+	}
+}

@@ -51,6 +51,19 @@ func Recognize(path string) error {
 	return notStore(path, what)
 }
 
+// notOurs words err, an ErrCorrupt for the file at path, for a file that
+// was never leversync's: reset, which corruptError suggests, deletes only
+// leversync's files.
+func notOurs(path string, err error) error {
+	if !errors.Is(err, ErrCorrupt) {
+		return err
+	}
+	if what, ours, serr := sniff(path); serr == nil && !ours {
+		return fmt.Errorf("%w: %s is %s; it was left untouched: move it away or pass another --db", ErrCorrupt, path, what)
+	}
+	return err
+}
+
 func notStore(path, what string) error {
 	return fmt.Errorf("%w: %s is %s", ErrNotStore, path, what)
 }

@@ -92,11 +92,11 @@ func Open(path string, o Options) (*Store, error) {
 	if exists {
 		db, err := openBolt(path, bolt.Options{ReadOnly: true}, o.Timeout)
 		if err != nil {
-			return nil, err
+			return nil, notOurs(path, err)
 		}
 		if err := validate(db, path, o.ReadOnly); err != nil {
 			db.Close()
-			return nil, err
+			return nil, notOurs(path, err)
 		}
 		if o.ReadOnly {
 			s := &Store{db: db, path: path, readOnly: true, timeout: o.Timeout}

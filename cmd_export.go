@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -83,7 +84,16 @@ Lever: {"id":...,"deletedAt":...,"deleted":true}.`,
 			if err != nil {
 				return err
 			}
-			return out.Flush()
+			if err := out.Flush(); err != nil {
+				return err
+			}
+			// Per-candidate detail is read only on request: say how.
+			if slices.Contains(lever.DetailResources, r) {
+				if n, err := st.Counts(); err == nil && n[r] == 0 {
+					fmt.Fprintf(a.stderr, "No %s stored: per-candidate detail is read by '%s'.\n", r, a.suggest("sync --details", db))
+				}
+			}
+			return nil
 		},
 	}
 	cmd.Flags().StringVar(&db, "db", "", "data file (default under $XDG_DATA_HOME/leversync)")

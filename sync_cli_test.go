@@ -158,6 +158,11 @@ func TestSyncFullMatchesFakeAndHidesKey(t *testing.T) {
 	if fi.Mode().Perm() != 0o600 {
 		t.Errorf("data file mode %v, want 0600", fi.Mode().Perm())
 	}
+	// Without --details no notes were read: export says how to read them.
+	notes := runBin(t, env, "", "export", "--db", db, "--resource", "notes")
+	if notes.code != 0 || notes.stdout != "" || !strings.Contains(notes.stderr, "'leversync sync --details --db "+db+"'") {
+		t.Errorf("export of notes after a sync without --details: exit %d, stdout %q, stderr %q", notes.code, notes.stdout, notes.stderr)
+	}
 }
 
 // TestSyncKilledAtManyPointsResumes kills `sync --json` with SIGKILL right

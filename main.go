@@ -60,7 +60,13 @@ func run(parent context.Context, args []string, stdin io.Reader, stdout, stderr 
 	// fang pads help lines with spaces, which only a terminal hides.
 	root.SetOut(&trailingSpaceTrimmer{w: stdout})
 	root.SetErr(stderr)
-	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageError{err} })
+	root.SetFlagErrorFunc(func(cmd *cobra.Command, err error) error {
+		if cmd != root && strings.Contains(err.Error(), "unknown flag: --demo") {
+			// Only the wizard runs the demo; its data file is an ordinary one.
+			err = fmt.Errorf("%w; the demo's data file is %s: pass --db %s", err, demoDBPath(), demoDBPath())
+		}
+		return usageError{err}
+	})
 
 	// fang asks the terminal for its background colour before it hands an
 	// error on, to style it; printError styles nothing, and after a prompt

@@ -562,6 +562,9 @@ func TestStatusWithoutStore(t *testing.T) {
 	if res.code != 0 || !strings.Contains(res.stdout, "No local data yet") || !strings.Contains(res.stdout, "Run 'leversync --db '"+db+"''") {
 		t.Fatalf("status without a store: exit %d, %q", res.code, res.stdout)
 	}
+	if res := runBin(t, env, "", "status", "--demo"); res.code != exitUsage || !strings.Contains(res.stderr, "--db leversync-demo.db") {
+		t.Errorf("status --demo: exit %d, want %d naming the demo's data file: %s", res.code, exitUsage, res.stderr)
+	}
 	res = runBin(t, env, "", "--profile", "work", "status")
 	if res.code != 0 || !strings.Contains(res.stdout, "Run 'leversync --profile work' to set up") {
 		t.Fatalf("status of a profile without a store: exit %d, %q", res.code, res.stdout)

@@ -41,6 +41,8 @@ type humanPrinter struct {
 	model    *progress.Model
 	shown    progress.Snapshot
 	lineOpen bool
+	// lastLine is the last status line printed.
+	lastLine string
 }
 
 func newHumanPrinter(w io.Writer, terminal bool) *humanPrinter {
@@ -141,8 +143,12 @@ func (p *humanPrinter) status(s progress.Snapshot, force bool) {
 	if !force && time.Since(p.last) < p.every {
 		return
 	}
-	p.last = time.Now()
-	fmt.Fprintln(p.w, summary(s, false))
+	line := summary(s, false)
+	if line == p.lastLine {
+		return // a phase ended with nothing new to count
+	}
+	p.last, p.lastLine = time.Now(), line
+	fmt.Fprintln(p.w, line)
 }
 
 func (p *humanPrinter) line(s string) {

@@ -94,6 +94,12 @@ func TestHumanPrinterRealSyncs(t *testing.T) {
 			if strings.Contains(got, "error") {
 				t.Errorf("the printer printed the error, which the command prints:\n%s", got)
 			}
+			// A status line says something new, or is not printed.
+			for i := 1; i < len(lines); i++ {
+				if lines[i] == lines[i-1] {
+					t.Errorf("line %d repeats the one before, %q:\n%s", i+1, lines[i], got)
+				}
+			}
 		})
 	}
 }

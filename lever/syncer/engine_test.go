@@ -1012,8 +1012,6 @@ func TestWholeListOnlyAfterACompleteRead(t *testing.T) {
 	api.dataset(30)
 	sink := newMemSink()
 	ctx, cancel := context.WithCancel(context.Background())
-	var wholes []Batch
-	var mu sync.Mutex
 	// Stop when the users' second page is asked for: the first is stored
 	// with its token, the list is read in part.
 	api.before = func(_ context.Context, c listCall) error {
@@ -1023,16 +1021,7 @@ func TestWholeListOnlyAfterACompleteRead(t *testing.T) {
 		}
 		return nil
 	}
-	sink.failCommit = func(bs []Batch) error {
-		for _, b := range bs {
-			if b.Whole != nil && b.Resource == lever.Users {
-				mu.Lock()
-				wholes = append(wholes, b)
-				mu.Unlock()
-			}
-		}
-		return nil
-	}
+	wholes := recordWholeLists(sink, lever.Users)
 	if _, err := testEngine(api, sink, Options{Concurrency: 1}).Run(ctx, nil); !errors.Is(err, context.Canceled) {
 		t.Fatalf("Run = %v, want context.Canceled", err)
 	}
@@ -1040,22 +1029,45 @@ func TestWholeListOnlyAfterACompleteRead(t *testing.T) {
 	if cp := sink.checkpoints["users"]; cp.Offset == "" || cp.Done {
 		t.Fatalf("users checkpoint %+v, want a saved token", cp)
 	}
-	mu.Lock()
-	wholes = nil
-	mu.Unlock()
+	wholes()
 	// The resumed run reads users from the saved token: not a whole list.
 	if _, err := testEngine(api, sink, Options{}).Run(context.Background(), nil); err != nil {
 		t.Fatal(err)
 	}
-	if len(wholes) != 0 {
-		t.Fatalf("a users list read from a saved token was taken as whole (%d keys)", len(wholes[0].Whole.Keys))
+	if got := wholes(); len(got) != 0 {
+		t.Fatalf("a users list read from a saved token was taken as whole (%d keys)", len(got[0].Whole.Keys))
 	}
 	// The next run reads it from its first page: whole.
 	if _, err := testEngine(api, sink, Options{}).Run(context.Background(), nil); err != nil {
 		t.Fatal(err)
 	}
-	if len(wholes) != 1 || len(wholes[0].Whole.Keys) != 25 || !wholes[0].Checkpoint.Done {
-		t.Fatalf("after a complete read: %d whole lists of users, want one of 25 keys on the last page", len(wholes))
+	if got := wholes(); len(got) != 1 || len(got[0].Whole.Keys) != 25 || !got[0].Checkpoint.Done {
+		t.Fatalf("after a complete read: %d whole lists of users, want one of 25 keys on the last page", len(got))
+	}
+}
+
+// recordWholeLists keeps the batches committed to sink that carry r's
+// whole list; each call of the function it returns hands over those kept
+// since the last.
+func recordWholeLists(sink *memSink, r lever.Resource) func() []Batch {
+	var mu sync.Mutex
+	var wholes []Batch
+	sink.failCommit = func(bs []Batch) error {
+		mu.Lock()
+		defer mu.Unlock()
+		for _, b := range bs {
+			if b.Whole != nil && b.Resource == r {
+				wholes = append(wholes, b)
+			}
+		}
+		return nil
+	}
+	return func() []Batch {
+		mu.Lock()
+		defer mu.Unlock()
+		got := wholes
+		wholes = nil
+		return got
 	}
 }
 
@@ -1290,23 +1302,12 @@ func TestWholeListNotAfterASkippedRecord(t *testing.T) {
 	api.lists["/users"] = append(api.lists["/users"], map[string]any{"name": "a user without an id"})
 	api.mu.Unlock()
 	sink := newMemSink()
-	var wholes []Batch
-	var mu sync.Mutex
-	sink.failCommit = func(bs []Batch) error {
-		for _, b := range bs {
-			if b.Whole != nil && b.Resource == lever.Users {
-				mu.Lock()
-				wholes = append(wholes, b)
-				mu.Unlock()
-			}
-		}
-		return nil
-	}
+	wholes := recordWholeLists(sink, lever.Users)
 	if _, err := testEngine(api, sink, Options{}).Run(context.Background(), nil); err != nil {
 		t.Fatal(err)
 	}
-	if len(wholes) != 0 {
-		t.Fatalf("a users list read with a record skipped was taken as whole (%d keys)", len(wholes[0].Whole.Keys))
+	if got := wholes(); len(got) != 0 {
+		t.Fatalf("a users list read with a record skipped was taken as whole (%d keys)", len(got[0].Whole.Keys))
 	}
 	api.mu.Lock()
 	api.lists["/users"] = api.lists["/users"][:len(api.lists["/users"])-1]
@@ -1314,7 +1315,7 @@ func TestWholeListNotAfterASkippedRecord(t *testing.T) {
 	if _, err := testEngine(api, sink, Options{Full: true}).Run(context.Background(), nil); err != nil {
 		t.Fatal(err)
 	}
-	if len(wholes) != 1 || len(wholes[0].Whole.Keys) != 25 {
-		t.Fatalf("after a read with nothing skipped: %d whole lists of users, want one of 25 keys", len(wholes))
+	if got := wholes(); len(got) != 1 || len(got[0].Whole.Keys) != 25 {
+		t.Fatalf("after a read with nothing skipped: %d whole lists of users, want one of 25 keys", len(got))
 	}
 }

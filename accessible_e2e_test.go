@@ -1,6 +1,8 @@
 package main
 
 import (
+	"bytes"
+	"context"
 	"os"
 	"path/filepath"
 	"strings"
@@ -96,5 +98,31 @@ func TestPromptsEndAtOnceOnASignal(t *testing.T) {
 	}
 	if res := runBin(t, env, "", "--profile", "work", "status"); res.code != 0 || !strings.Contains(res.stdout, "opportunities") {
 		t.Errorf("profiles remove stopped at its prompt removed the profile: exit %d: %s", res.code, res.stdout)
+	}
+}
+
+// TestStoppedWizardSaysItResumes: every command that runs the wizard or a
+// sync (setup included) says, once stopped, that the next run resumes;
+// the others only that they stopped.
+func TestStoppedWizardSaysItResumes(t *testing.T) {
+	home := t.TempDir()
+	getenv := func(k string) string {
+		return map[string]string{"HOME": home, "XDG_CONFIG_HOME": filepath.Join(home, "config"), "XDG_DATA_HOME": filepath.Join(home, "data")}[k]
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel() // as a signal would
+	for _, tc := range []struct {
+		args    []string
+		resumes bool
+	}{
+		{[]string{"--accessible"}, true},
+		{[]string{"setup", "--accessible"}, true},
+		{[]string{"doctor", "--base-url", "http://127.0.0.1:1/v1"}, false},
+	} {
+		var out, errb bytes.Buffer
+		run(ctx, tc.args, strings.NewReader("1\n"), &out, &errb, getenv)
+		if got := strings.Contains(errb.String(), "next run resumes"); got != tc.resumes || !strings.Contains(errb.String(), "stopped") {
+			t.Errorf("%v stopped: %q, want the next run named: %v", tc.args, errb.String(), tc.resumes)
+		}
 	}
 }

@@ -113,6 +113,7 @@ terminated (SIGTERM).`,
 // runSync runs one sync to the end and reports it on stderr (or stdout as
 // JSON events).
 func (a *cli) runSync(ctx context.Context, job app.SyncJob, asJSON bool) error {
+	a.resumes = true
 	var printer progressPrinter
 	if asJSON {
 		printer = newJSONPrinter(a.stdout)

@@ -42,8 +42,8 @@ type cli struct {
 	config  app.Config
 	// stopSignal is the first SIGINT or SIGTERM received.
 	stopSignal atomic.Value
-	// resumes: the command that failed is a sync or the wizard, which the
-	// next run resumes.
+	// resumes: the command runs a sync or the wizard, which the next run
+	// resumes where a signal stopped it.
 	resumes bool
 }
 
@@ -74,9 +74,7 @@ func run(parent context.Context, args []string, stdin io.Reader, stdout, stderr 
 	// prompt's read, so fang would wait out its timeout. So a command's
 	// own error is printed here, and fang sees only cobra's (flags, args).
 	var failed error
-	captureErrors(root, func(cmd *cobra.Command, err error) {
-		failed, a.resumes = err, cmd == root || cmd.Name() == "sync"
-	})
+	captureErrors(root, func(_ *cobra.Command, err error) { failed = err })
 	opts := []fang.Option{fang.WithErrorHandler(a.printError)}
 	if version != "" {
 		opts = append(opts, fang.WithVersion(version))

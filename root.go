@@ -30,6 +30,7 @@ var demoConfig = fakelever.Config{Seed: 1, Opportunities: 3000, Latency: 40 * ti
 // runRoot opens the wizard on a terminal; without one it runs the headless
 // demo sync (--demo) or explains what to run instead.
 func (a *cli) runRoot(ctx context.Context, f rootFlags) error {
+	a.resumes = true
 	accessible := f.accessible || a.getenv("ACCESSIBLE") != ""
 	terminal := isTerminal(a.stdin) && isTerminal(a.stdout)
 	if f.demo {

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync"
 	"testing"
 
@@ -110,4 +111,28 @@ func TestCheckBesideCommits(t *testing.T) {
 	}
 	close(stop)
 	wg.Wait()
+}
+
+// TestRemoveKeepsTheFileWhenALeftoverStays: when what a killed process
+// left beside the file (a compaction's copy, which holds the same data)
+// cannot be deleted, the file is not deleted either, so that the next try
+// finds both; Remove used to delete the file first, and the copy stayed
+// behind unseen.
+func TestRemoveKeepsTheFileWhenALeftoverStays(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "s.db")
+	s, err := Open(path, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.Close()
+	// A folder with something in it: no os.Remove takes it.
+	if err := os.MkdirAll(filepath.Join(path+".compact", "keep"), 0o700); err != nil {
+		t.Fatal(err)
+	}
+	if err := Remove(path); err == nil || !strings.Contains(err.Error(), ".compact") {
+		t.Errorf("Remove with an undeletable copy beside the file = %v, want an error naming it", err)
+	}
+	if _, err := os.Stat(path); err != nil {
+		t.Errorf("Remove deleted the file although the copy beside it stayed: %v", err)
+	}
 }

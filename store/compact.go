@@ -95,13 +95,15 @@ func Remove(path string) error {
 			return err
 		}
 	}
+	// What was left beside it goes first: if it cannot, the file stays,
+	// and the next attempt finds both.
+	for _, left := range []string{path + compactSuffix, path + ".pid"} {
+		if err := os.Remove(left); err != nil && !errors.Is(err, fs.ErrNotExist) {
+			return fmt.Errorf("delete %s (the data file is still there): %w", left, err)
+		}
+	}
 	if err := os.Remove(path); err != nil {
 		return fmt.Errorf("delete %s: %w", path, err)
-	}
-	for _, left := range []string{path + ".pid", path + compactSuffix} {
-		if err := os.Remove(left); err != nil && !errors.Is(err, fs.ErrNotExist) {
-			return fmt.Errorf("delete %s: %w", left, err)
-		}
 	}
 	return nil
 }

@@ -3,9 +3,13 @@ package ui
 import (
 	"bytes"
 	"context"
+	"errors"
+	"io"
 	"slices"
 	"strings"
+	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/leversync/leversync/lever"
 	"github.com/leversync/leversync/lever/fakelever"
@@ -237,4 +241,32 @@ func TestAccessibleAsksForTheProfile(t *testing.T) {
 			t.Fatalf("asked for the profile of an empty one:\n%s", out)
 		}
 	})
+}
+
+// readSpy counts the reads made of it.
+type readSpy struct{ reads atomic.Int32 }
+
+func (r *readSpy) Read([]byte) (int, error) {
+	r.reads.Add(1)
+	return 0, io.EOF
+}
+
+// TestPromptAfterASignalReadsNothing: once the context is done, a question
+// returns its error without starting a read, which would outlive the wait
+// (and, for a key, turn echo off after the prompt turned it back on).
+func TestPromptAfterASignalReadsNothing(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	in := &readSpy{}
+	p := newLinePrompter(ctx, in, io.Discard)
+	if _, err := p.Input("Name?", ""); !errors.Is(err, context.Canceled) {
+		t.Errorf("Input after the context ended = %v, want context.Canceled", err)
+	}
+	if _, err := p.Secret("Key?", ""); !errors.Is(err, context.Canceled) {
+		t.Errorf("Secret after the context ended = %v, want context.Canceled", err)
+	}
+	time.Sleep(50 * time.Millisecond) // a read started in the background would have run by now
+	if n := in.reads.Load(); n != 0 {
+		t.Errorf("%d reads started after the context ended", n)
+	}
 }

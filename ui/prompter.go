@@ -57,6 +57,9 @@ func (p *linePrompter) Say(text string) { fmt.Fprintln(p.out, text) }
 // ctx's error when ctx ends first: the read is left behind, and the
 // process ends.
 func (p *linePrompter) await(read func() (string, error)) (string, error) {
+	if err := p.ctx.Err(); err != nil {
+		return "", err // no read is started that would outlive the wait
+	}
 	type answer struct {
 		s   string
 		err error

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"os"
 	"runtime"
 	"runtime/debug"
 	"strings"
@@ -91,7 +92,7 @@ func (a *cli) runDoctor(ctx context.Context, f doctorFlags) error {
 	if err != nil {
 		return err
 	}
-	if f.report != "" && f.report == path {
+	if f.report != "" && (f.report == path || sameFile(f.report, path)) {
 		return usagef("--report %s would overwrite the data file: name another file", f.report)
 	}
 	if f.report != "" {
@@ -228,4 +229,14 @@ func buildVersion() string {
 		return bi.Main.Version
 	}
 	return "(devel)"
+}
+
+// sameFile reports whether a and b name one existing file, however spelt.
+func sameFile(a, b string) bool {
+	ia, err := os.Stat(a)
+	if err != nil {
+		return false
+	}
+	ib, err := os.Stat(b)
+	return err == nil && os.SameFile(ia, ib)
 }

@@ -205,16 +205,25 @@ func TestDoctorJSON(t *testing.T) {
 
 func TestDoctorUsageErrors(t *testing.T) {
 	env := isolatedEnv(t)
-	db := filepath.Join(t.TempDir(), "ls.db")
+	dir := t.TempDir()
+	db := filepath.Join(dir, "ls.db")
+	if err := os.WriteFile(db, []byte("stands for a data file"), 0o600); err != nil {
+		t.Fatal(err)
+	}
 	for _, args := range [][]string{
 		{"doctor", "--env", "mars"},
 		{"doctor", "now"},
 		{"doctor", "--base-url", "http://lever.example/v1"},
 		{"doctor", "--db", db, "--report", db},
+		// The data file, spelt another way.
+		{"doctor", "--db", db, "--report", dir + string(filepath.Separator) + "." + string(filepath.Separator) + "ls.db"},
 	} {
 		if res := runBin(t, env, "", args...); res.code != exitUsage {
 			t.Errorf("%v: exit %d, want %d: %s", args, res.code, exitUsage, res.stderr)
 		}
+	}
+	if b, _ := os.ReadFile(db); string(b) != "stands for a data file" {
+		t.Errorf("the data file was overwritten: %q", b)
 	}
 }
 

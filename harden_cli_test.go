@@ -303,8 +303,14 @@ func TestResetDeletesOnlyDataFiles(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, path := range []string{good, damaged} {
-		if res := runBin(t, env, "", "reset", "--yes", "--db", path); res.code != 0 {
+		res := runBin(t, env, "", "reset", "--yes", "--db", path)
+		if res.code != 0 {
 			t.Errorf("reset --yes of leversync's %s: exit %d: %s", filepath.Base(path), res.code, res.stderr)
+		}
+		// Whether or not a key is saved (this test saves none), what it
+		// says of keys holds.
+		if !strings.Contains(res.stdout, "reset leaves saved API keys alone; 'leversync logout' removes them.") {
+			t.Errorf("reset --yes of %s says: %q", filepath.Base(path), res.stdout)
 		}
 		for _, left := range []string{path, path + ".compact"} {
 			if _, err := os.Stat(left); !errors.Is(err, fs.ErrNotExist) {

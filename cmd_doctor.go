@@ -92,10 +92,10 @@ func (a *cli) runDoctor(ctx context.Context, f doctorFlags) error {
 	if err != nil {
 		return err
 	}
-	if f.report != "" && (f.report == path || sameFile(f.report, path)) {
-		return usagef("--report %s would overwrite the data file: name another file", f.report)
-	}
 	if f.report != "" {
+		if f.report == path || sameFile(f.report, path) {
+			return usagef("--report %s would overwrite the data file: name another file", f.report)
+		}
 		if err := app.CheckReportPath(f.report); err != nil {
 			return err
 		}

@@ -74,7 +74,7 @@ func run(parent context.Context, args []string, stdin io.Reader, stdout, stderr 
 	// prompt's read, so fang would wait out its timeout. So a command's
 	// own error is printed here, and fang sees only cobra's (flags, args).
 	var failed error
-	captureErrors(root, func(_ *cobra.Command, err error) { failed = err })
+	captureErrors(root, &failed)
 	opts := []fang.Option{fang.WithErrorHandler(a.printError)}
 	if version != "" {
 		opts = append(opts, fang.WithVersion(version))
@@ -87,12 +87,12 @@ func run(parent context.Context, args []string, stdin io.Reader, stdout, stderr 
 	return a.exitCode(err)
 }
 
-// captureErrors makes every command of the tree under c hand its error to
-// failed and return none.
-func captureErrors(c *cobra.Command, failed func(*cobra.Command, error)) {
+// captureErrors makes every command of the tree under c keep its error in
+// *failed and return none.
+func captureErrors(c *cobra.Command, failed *error) {
 	if run := c.RunE; run != nil {
 		c.RunE = func(cmd *cobra.Command, args []string) error {
-			failed(cmd, run(cmd, args))
+			*failed = run(cmd, args)
 			return nil
 		}
 	}

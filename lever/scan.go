@@ -21,11 +21,13 @@ type scanner struct {
 	depth int
 }
 
-// maxNesting is how deep value reads nested objects and arrays: as deep as
-// encoding/json does, which refuses deeper ones. Each level is a frame of
-// value's recursion, so a page of a few MB of brackets would otherwise
-// exhaust the stack.
-const maxNesting = 10_000
+// MaxNesting is how deep a record's objects and arrays are read: as deep
+// as encoding/json does, which refuses deeper ones. Each level is a frame
+// of the scanner's recursion, so a page of a few MB of brackets would
+// otherwise exhaust the stack; what reads stored records (the store's
+// personal-text scan) reads as deep, so that every record a sync stores
+// can be read again.
+const MaxNesting = 10_000
 
 func (s *scanner) space() {
 	for s.i < len(s.b) {
@@ -60,7 +62,7 @@ func (s *scanner) expect(c byte) bool {
 func (s *scanner) value() bool {
 	switch c := s.peek(); c {
 	case '{', '[':
-		if s.depth == maxNesting {
+		if s.depth == MaxNesting {
 			return false
 		}
 		s.depth++

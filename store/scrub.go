@@ -61,11 +61,6 @@ func personalText(raw []byte, found func(s []byte)) error {
 
 var errJSON = errors.New("personal text: not valid JSON")
 
-// maxNesting is how deep a record's objects and arrays are read: as deep as
-// lever's decoder and encoding/json read them, so that every record a sync
-// stores can be read here too.
-const maxNesting = 10_000
-
 // textScanner reads one JSON value; it checks the syntax only as far as it
 // needs to find the strings.
 type textScanner struct {
@@ -82,7 +77,7 @@ func (sc *textScanner) space() {
 
 // value reads a value, and unless skip hands its strings to found.
 func (sc *textScanner) value(skip bool, depth int) error {
-	if depth > maxNesting {
+	if depth > lever.MaxNesting {
 		return errJSON
 	}
 	sc.space()

@@ -41,8 +41,9 @@ type humanPrinter struct {
 	model    *progress.Model
 	shown    progress.Snapshot
 	lineOpen bool
-	// lastLine is the last status line printed.
-	lastLine string
+	// lastLine is the last status line printed; printed is the last line
+	// of any kind.
+	lastLine, printed string
 }
 
 func newHumanPrinter(w io.Writer, terminal bool) *humanPrinter {
@@ -60,7 +61,11 @@ func (p *humanPrinter) event(ev syncer.Event) {
 	}
 	if s.Retries > before.Retries && s.LastRetry != nil {
 		r := s.LastRetry
-		p.line(fmt.Sprintf("retrying after %s (attempt %d), waiting %s", r.Cause(), r.Attempt, r.Wait()))
+		// Requests throttled together retry alike: one line says it, and
+		// the status line counts them all.
+		if l := fmt.Sprintf("retrying after %s (attempt %d), waiting %s", r.Cause(), r.Attempt, r.Wait()); l != p.printed {
+			p.line(l)
+		}
 	}
 	for _, w := range s.Warnings[len(before.Warnings):] {
 		p.line("warning: " + lever.PlainText(w))
@@ -137,7 +142,7 @@ func thousands(n int) string { return progress.Thousands(n) }
 func (p *humanPrinter) status(s progress.Snapshot, force bool) {
 	if p.terminal {
 		fmt.Fprintf(p.w, "\r\x1b[K%s", summary(s, false))
-		p.lineOpen = true
+		p.lineOpen, p.printed = true, ""
 		return
 	}
 	if !force && time.Since(p.last) < p.every {
@@ -148,12 +153,13 @@ func (p *humanPrinter) status(s progress.Snapshot, force bool) {
 		return // a phase ended with nothing new to count
 	}
 	p.last, p.lastLine = time.Now(), line
-	fmt.Fprintln(p.w, line)
+	p.line(line)
 }
 
 func (p *humanPrinter) line(s string) {
 	p.endLine()
 	fmt.Fprintln(p.w, s)
+	p.printed = s
 }
 
 func (p *humanPrinter) endLine() {

@@ -6,6 +6,7 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/leversync/leversync/lever"
 	"github.com/leversync/leversync/lever/syncer"
@@ -31,6 +32,27 @@ func TestHumanPrinterPlainLines(t *testing.T) {
 	}
 	if strings.ContainsAny(got, "\r\x1b") {
 		t.Errorf("plain output has terminal control characters: %q", got)
+	}
+}
+
+// TestHumanPrinterFoldsRetriesAlike: requests throttled in one wave retry
+// alike; one line says so, and the count says how many.
+func TestHumanPrinterFoldsRetriesAlike(t *testing.T) {
+	var out bytes.Buffer
+	p := newHumanPrinter(&out, false)
+	p.event(syncer.Event{Type: syncer.EventSyncStarted, Run: &syncer.RunState{}})
+	for _, path := range []string{"/stages", "/tags", "/tags"} {
+		p.event(syncer.RetryEvent(lever.RetryInfo{Path: path, Status: 429, Attempt: 1, Wait: 20 * time.Millisecond}))
+	}
+	p.event(syncer.RetryEvent(lever.RetryInfo{Path: "/stages", Status: 429, Attempt: 2, Wait: 40 * time.Millisecond}))
+	p.event(syncer.RetryEvent(lever.RetryInfo{Path: "/tags", Status: 429, Attempt: 1, Wait: 20 * time.Millisecond}))
+	p.finish(syncer.RunState{Result: syncer.ResultOK}, nil)
+	want := "sync started: full sync\n" +
+		"retrying after HTTP 429 (attempt 1), waiting 20ms\n" +
+		"retrying after HTTP 429 (attempt 2), waiting 40ms\n" +
+		"retrying after HTTP 429 (attempt 1), waiting 20ms\n"
+	if got := out.String(); !strings.HasPrefix(got, want) || !strings.Contains(got, "5 retries") {
+		t.Errorf("got:\n%s\nwant it to start with:\n%s\nand count 5 retries", got, want)
 	}
 }
 

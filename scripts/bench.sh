@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The README's performance table, from go test -bench: every figure measured
 # in one run beside a sequential one-cursor baseline that uses the same
-# client and store. It takes about 25 minutes and a few GB of disk (the
+# client and store. It takes 15 to 30 minutes and a few GB of disk (the
 # million-opportunity file), and is not part of CI.
 #
 #   scripts/bench.sh                 every figure

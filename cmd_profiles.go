@@ -15,6 +15,7 @@ import (
 	"github.com/leversync/leversync/config"
 	"github.com/leversync/leversync/lever"
 	"github.com/leversync/leversync/store"
+	"github.com/leversync/leversync/ui"
 	"github.com/spf13/cobra"
 )
 
@@ -194,7 +195,7 @@ leversync data file. The default profile is kept: 'leversync logout' and
 				if !isTerminal(a.stdin) {
 					return usagef("removing profile %s deletes %s: pass --yes to confirm without a terminal", p.Name, what)
 				}
-				yes, err := a.confirmed(cmd.Context(), fmt.Sprintf("Remove profile %s: %s? Type yes to confirm: ", p.Name, what))
+				yes, err := ui.Confirm(cmd.Context(), a.stdin, a.stdout, fmt.Sprintf("Remove profile %s: %s? Type yes to confirm: ", p.Name, what))
 				if err != nil {
 					return err
 				}

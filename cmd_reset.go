@@ -6,6 +6,7 @@ import (
 
 	"github.com/leversync/leversync/app"
 	"github.com/leversync/leversync/store"
+	"github.com/leversync/leversync/ui"
 	"github.com/spf13/cobra"
 )
 
@@ -39,7 +40,7 @@ func (a *cli) resetCommand() *cobra.Command {
 				if !isTerminal(a.stdin) {
 					return usagef("reset deletes %s: pass --yes to confirm without a terminal", path)
 				}
-				yes, err := a.confirmed(cmd.Context(), fmt.Sprintf("Delete every synced record and the sync history in %s? Type yes to confirm: ", path))
+				yes, err := ui.Confirm(cmd.Context(), a.stdin, a.stdout, fmt.Sprintf("Delete every synced record and the sync history in %s? Type yes to confirm: ", path))
 				if err != nil {
 					return err
 				}

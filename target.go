@@ -1,8 +1,6 @@
 package main
 
 import (
-	"bufio"
-	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -81,25 +79,6 @@ func (a *cli) dbPath(flag string) (string, error) {
 func isTerminal(f any) bool {
 	file, ok := f.(*os.File)
 	return ok && term.IsTerminal(file.Fd())
-}
-
-// confirmed asks question on stdout and reports whether the answer read
-// from stdin is "yes". A Ctrl-C or SIGTERM while it waits ends the wait at
-// once with ctx's error (the read is left behind; the process ends).
-func (a *cli) confirmed(ctx context.Context, question string) (bool, error) {
-	fmt.Fprint(a.stdout, question)
-	answer := make(chan string, 1)
-	go func() {
-		s, _ := bufio.NewReader(a.stdin).ReadString('\n')
-		answer <- s
-	}()
-	select {
-	case s := <-answer:
-		return strings.TrimSpace(strings.ToLower(s)) == "yes", nil
-	case <-ctx.Done():
-		fmt.Fprintln(a.stdout)
-		return false, ctx.Err()
-	}
 }
 
 // demoDBPath is the demo's data file, in the working folder.

@@ -270,3 +270,30 @@ func TestPromptAfterASignalReadsNothing(t *testing.T) {
 		t.Errorf("%d reads started after the context ended", n)
 	}
 }
+
+// TestConfirm: only "yes" (any case, spaces around it) confirms; other
+// answers and input that ends say no; a context already ended asks and
+// reads nothing.
+func TestConfirm(t *testing.T) {
+	for in, want := range map[string]bool{"yes\n": true, " YES \n": true, "yes": true, "y\n": false, "no\n": false, "": false} {
+		var out bytes.Buffer
+		got, err := Confirm(context.Background(), strings.NewReader(in), &out, "Delete it? Type yes to confirm: ")
+		if err != nil || got != want {
+			t.Errorf("Confirm with %q = %v, %v; want %v", in, got, err, want)
+		}
+		if out.String() != "Delete it? Type yes to confirm: " {
+			t.Errorf("Confirm with %q printed %q", in, out.String())
+		}
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	in := &readSpy{}
+	var out bytes.Buffer
+	if got, err := Confirm(ctx, in, &out, "Delete it? "); got || !errors.Is(err, context.Canceled) {
+		t.Errorf("Confirm after the context ended = %v, %v; want false, context.Canceled", got, err)
+	}
+	time.Sleep(50 * time.Millisecond) // a read started in the background would have run by now
+	if n := in.reads.Load(); n != 0 || out.Len() != 0 {
+		t.Errorf("after the context ended: %d reads, printed %q", n, out.String())
+	}
+}

@@ -12,5 +12,6 @@
 // dashboard follows, read-only, a sync that another process runs (a
 // Watched, seeded from its snapshot): leversync watch, or leversync while
 // another process holds the data file. The same wizard runs as plain
-// line-by-line prompts in accessible mode.
+// line-by-line prompts in accessible mode; Confirm asks the command line's
+// yes-or-no questions the same way.
 package ui

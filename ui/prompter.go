@@ -78,6 +78,23 @@ func (p *linePrompter) await(read func() (string, error)) (string, error) {
 	}
 }
 
+// Confirm asks question on out and reports whether the line read from in
+// is "yes"; input that ends first is no. A ctx that ends while it waits (a
+// Ctrl-C or SIGTERM) ends the wait at once with ctx's error, and one ended
+// already asks nothing.
+func Confirm(ctx context.Context, in io.Reader, out io.Writer, question string) (bool, error) {
+	if err := ctx.Err(); err != nil {
+		return false, err
+	}
+	p := newLinePrompter(ctx, in, out)
+	fmt.Fprint(out, question)
+	s, err := p.await(func() (string, error) { return p.in.ReadString('\n') })
+	if err != nil && ctx.Err() != nil {
+		return false, ctx.Err()
+	}
+	return strings.TrimSpace(strings.ToLower(s)) == "yes", nil
+}
+
 func (p *linePrompter) line() (string, error) {
 	s, err := p.await(func() (string, error) { return p.in.ReadString('\n') })
 	if p.ctx.Err() != nil {

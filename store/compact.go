@@ -97,7 +97,7 @@ func Remove(path string) error {
 	}
 	// What was left beside it goes first: if it cannot, the file stays,
 	// and the next attempt finds both.
-	for _, left := range []string{path + compactSuffix, path + ".pid"} {
+	for _, left := range []string{path + compactSuffix, path + pidSuffix} {
 		if err := os.Remove(left); err != nil && !errors.Is(err, fs.ErrNotExist) {
 			return fmt.Errorf("delete %s (the data file is still there): %w", left, err)
 		}

@@ -299,9 +299,13 @@ func (s *Store) view(fn func(tx *bolt.Tx) error) error {
 	return err
 }
 
+// pidSuffix names the sidecar that holds the pid of the process holding
+// the file.
+const pidSuffix = ".pid"
+
 // writePID writes <db>.pid so that a second process can name the holder.
 func (s *Store) writePID() error {
-	p := s.path + ".pid"
+	p := s.path + pidSuffix
 	if err := os.WriteFile(p, []byte(strconv.Itoa(os.Getpid())+"\n"), 0o600); err != nil {
 		return fmt.Errorf("write %s: %w", p, err)
 	}
@@ -312,7 +316,7 @@ func (s *Store) writePID() error {
 // holderPID reads the sidecar of the process holding path; 0 when unknown
 // or when that process is gone.
 func holderPID(path string) int {
-	b, err := os.ReadFile(path + ".pid")
+	b, err := os.ReadFile(path + pidSuffix)
 	if err != nil {
 		return 0
 	}

@@ -255,11 +255,10 @@ func CheckReportPath(path string) error {
 }
 
 // writePrivate writes b to path with mode 0600, through a temporary file
-// in the same folder so a reader never sees half of it.
+// in the same folder so a reader never sees half of it. What is at path
+// is checked just before it is replaced (the command checked it before
+// the doctor's checks ran, too).
 func writePrivate(path string, b []byte) error {
-	if err := CheckReportPath(path); err != nil {
-		return err
-	}
 	dir := filepath.Dir(path)
 	tmp, err := os.CreateTemp(dir, ".leversync-report-*")
 	if err != nil {
@@ -277,7 +276,7 @@ func writePrivate(path string, b []byte) error {
 	if err := tmp.Close(); err != nil {
 		return fmt.Errorf("write the report: %w", err)
 	}
-	if err := CheckReportPath(path); err != nil { // it may have changed meanwhile
+	if err := CheckReportPath(path); err != nil {
 		return err
 	}
 	if err := os.Rename(tmp.Name(), path); err != nil {
